@@ -1,0 +1,109 @@
+//! The application: the use cases, generic over the store, the mailer and the clock.
+
+use crate::{
+    address::EmailAddress,
+    clock::{Clock, Timestamp},
+    ids::WorkgroupId,
+    invitation::ReminderSchedule,
+    message::{AcceptLinks, Email},
+    people::Membership,
+    role::{Action, Denied, authorize},
+    secret::SecretKey,
+    store::{Mailer, StoreError},
+};
+
+/// How many times a use case re-reads and retries after losing a race, before it gives up
+/// with [`StoreError::Conflict`].
+pub(crate) const MAX_ATTEMPTS: usize = 3;
+
+/// Settings the use cases need, read once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub links: AcceptLinks,
+    /// Entries per invite request, invalid ones and duplicates included.
+    pub max_addresses_per_request: usize,
+    pub reminders: ReminderSchedule,
+}
+
+impl Settings {
+    pub const DEFAULT_MAX_ADDRESSES: usize = 50;
+
+    pub fn new(links: AcceptLinks) -> Self {
+        Self {
+            links,
+            max_addresses_per_request: Self::DEFAULT_MAX_ADDRESSES,
+            reminders: ReminderSchedule::default(),
+        }
+    }
+}
+
+/// The signed-in person, as the identity provider vouches for them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The identity provider's stable subject.
+    pub subject: String,
+    /// A verified address: the edge refuses callers whose provider says it is not verified.
+    pub email: EmailAddress,
+    /// The provider's `name` claim, if any: the display name when registering by creating a
+    /// workgroup.
+    pub name: Option<String>,
+}
+
+/// Everything a use case needs.
+pub struct App<S, M, C> {
+    pub store: S,
+    pub mailer: M,
+    pub clock: C,
+    pub key: SecretKey,
+    pub settings: Settings,
+}
+
+/// A use case refused by the privilege table, or a store failure on the way.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
+    pub(crate) fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The caller's membership, if it allows `action`.
+    pub(crate) async fn authorize(
+        &self,
+        workgroup: &WorkgroupId,
+        caller: &Caller,
+        action: Action,
+    ) -> Result<Membership, AccessError> {
+        let membership = self.store.membership(workgroup, &caller.email).await?;
+        authorize(membership.as_ref().map(|m| m.agent.role), action)?;
+        Ok(membership.ok_or(Denied::NotAMember)?)
+    }
+
+    /// Hands an email to the mailer; a failure is logged with its cause and reported as `false`.
+    pub(crate) async fn send(&self, email: &Email) -> bool {
+        match self.mailer.send(email).await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::error!(error = %error_chain(&error), "failed to send an email");
+                false
+            }
+        }
+    }
+}
+
+/// An error with its sources, one line, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

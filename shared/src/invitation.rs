@@ -1,0 +1,292 @@
+//! The invitation lifecycle: a closed set of states and the transitions between them.
+//!
+//! Accepted and cancelled invitations leave the store, so only `Pending` and `Declined` are
+//! states. Expiry is never stored: it is computed from the last send and `now`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    address::EmailAddress,
+    clock::{INVITATION_LIFETIME, Timestamp},
+    ids::{AgentId, InvitationId},
+    message::Locale,
+    people::{DisplayName, Workgroup},
+    role::Role,
+    secret::{InvitationToken, SecretKey, SendNonce, TokenHash},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Sent and not answered: the token works.
+    Pending,
+    /// The invitee said no: the token is dead, the row stays listed until expiry.
+    Declined,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Declined => "declined",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        [Status::Pending, Status::Declined]
+            .into_iter()
+            .find(|s| s.as_str() == input)
+    }
+}
+
+/// The state of the latest email of an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Saved, email not yet handed to the mail service.
+    Queued,
+    /// Accepted by the mail service.
+    Sent,
+    /// The mail service refused it or could not be reached.
+    Failed,
+}
+
+/// Who sent an invitation last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inviter {
+    pub id: AgentId,
+    pub email: EmailAddress,
+    pub name: DisplayName,
+}
+
+/// An invitation of one address into one workgroup. At most one exists per workgroup and
+/// address; re-inviting renews it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub id: InvitationId,
+    /// Copied when sent, so the invitee's pages and emails need no other read.
+    pub workgroup: Workgroup,
+    pub email: EmailAddress,
+    pub role: Role,
+    pub status: Status,
+    pub invited_by: Inviter,
+    pub sent_at: Timestamp,
+    /// The language asked for on invite; `None` follows the workgroup's.
+    pub locale: Option<Locale>,
+    /// Drawn anew on every send; the token is derived from it with the secret key.
+    pub nonce: SendNonce,
+    /// Present while the token works (pending), absent once declined.
+    pub token_hash: Option<TokenHash>,
+    /// Reminder thresholds (days before expiry) already emailed for this send.
+    pub reminders_sent: Vec<u16>,
+    pub delivery: Delivery,
+    /// Increases with every stored change; stores write on the condition that it is unchanged.
+    pub version: u64,
+}
+
+/// The invitation is expired, answered, cancelled or superseded: to the invitee it is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the invitation is no longer valid")]
+pub struct Gone;
+
+/// What a send needs besides the invitation itself.
+pub struct Send<'a> {
+    pub by: Inviter,
+    pub role: Role,
+    pub locale: Option<Locale>,
+    pub now: Timestamp,
+    pub key: &'a SecretKey,
+}
+
+impl Invitation {
+    /// A new invitation and the token of its first email.
+    pub fn issue(
+        workgroup: &Workgroup,
+        email: EmailAddress,
+        send: Send<'_>,
+    ) -> (Self, InvitationToken) {
+        let id = InvitationId::generate();
+        let nonce = SendNonce::generate();
+        let token = send.key.invitation_token(&id, &nonce);
+        let invitation = Self {
+            id,
+            workgroup: workgroup.clone(),
+            email,
+            role: send.role,
+            status: Status::Pending,
+            invited_by: send.by,
+            sent_at: send.now,
+            locale: send.locale,
+            nonce,
+            token_hash: Some(token.hash()),
+            reminders_sent: Vec::new(),
+            delivery: Delivery::Queued,
+            version: 1,
+        };
+        (invitation, token)
+    }
+
+    /// Resend, explicitly or by inviting the address again: a new token (the old one stops
+    /// working), 30 more days from now, the reminder schedule reset, a declined invitation
+    /// pending again. A re-invite may change the role and the language.
+    pub fn renew(&self, send: Send<'_>) -> (Self, InvitationToken) {
+        let nonce = SendNonce::generate();
+        let token = send.key.invitation_token(&self.id, &nonce);
+        let renewed = Self {
+            role: send.role,
+            status: Status::Pending,
+            invited_by: send.by,
+            sent_at: send.now,
+            locale: send.locale.or(self.locale),
+            nonce,
+            token_hash: Some(token.hash()),
+            reminders_sent: Vec::new(),
+            delivery: Delivery::Queued,
+            version: self.version + 1,
+            ..self.clone()
+        };
+        (renewed, token)
+    }
+
+    pub fn expires_at(&self) -> Timestamp {
+        self.sent_at + INVITATION_LIFETIME
+    }
+
+    /// Valid for 30 days from the last send; from that second on it is gone.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        now < self.expires_at()
+    }
+
+    /// The language of this invitation's emails.
+    pub fn locale(&self) -> Locale {
+        self.locale.unwrap_or(self.workgroup.locale)
+    }
+
+    /// The invitee's answer is still awaited: the token works.
+    pub fn is_open(&self, now: Timestamp) -> bool {
+        self.status == Status::Pending && self.is_live(now)
+    }
+
+    /// Fails unless the invitation can still be answered.
+    pub fn ensure_open(&self, now: Timestamp) -> Result<(), Gone> {
+        if self.is_open(now) { Ok(()) } else { Err(Gone) }
+    }
+
+    /// The invitee declines: the token dies, the invitation stays listed until it expires.
+    pub fn decline(&self, now: Timestamp) -> Result<Self, Gone> {
+        self.ensure_open(now)?;
+        Ok(Self {
+            status: Status::Declined,
+            token_hash: None,
+            version: self.version + 1,
+            ..self.clone()
+        })
+    }
+
+    /// The token of the current send, for a reminder. `None` once it no longer works.
+    pub fn current_token(&self, key: &SecretKey, now: Timestamp) -> Option<InvitationToken> {
+        self.is_open(now)
+            .then(|| key.invitation_token(&self.id, &self.nonce))
+    }
+
+    /// Records what became of the latest email.
+    pub fn with_delivery(&self, delivery: Delivery) -> Self {
+        Self {
+            delivery,
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+
+    /// The reminder this invitation is owed at `now`, if any.
+    ///
+    /// When several thresholds have passed unsent (a sweep was missed), only the most urgent
+    /// one is sent and the others count as sent with it.
+    pub fn due_reminder(&self, schedule: &ReminderSchedule, now: Timestamp) -> Option<Reminder> {
+        if !self.is_open(now) {
+            return None;
+        }
+        let left = self.expires_at() - now;
+        let due: Vec<u16> = schedule
+            .days_before
+            .iter()
+            .copied()
+            .filter(|days| left <= chrono::TimeDelta::days(i64::from(*days)))
+            .filter(|days| !self.reminders_sent.contains(days))
+            .collect();
+        let most_urgent = due.iter().copied().min()?;
+        Some(Reminder {
+            days_before: most_urgent,
+            covers: due,
+        })
+    }
+
+    /// The invitation once `reminder` has been claimed for sending.
+    pub fn reminded(&self, reminder: &Reminder) -> Self {
+        let mut sent = self.reminders_sent.clone();
+        sent.extend(&reminder.covers);
+        sent.sort_unstable();
+        sent.dedup();
+        Self {
+            reminders_sent: sent,
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
+}
+
+/// When reminders go out, in whole days before expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderSchedule {
+    days_before: Vec<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("reminder days must be between 1 and 29, e.g. \"7,1\"")]
+pub struct BadSchedule;
+
+impl ReminderSchedule {
+    pub fn new(mut days_before: Vec<u16>) -> Result<Self, BadSchedule> {
+        if days_before.iter().any(|d| *d == 0 || *d >= 30) {
+            return Err(BadSchedule);
+        }
+        days_before.sort_unstable_by(|a, b| b.cmp(a));
+        days_before.dedup();
+        Ok(Self { days_before })
+    }
+
+    /// Parses `"7,1"`.
+    pub fn parse(input: &str) -> Result<Self, BadSchedule> {
+        let days = input
+            .split(',')
+            .map(|d| d.trim().parse::<u16>().map_err(|_| BadSchedule))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(days)
+    }
+
+    /// The earliest a reminder can fall before expiry: how far ahead a sweep must look.
+    pub fn horizon(&self) -> chrono::TimeDelta {
+        chrono::TimeDelta::days(i64::from(self.days_before.first().copied().unwrap_or(0)))
+    }
+
+    pub fn days_before(&self) -> &[u16] {
+        &self.days_before
+    }
+}
+
+impl Default for ReminderSchedule {
+    fn default() -> Self {
+        Self {
+            days_before: vec![7, 1],
+        }
+    }
+}
+
+/// A reminder owed to one invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    /// The threshold this reminder is sent for.
+    pub days_before: u16,
+    /// Every threshold this reminder settles (more than one after a missed sweep).
+    pub covers: Vec<u16>,
+}

@@ -1,0 +1,179 @@
+//! The storage port. Every change is conditional: a write states what it expects to find, and
+//! a failed expectation comes back as [`StoreError::Conflict`] with nothing written.
+
+use std::future::Future;
+
+use crate::{
+    address::EmailAddress,
+    clock::Timestamp,
+    ids::{InvitationId, WorkgroupId},
+    invitation::{Invitation, Status},
+    people::{Agent, Membership, Person, Workgroup},
+    secret::TokenHash,
+};
+
+/// A failure of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition did not hold: the items changed since they were read. Nothing was written.
+    #[error("the stored items changed concurrently")]
+    Conflict,
+    /// The store could not be reached or answered with an error.
+    #[error("{context}")]
+    Backend {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    pub fn backend(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Backend {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Where a page starts, as the store encoded it, and how long it may be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+/// One page of a list, and where the next one starts if there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// What [`Store::insert_invitation`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// The invitation was written.
+    Created,
+    /// The address is already an agent of the workgroup; nothing was written.
+    AlreadyAgent,
+    /// A live invitation for the address exists (pending or declined); nothing was written.
+    Exists(Invitation),
+}
+
+/// Persistence of workgroups, people, memberships and invitations.
+pub trait Store: Send + Sync {
+    /// Creates a workgroup with its first administrator, registering them if `new_person`.
+    /// Conflict: the person was registered concurrently.
+    fn create_workgroup(
+        &self,
+        workgroup: &Workgroup,
+        founder: &Agent,
+        new_person: Option<&Person>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn person(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Option<Person>, StoreError>> + Send;
+
+    fn membership(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Option<Membership>, StoreError>> + Send;
+
+    /// Every workgroup the address belongs to, ordered by workgroup name.
+    fn memberships_of(
+        &self,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Vec<Membership>, StoreError>> + Send;
+
+    /// The workgroup's agents, ordered by email.
+    fn agents(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Agent>, StoreError>> + Send;
+
+    /// One invitation as stored, expired or not.
+    fn invitation(
+        &self,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
+
+    /// The invitation whose current token hashes to `hash`, as stored, expired or not.
+    fn invitation_by_token(
+        &self,
+        hash: &TokenHash,
+    ) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
+
+    /// Live invitations (expiring after `now`), newest send first, optionally of one status.
+    fn invitations(
+        &self,
+        workgroup: &WorkgroupId,
+        status: Option<Status>,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
+
+    /// Writes a new invitation unless the address is an agent of the workgroup or has a live
+    /// invitation there. An expired one still in storage is replaced.
+    fn insert_invitation(
+        &self,
+        invitation: &Invitation,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Inserted, StoreError>> + Send;
+
+    /// Replaces an invitation with its next version, on the condition that the stored one is
+    /// still `next.version - 1`.
+    fn update_invitation(
+        &self,
+        next: &Invitation,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Deletes an invitation on the condition that it is unchanged since read (cancel).
+    fn delete_invitation(
+        &self,
+        invitation: &Invitation,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Atomically: deletes the unchanged invitation, adds the membership, and registers the
+    /// person if `new_person`. Conflict: the invitation changed, the person registered
+    /// concurrently, or the membership exists; nothing is written then.
+    fn accept_invitation(
+        &self,
+        invitation: &Invitation,
+        agent: &Agent,
+        new_person: Option<&Person>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Pending invitations of every workgroup expiring in `(now, until]`: the reminder sweep's
+    /// candidates, reached by expiry, never by reading the whole store.
+    fn pending_expiring(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Invitation>, StoreError>> + Send;
+}
+
+/// The mail port: hands one rendered email to a mail service.
+pub trait Mailer: Send + Sync {
+    fn send(
+        &self,
+        email: &crate::message::Email,
+    ) -> impl Future<Output = Result<(), MailError>> + Send;
+}
+
+/// The mail service refused the email or could not be reached.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+pub struct MailError {
+    pub context: String,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}

@@ -1,0 +1,142 @@
+//! The "Invited" tab: listing, reading, cancelling and resending invitations.
+
+use super::{ListError, ListQuery, Listed, listed};
+use crate::{
+    app::{AccessError, App, Caller, MAX_ATTEMPTS},
+    clock::Clock,
+    ids::{InvitationId, WorkgroupId},
+    invitation::{Invitation, Status},
+    message::Occasion,
+    people::Membership,
+    role::{Action, authorize},
+    store::{Mailer, Store, StoreError},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManageError {
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// Unknown, accepted, cancelled or expired.
+    #[error("invitation not found")]
+    NotFound,
+}
+
+impl From<StoreError> for ManageError {
+    fn from(error: StoreError) -> Self {
+        Self::Access(AccessError::Store(error))
+    }
+}
+
+impl From<crate::role::Denied> for ManageError {
+    fn from(denied: crate::role::Denied) -> Self {
+        Self::Access(AccessError::Denied(denied))
+    }
+}
+
+impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+    /// Pending and declined invitations until they expire, newest send first.
+    pub async fn list_invitations(
+        &self,
+        caller: &Caller,
+        workgroup: &WorkgroupId,
+        status: Option<Status>,
+        query: &ListQuery,
+    ) -> Result<Listed<Invitation>, ListError> {
+        self.authorize(workgroup, caller, Action::ViewInvitations)
+            .await?;
+        let scope = format!(
+            "invitations:{workgroup}:{}",
+            status.map_or("any", Status::as_str)
+        );
+        let page = query.page(&self.key, &scope)?;
+        let page = self
+            .store
+            .invitations(workgroup, status, self.now(), page)
+            .await?;
+        Ok(listed(page, &self.key, &scope))
+    }
+
+    pub async fn get_invitation(
+        &self,
+        caller: &Caller,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<Invitation, ManageError> {
+        self.authorize(workgroup, caller, Action::ViewInvitations)
+            .await?;
+        self.live_invitation(workgroup, id).await
+    }
+
+    /// Removes a pending or declined invitation; its token stops working at once.
+    pub async fn cancel_invitation(
+        &self,
+        caller: &Caller,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<(), ManageError> {
+        let member = self
+            .authorize(workgroup, caller, Action::ViewInvitations)
+            .await?;
+        for _ in 0..MAX_ATTEMPTS {
+            let invitation = self.manageable(&member, workgroup, id).await?;
+            match self.store.delete_invitation(&invitation).await {
+                Err(StoreError::Conflict) => continue,
+                done => return Ok(done?),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// A new token and email, 30 more days, reminders reset; a declined invitation is pending
+    /// again.
+    pub async fn resend_invitation(
+        &self,
+        caller: &Caller,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<Invitation, ManageError> {
+        let member = self
+            .authorize(workgroup, caller, Action::ViewInvitations)
+            .await?;
+        for _ in 0..MAX_ATTEMPTS {
+            let invitation = self.manageable(&member, workgroup, id).await?;
+            let (renewed, token) = invitation.renew(self.send_by(&member, invitation.role, None));
+            match self.store.update_invitation(&renewed).await {
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+                Ok(()) => return Ok(self.deliver(renewed, &token, Occasion::Invitation).await),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    async fn live_invitation(
+        &self,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<Invitation, ManageError> {
+        let now = self.now();
+        self.store
+            .invitation(workgroup, id)
+            .await?
+            .filter(|invitation| invitation.is_live(now))
+            .ok_or(ManageError::NotFound)
+    }
+
+    /// The live invitation, if the member may cancel or resend it.
+    async fn manageable(
+        &self,
+        member: &Membership,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<Invitation, ManageError> {
+        let invitation = self.live_invitation(workgroup, id).await?;
+        authorize(
+            Some(member.agent.role),
+            Action::ManageInvitation {
+                role: invitation.role,
+            },
+        )?;
+        Ok(invitation)
+    }
+}

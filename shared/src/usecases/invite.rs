@@ -1,0 +1,209 @@
+//! Inviting pasted addresses: one outcome per entry, in input order.
+
+use futures::future::join_all;
+
+use crate::{
+    address::{EmailAddress, PasteError, PastedEntry, parse_pasted},
+    app::{AccessError, App, Caller, MAX_ATTEMPTS},
+    clock::Clock,
+    ids::WorkgroupId,
+    invitation::{Delivery, Invitation, Inviter, Send},
+    message::{Locale, Occasion, invitation_email},
+    people::Membership,
+    role::{Action, Role, authorize},
+    secret::InvitationToken,
+    store::{Inserted, Mailer, Store, StoreError},
+};
+
+/// An invite request, parsed at the edge except for the addresses.
+#[derive(Debug, Clone)]
+pub struct InviteRequest {
+    /// As pasted: each string may hold several addresses.
+    pub emails: Vec<String>,
+    pub role: Role,
+    pub locale: Option<Locale>,
+}
+
+/// What happened to one pasted entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteOutcome {
+    Invited(Invitation),
+    /// A pending or declined invitation existed and was renewed.
+    Resent(Invitation),
+    /// Already an agent of the workgroup: no email sent.
+    AlreadyAgent,
+    InvalidEmail,
+    /// Repeated in the same request.
+    Duplicate,
+    /// A live invitation for the administrator role exists and only an administrator may
+    /// renew it.
+    Forbidden,
+}
+
+impl InviteOutcome {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InviteOutcome::Invited(_) => "invited",
+            InviteOutcome::Resent(_) => "resent",
+            InviteOutcome::AlreadyAgent => "already_agent",
+            InviteOutcome::InvalidEmail => "invalid_email",
+            InviteOutcome::Duplicate => "duplicate",
+            InviteOutcome::Forbidden => "forbidden",
+        }
+    }
+
+    pub fn invitation(&self) -> Option<&Invitation> {
+        match self {
+            InviteOutcome::Invited(invitation) | InviteOutcome::Resent(invitation) => {
+                Some(invitation)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The outcome for one entry, with the entry as it was understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteResult {
+    pub email: String,
+    pub outcome: InviteOutcome,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InviteError {
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// Nothing to invite, or too much: nothing was changed.
+    #[error(transparent)]
+    BadRequest(#[from] PasteError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+    /// Invites every valid pasted address into `request.role`. Addresses with a live invitation
+    /// get it renewed (a resend); the answer keeps the input order.
+    pub async fn invite(
+        &self,
+        caller: &Caller,
+        workgroup: &WorkgroupId,
+        request: &InviteRequest,
+    ) -> Result<Vec<InviteResult>, InviteError> {
+        let inviter = self
+            .authorize(
+                workgroup,
+                caller,
+                Action::Invite {
+                    grant: request.role,
+                },
+            )
+            .await?;
+        let entries = parse_pasted(&request.emails, self.settings.max_addresses_per_request)?;
+        let outcomes = join_all(entries.iter().map(|entry| async {
+            match entry {
+                PastedEntry::Valid(address) => self.invite_one(&inviter, address, request).await,
+                PastedEntry::Invalid(_) => Ok(InviteOutcome::InvalidEmail),
+                PastedEntry::Duplicate(_) => Ok(InviteOutcome::Duplicate),
+            }
+        }))
+        .await;
+        entries
+            .iter()
+            .zip(outcomes)
+            .map(|(entry, outcome)| {
+                Ok(InviteResult {
+                    email: entry.display().to_owned(),
+                    outcome: outcome?,
+                })
+            })
+            .collect()
+    }
+
+    async fn invite_one(
+        &self,
+        inviter: &Membership,
+        address: &EmailAddress,
+        request: &InviteRequest,
+    ) -> Result<InviteOutcome, StoreError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let send = self.send_by(inviter, request.role, request.locale);
+            let (invitation, token) = Invitation::issue(&inviter.workgroup, address.clone(), send);
+            let existing = match self
+                .store
+                .insert_invitation(&invitation, invitation.sent_at)
+                .await?
+            {
+                Inserted::Created => {
+                    let sent = self.deliver(invitation, &token, Occasion::Invitation).await;
+                    return Ok(InviteOutcome::Invited(sent));
+                }
+                Inserted::AlreadyAgent => return Ok(InviteOutcome::AlreadyAgent),
+                Inserted::Exists(existing) => existing,
+            };
+            let manage = Action::ManageInvitation {
+                role: existing.role,
+            };
+            if authorize(Some(inviter.agent.role), manage).is_err() {
+                return Ok(InviteOutcome::Forbidden);
+            }
+            let (renewed, token) =
+                existing.renew(self.send_by(inviter, request.role, request.locale));
+            match self.store.update_invitation(&renewed).await {
+                Ok(()) => {
+                    let sent = self.deliver(renewed, &token, Occasion::Invitation).await;
+                    return Ok(InviteOutcome::Resent(sent));
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    pub(crate) fn send_by(
+        &self,
+        inviter: &Membership,
+        role: Role,
+        locale: Option<Locale>,
+    ) -> Send<'_> {
+        Send {
+            by: Inviter {
+                id: inviter.agent.id.clone(),
+                email: inviter.agent.email.clone(),
+                name: inviter.agent.name.clone(),
+            },
+            role,
+            locale,
+            now: self.now(),
+            key: &self.key,
+        }
+    }
+
+    /// Emails a saved invitation and records the delivery state. A newer change to the
+    /// invitation wins over the delivery record.
+    pub(crate) async fn deliver(
+        &self,
+        invitation: Invitation,
+        token: &InvitationToken,
+        occasion: Occasion,
+    ) -> Invitation {
+        let link = self.settings.links.accept(token);
+        let email = invitation_email(&invitation, &link, occasion);
+        let delivery = if self.send(&email).await {
+            Delivery::Sent
+        } else {
+            Delivery::Failed
+        };
+        let delivered = invitation.with_delivery(delivery);
+        match self.store.update_invitation(&delivered).await {
+            Ok(()) => delivered,
+            Err(error) => {
+                tracing::warn!(invitation = %invitation.id, %error, "delivery state not recorded");
+                Invitation {
+                    delivery,
+                    ..invitation
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The invitee's side: looking an invitation up by its token, accepting, declining.
+
+use crate::{
+    app::{App, Caller, MAX_ATTEMPTS},
+    clock::Clock,
+    ids::AgentId,
+    invitation::Invitation,
+    people::{Agent, DisplayName, InvalidText, Membership, Person},
+    secret::InvitationToken,
+    store::{Mailer, Store, StoreError},
+};
+
+/// What the invitee is joining.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationPreview {
+    pub invitation: Invitation,
+    /// The invitee has never registered: accepting needs a display name.
+    pub registration_needed: bool,
+}
+
+/// Unknown, used, cancelled, superseded and expired tokens all answer the same.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error(
+        "this invitation link is not valid: it may have expired, been used, cancelled or replaced by a newer one"
+    )]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// Signed in as another address than the invited one; the invitation is unchanged.
+    #[error(
+        "this invitation was sent to another email address; sign in as the invited address to accept it"
+    )]
+    WrongAddress,
+    #[error("a display name is required to register")]
+    NameRequired,
+    #[error("invalid display name: {0}")]
+    InvalidName(#[from] InvalidText),
+}
+
+impl From<StoreError> for AcceptError {
+    fn from(error: StoreError) -> Self {
+        Self::Token(TokenError::Store(error))
+    }
+}
+
+impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+    /// The invitation a token opens, while it can still be answered.
+    async fn open_invitation(&self, token: &str) -> Result<Invitation, TokenError> {
+        let token = InvitationToken::parse(token).ok_or(TokenError::NotFound)?;
+        let now = self.now();
+        self.store
+            .invitation_by_token(&token.hash())
+            .await?
+            .filter(|invitation| invitation.is_open(now))
+            .ok_or(TokenError::NotFound)
+    }
+
+    pub async fn lookup_invitation(&self, token: &str) -> Result<InvitationPreview, TokenError> {
+        let invitation = self.open_invitation(token).await?;
+        let registration_needed = self.store.person(&invitation.email).await?.is_none();
+        Ok(InvitationPreview {
+            invitation,
+            registration_needed,
+        })
+    }
+
+    /// Declines without registering; the token stops working.
+    pub async fn decline_invitation(&self, token: &str) -> Result<Invitation, TokenError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let invitation = self.open_invitation(token).await?;
+            let declined = invitation
+                .decline(self.now())
+                .map_err(|_| TokenError::NotFound)?;
+            match self.store.update_invitation(&declined).await {
+                Ok(()) => return Ok(declined),
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// Joins the workgroup. The first acceptance of a person registers them with `name`.
+    pub async fn accept_invitation(
+        &self,
+        caller: &Caller,
+        token: &str,
+        name: Option<&str>,
+    ) -> Result<Membership, AcceptError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let invitation = self.open_invitation(token).await?;
+            if invitation.email != caller.email {
+                return Err(AcceptError::WrongAddress);
+            }
+            let now = self.now();
+            let (person, new_person) = match self.store.person(&caller.email).await? {
+                Some(person) => (person, None),
+                None => {
+                    let name = name.ok_or(AcceptError::NameRequired)?;
+                    let person = Person {
+                        id: AgentId::generate(),
+                        email: caller.email.clone(),
+                        name: DisplayName::parse(name)?,
+                        registered_at: now,
+                    };
+                    (person.clone(), Some(person))
+                }
+            };
+            let agent = Agent::joining(&person, invitation.role, now);
+            match self
+                .store
+                .accept_invitation(&invitation, &agent, new_person.as_ref())
+                .await
+            {
+                Ok(()) => {
+                    return Ok(Membership {
+                        workgroup: invitation.workgroup,
+                        agent,
+                    });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+}
