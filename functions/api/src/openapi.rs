@@ -1,0 +1,279 @@
+//! The OpenAPI 3 document of the public contract, served at `GET /openapi.json`.
+//! A test keeps its paths and operations in step with [`crate::routes::ROUTES`].
+
+use serde_json::{Value, json};
+
+use crate::routes::{Operation, ROUTES};
+
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
+}
+
+fn ok(description: &str, schema: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+    })
+}
+
+fn body(schema: &str) -> Value {
+    json!({
+        "required": true,
+        "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } }
+    })
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description,
+            "schema": { "type": "string" } })
+}
+
+fn with_list_params(mut params: Vec<Value>) -> Vec<Value> {
+    params.extend([
+        json!({ "name": "limit", "in": "query", "required": false,
+                "description": "Page size, 1 to 100 (default 50).",
+                "schema": { "type": "integer", "minimum": 1, "maximum": 100 } }),
+        json!({ "name": "cursor", "in": "query", "required": false,
+                "description": "The `next_cursor` of the previous page.",
+                "schema": { "type": "string" } }),
+    ]);
+    params
+}
+
+/// The operation object of one route.
+fn operation(op: Operation) -> Value {
+    let wg = path_param("wg", "Workgroup id.");
+    let id = path_param("id", "Invitation id.");
+    let unauthenticated = problem("No valid sign-in.");
+    let not_member = problem("Unknown workgroup, or the caller is not a member of it.");
+    let forbidden = problem("The caller's role does not allow this.");
+    let bad = problem("Invalid input; nothing was changed.");
+    let conflict = problem("A concurrent change won; nothing was changed, retry.");
+    let gone = problem("Unknown, used, cancelled, superseded or expired token.");
+    match op {
+        Operation::CreateWorkgroup => json!({
+            "summary": "Create a workgroup; the caller becomes its first administrator.",
+            "requestBody": body("CreateWorkgroup"),
+            "responses": { "201": ok("The new workgroup.", "Workgroup"), "400": bad,
+                           "401": unauthenticated, "403": forbidden, "409": conflict }
+        }),
+        Operation::ListWorkgroups => json!({
+            "summary": "The caller's workgroups, with the caller's role in each.",
+            "responses": { "200": ok("The workgroups.", "WorkgroupList"), "401": unauthenticated,
+                           "403": forbidden }
+        }),
+        Operation::ListAgents => json!({
+            "summary": "The workgroup's agents (the \"All\" tab).",
+            "parameters": with_list_params(vec![wg]),
+            "responses": { "200": ok("One page of agents.", "AgentList"), "400": bad,
+                           "401": unauthenticated, "403": forbidden, "404": not_member }
+        }),
+        Operation::Invite => json!({
+            "summary": "Invite pasted addresses into a role; one result per entry, in order.",
+            "parameters": [wg],
+            "requestBody": body("InviteRequest"),
+            "responses": { "200": ok("One result per pasted entry.", "InviteAnswer"), "400": bad,
+                           "401": unauthenticated, "403": forbidden, "404": not_member,
+                           "409": conflict }
+        }),
+        Operation::ListInvitations => json!({
+            "summary": "Pending and declined invitations until they expire, newest first.",
+            "parameters": with_list_params(vec![wg, json!({ "name": "status", "in": "query",
+                "required": false, "schema": { "type": "string", "enum": ["pending", "declined"] } })]),
+            "responses": { "200": ok("One page of invitations.", "InvitationList"), "400": bad,
+                           "401": unauthenticated, "403": forbidden, "404": not_member }
+        }),
+        Operation::GetInvitation => json!({
+            "summary": "One invitation.",
+            "parameters": [wg, id],
+            "responses": { "200": ok("The invitation.", "Invitation"), "401": unauthenticated,
+                           "403": forbidden,
+                           "404": problem("Unknown workgroup or invitation, or not a member.") }
+        }),
+        Operation::CancelInvitation => json!({
+            "summary": "Cancel a pending or declined invitation; its token stops working.",
+            "parameters": [wg, id],
+            "responses": { "204": { "description": "Cancelled." }, "401": unauthenticated,
+                           "403": forbidden,
+                           "404": problem("Unknown workgroup or invitation, or not a member."),
+                           "409": conflict }
+        }),
+        Operation::ResendInvitation => json!({
+            "summary": "Resend: new token and email, 30 more days, reminders reset.",
+            "parameters": [wg, id],
+            "responses": { "200": ok("The renewed invitation.", "Invitation"),
+                           "401": unauthenticated, "403": forbidden,
+                           "404": problem("Unknown workgroup or invitation, or not a member."),
+                           "409": conflict }
+        }),
+        Operation::LookupInvitation => json!({
+            "summary": "What the invitee is joining.",
+            "security": [],
+            "requestBody": body("TokenRequest"),
+            "responses": { "200": ok("The invitation as the invitee sees it.", "Lookup"),
+                           "400": bad, "404": gone }
+        }),
+        Operation::AcceptInvitation => json!({
+            "summary": "Accept, signed in as the invited address; the first acceptance registers.",
+            "requestBody": body("AcceptRequest"),
+            "responses": { "200": ok("The workgroup joined.", "AcceptAnswer"), "400": bad,
+                           "401": unauthenticated,
+                           "403": problem("Signed in as another address than the invited one."),
+                           "404": gone, "409": conflict }
+        }),
+        Operation::DeclineInvitation => json!({
+            "summary": "Decline, without registering; the token stops working.",
+            "security": [],
+            "requestBody": body("TokenRequest"),
+            "responses": { "200": ok("Declined.", "DeclineAnswer"), "400": bad, "404": gone,
+                           "409": conflict }
+        }),
+        Operation::OpenApi => json!({
+            "summary": "This document.",
+            "security": [],
+            "responses": { "200": { "description": "The OpenAPI document.",
+                "content": { "application/json": { "schema": { "type": "object" } } } } }
+        }),
+    }
+}
+
+fn schemas() -> Value {
+    let time = json!({ "type": "string", "format": "date-time" });
+    let role =
+        json!({ "type": "string", "enum": ["administrator", "manager", "associate", "inactive"] });
+    let locale = json!({ "type": "string", "enum": ["en", "ja"] });
+    let cursor =
+        json!({ "type": ["string", "null"], "description": "Absent or null on the last page." });
+    let list = |item: &str| {
+        json!({
+            "type": "object", "required": ["items"],
+            "properties": { "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } },
+                            "next_cursor": cursor }
+        })
+    };
+    json!({
+        "Problem": {
+            "type": "object", "required": ["type", "title", "status", "detail"],
+            "properties": { "type": { "type": "string" }, "title": { "type": "string" },
+                            "status": { "type": "integer" }, "detail": { "type": "string" } }
+        },
+        "CreateWorkgroup": {
+            "type": "object", "required": ["name"], "additionalProperties": false,
+            "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 },
+                            "locale": locale }
+        },
+        "Workgroup": {
+            "type": "object", "required": ["id", "name", "role"],
+            "properties": { "id": { "type": "string" }, "name": { "type": "string" }, "role": role }
+        },
+        "WorkgroupList": list("Workgroup"),
+        "Agent": {
+            "type": "object", "required": ["id", "email", "name", "role", "joined_at"],
+            "properties": { "id": { "type": "string" }, "email": { "type": "string" },
+                            "name": { "type": "string" }, "role": role, "joined_at": time }
+        },
+        "AgentList": list("Agent"),
+        "Person": {
+            "type": "object", "required": ["id", "email", "name"],
+            "properties": { "id": { "type": "string" }, "email": { "type": "string" },
+                            "name": { "type": "string" } }
+        },
+        "Invitation": {
+            "type": "object",
+            "required": ["id", "email", "role", "status", "invited_by", "sent_at", "expires_at", "delivery"],
+            "properties": {
+                "id": { "type": "string" }, "email": { "type": "string" }, "role": role,
+                "status": { "type": "string", "enum": ["pending", "declined"] },
+                "invited_by": { "$ref": "#/components/schemas/Person" },
+                "sent_at": time, "expires_at": time,
+                "delivery": { "type": "string", "enum": ["queued", "sent", "failed"] }
+            }
+        },
+        "InvitationList": list("Invitation"),
+        "InviteRequest": {
+            "type": "object", "required": ["emails", "role"], "additionalProperties": false,
+            "properties": {
+                "emails": {
+                    "description": "Addresses separated by commas, semicolons, spaces or new lines; one string or a list. At most 50 entries.",
+                    "oneOf": [ { "type": "string" }, { "type": "array", "items": { "type": "string" } } ]
+                },
+                "role": role, "locale": locale
+            }
+        },
+        "InviteAnswer": {
+            "type": "object", "required": ["results"],
+            "properties": { "results": { "type": "array", "items": {
+                "type": "object", "required": ["email", "outcome"],
+                "properties": {
+                    "email": { "type": "string" },
+                    "outcome": { "type": "string", "enum": ["invited", "resent", "already_agent", "invalid_email", "duplicate", "forbidden"] },
+                    "invitation": { "$ref": "#/components/schemas/Invitation" }
+                }
+            } } }
+        },
+        "TokenRequest": {
+            "type": "object", "required": ["token"], "additionalProperties": false,
+            "properties": { "token": { "type": "string" } }
+        },
+        "AcceptRequest": {
+            "type": "object", "required": ["token"], "additionalProperties": false,
+            "properties": { "token": { "type": "string" },
+                            "name": { "type": "string", "description": "Required on first registration." } }
+        },
+        "WorkgroupRef": {
+            "type": "object", "required": ["id", "name"],
+            "properties": { "id": { "type": "string" }, "name": { "type": "string" } }
+        },
+        "Lookup": {
+            "type": "object",
+            "required": ["workgroup", "email", "role", "invited_by", "expires_at", "registration_needed"],
+            "properties": {
+                "workgroup": { "$ref": "#/components/schemas/WorkgroupRef" },
+                "email": { "type": "string" }, "role": role,
+                "invited_by": { "$ref": "#/components/schemas/Person" },
+                "expires_at": time, "registration_needed": { "type": "boolean" }
+            }
+        },
+        "AcceptAnswer": {
+            "type": "object", "required": ["workgroup", "agent"],
+            "properties": { "workgroup": { "$ref": "#/components/schemas/Workgroup" },
+                            "agent": { "$ref": "#/components/schemas/Agent" } }
+        },
+        "DeclineAnswer": {
+            "type": "object", "required": ["workgroup", "status"],
+            "properties": { "workgroup": { "$ref": "#/components/schemas/WorkgroupRef" },
+                            "status": { "type": "string", "enum": ["declined"] } }
+        }
+    })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = serde_json::Map::new();
+    for route in ROUTES {
+        let mut op = operation(route.operation);
+        op["operationId"] = json!(route.operation_id);
+        let item = paths.entry(route.path).or_insert_with(|| json!({}));
+        item[route.method.as_str().to_ascii_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Workgroup agent invitations",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Administrators and managers invite people by email to join a workgroup as agents with a role. Errors are application/problem+json."
+        },
+        "security": [ { "jwt": [] } ],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "jwt": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                         "description": "An ID token of the identity provider (API Gateway's JWT authorizer); locally, a development token." }
+            },
+            "schemas": schemas()
+        }
+    })
+}

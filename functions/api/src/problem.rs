@@ -1,0 +1,184 @@
+//! The one mapping from domain errors to `application/problem+json` (RFC 9457).
+
+use http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use shared::{
+    address::PasteError,
+    app::{AccessError, error_chain},
+    role::Denied,
+    store::StoreError,
+    usecases::{
+        BadList, ListError,
+        invitations::ManageError,
+        invite::InviteError,
+        respond::{AcceptError, TokenError},
+    },
+};
+
+/// An error answer. `detail` is safe to show: 5xx answers carry no internal detail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub status: StatusCode,
+    /// A short identifier of the problem type; the `type` URI ends with it.
+    pub kind: &'static str,
+    pub detail: String,
+    /// For 405 answers: the methods the path accepts.
+    pub allow: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    r#type: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            kind,
+            detail: detail.into(),
+            allow: None,
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", detail)
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", detail)
+    }
+
+    /// An unexpected failure: logged with its whole cause chain, answered opaquely.
+    pub fn internal(error: &dyn std::error::Error) -> Self {
+        tracing::error!(error = %error_chain(error), "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the request could not be completed; try again later",
+        )
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let body = ProblemBody {
+            r#type: format!("/problems/{}", self.kind),
+            title: self.status.canonical_reason().unwrap_or("Error"),
+            status: self.status.as_u16(),
+            detail: &self.detail,
+        };
+        let json = serde_json::to_string(&body).expect("a problem always serialises");
+        let mut response = Response::builder()
+            .status(self.status)
+            .header(header::CONTENT_TYPE, "application/problem+json")
+            .body(Body::Text(json))
+            .expect("a problem response is always valid");
+        if let Some(allow) = self.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
+        response
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "the data changed while the request ran; nothing was changed, try again",
+            ),
+            backend => Problem::internal(&backend),
+        }
+    }
+}
+
+impl From<Denied> for Problem {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::NotAMember => Problem::not_found("workgroup not found"),
+            Denied::Forbidden(reason) => Problem::forbidden(reason),
+        }
+    }
+}
+
+impl From<AccessError> for Problem {
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::Denied(denied) => denied.into(),
+            AccessError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<BadList> for Problem {
+    fn from(error: BadList) -> Self {
+        Problem::bad_request(error.to_string())
+    }
+}
+
+impl From<ListError> for Problem {
+    fn from(error: ListError) -> Self {
+        match error {
+            ListError::Access(error) => error.into(),
+            ListError::BadRequest(error) => error.into(),
+        }
+    }
+}
+
+impl From<PasteError> for Problem {
+    fn from(error: PasteError) -> Self {
+        Problem::bad_request(error.to_string())
+    }
+}
+
+impl From<InviteError> for Problem {
+    fn from(error: InviteError) -> Self {
+        match error {
+            InviteError::Access(error) => error.into(),
+            InviteError::BadRequest(error) => error.into(),
+            InviteError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<ManageError> for Problem {
+    fn from(error: ManageError) -> Self {
+        match error {
+            ManageError::Access(error) => error.into(),
+            ManageError::NotFound => Problem::not_found(error.to_string()),
+        }
+    }
+}
+
+impl From<TokenError> for Problem {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::NotFound => Problem::not_found(error.to_string()),
+            TokenError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<AcceptError> for Problem {
+    fn from(error: AcceptError) -> Self {
+        match error {
+            AcceptError::Token(error) => error.into(),
+            AcceptError::WrongAddress => Problem::forbidden(error.to_string()),
+            AcceptError::NameRequired | AcceptError::InvalidName(_) => {
+                Problem::bad_request(error.to_string())
+            }
+        }
+    }
+}
