@@ -157,22 +157,44 @@ fn split_segments(input: &str) -> Vec<String> {
     split_outside_quotes(input, |c| matches!(c, ',' | ';' | '\n' | '\r'))
 }
 
-/// A segment is either `Display Name <address>` or whitespace-separated addresses.
+/// Splits a segment on whitespace into addresses. `Name <address>`, as mail clients copy it,
+/// counts as the address alone; words without `@` that name no bracketed address are entries
+/// of their own (invalid ones).
 fn split_segment(segment: &str) -> Vec<String> {
-    let trimmed = segment.trim();
-    if let (Some(open), true) = (trimmed.rfind('<'), trimmed.ends_with('>')) {
-        return vec![trimmed[open + 1..trimmed.len() - 1].trim().to_owned()];
+    let mut entries = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    for token in split_outside_quotes(segment, char::is_whitespace) {
+        if let Some(open) = token.find('<').filter(|_| token.ends_with('>')) {
+            // Words before a bracketed address are its display name.
+            words.clear();
+            let inner = token[open + 1..token.len() - 1].trim();
+            entries.push(if inner.is_empty() {
+                token
+            } else {
+                inner.to_owned()
+            });
+        } else if token.contains('@') {
+            entries.append(&mut words);
+            entries.push(token);
+        } else {
+            words.push(token);
+        }
     }
-    split_outside_quotes(trimmed, char::is_whitespace)
+    entries.append(&mut words);
+    entries
 }
 
 fn split_outside_quotes(input: &str, is_separator: impl Fn(char) -> bool) -> Vec<String> {
     let mut parts = Vec::new();
     let mut current = String::new();
     let mut in_quotes = false;
+    let mut in_angles = false;
     let mut escaped = false;
-    for c in input.chars() {
-        if in_quotes {
+    for (at, c) in input.char_indices() {
+        if in_angles {
+            current.push(c);
+            in_angles = c != '>';
+        } else if in_quotes {
             current.push(c);
             match c {
                 _ if escaped => escaped = false,
@@ -186,9 +208,9 @@ fn split_outside_quotes(input: &str, is_separator: impl Fn(char) -> bool) -> Vec
             }
             current.clear();
         } else {
-            if c == '"' {
-                in_quotes = true;
-            }
+            in_quotes = c == '"';
+            // Only a bracket that closes later groups `<...>`, so a stray `<` swallows nothing.
+            in_angles = c == '<' && input[at..].contains('>');
             current.push(c);
         }
     }

@@ -32,8 +32,8 @@ macro_rules! display_text {
                 if trimmed.chars().count() > $max {
                     return Err(InvalidText(concat!($what, " must be at most ", $max, " characters")));
                 }
-                if trimmed.chars().any(char::is_control) {
-                    return Err(InvalidText(concat!($what, " must not contain control characters")));
+                if trimmed.chars().any(breaks_text) {
+                    return Err(InvalidText(concat!($what, " must not contain control characters or line separators")));
                 }
                 Ok(Self(trimmed.to_owned()))
             }
@@ -62,6 +62,13 @@ macro_rules! display_text {
             }
         }
     };
+}
+
+/// Control characters, line and paragraph separators, and bidirectional overrides: none of
+/// them belongs in a name, and each can break or disguise a line of an email.
+fn breaks_text(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Why a name was refused.

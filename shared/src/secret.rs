@@ -26,7 +26,7 @@ impl fmt::Debug for SecretKey {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("a secret key must be at least 32 bytes, base64url or hex encoded")]
+#[error("a secret key must be exactly 32 bytes, as base64 (url-safe or standard) or 64 hex digits")]
 pub struct BadSecretKey;
 
 impl SecretKey {
@@ -47,7 +47,9 @@ impl SecretKey {
                 .collect::<Result<Vec<u8>, _>>()
                 .map_err(|_| BadSecretKey)?
         } else {
-            B64.decode(text).map_err(|_| BadSecretKey)?
+            B64.decode(text)
+                .or_else(|_| base64::engine::general_purpose::STANDARD.decode(text))
+                .map_err(|_| BadSecretKey)?
         };
         let key: [u8; 32] = bytes.try_into().map_err(|_| BadSecretKey)?;
         Ok(Self(key))
