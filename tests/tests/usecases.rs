@@ -1,5 +1,4 @@
-//! The use cases of `App`, against an in-memory store, a recording mailer and a settable clock
-//! written here.
+//! The use cases of `App`, against the in-memory store, the recording mailer and a manual clock.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -11,6 +10,7 @@ use std::{
 };
 
 use chrono::{TimeDelta, TimeZone, Utc};
+use tests::fakes::{ManualClock, MemoryStore, RecordingMailer};
 use shared::{
     App, Caller, Settings,
     address::{EmailAddress, PasteError},
@@ -31,314 +31,6 @@ use shared::{
         respond::{AcceptError, TokenError},
     },
 };
-
-// --- the in-memory store ---------------------------------------------------------------------
-
-#[derive(Default)]
-struct Tables {
-    workgroups: HashMap<WorkgroupId, Workgroup>,
-    people: HashMap<EmailAddress, Person>,
-    /// Ordered by workgroup, then email: the agents list reads one range.
-    agents: BTreeMap<(WorkgroupId, EmailAddress), Agent>,
-    invitations: HashMap<InvitationId, Invitation>,
-}
-
-/// A store that keeps everything in memory and checks every condition the port states.
-#[derive(Default)]
-struct MemoryStore(Mutex<Tables>);
-
-impl MemoryStore {
-    fn tables(&self) -> MutexGuard<'_, Tables> {
-        self.0.lock().unwrap()
-    }
-}
-
-/// Where an invitation sorts in a list: newest send first, then by id.
-fn list_position(invitation: &Invitation) -> String {
-    format!(
-        "{:020}|{}",
-        i64::MAX - invitation.sent_at.timestamp(),
-        invitation.id
-    )
-}
-
-fn page_of<T: Clone>(
-    mut items: Vec<(String, T)>,
-    page: &PageRequest,
-) -> Result<Page<T>, StoreError> {
-    items.sort_by(|a, b| a.0.cmp(&b.0));
-    let rest: Vec<(String, T)> = items
-        .into_iter()
-        .filter(|(position, _)| page.after.as_ref().is_none_or(|after| position > after))
-        .collect();
-    let next = (rest.len() > page.limit).then(|| rest[page.limit - 1].0.clone());
-    Ok(Page {
-        items: rest
-            .into_iter()
-            .take(page.limit)
-            .map(|(_, item)| item)
-            .collect(),
-        next,
-    })
-}
-
-impl Store for MemoryStore {
-    async fn create_workgroup(
-        &self,
-        workgroup: &Workgroup,
-        founder: &Agent,
-        new_person: Option<&Person>,
-    ) -> Result<(), StoreError> {
-        let mut tables = self.tables();
-        let registered_meanwhile =
-            new_person.is_some_and(|person| tables.people.contains_key(&person.email));
-        if registered_meanwhile || tables.workgroups.contains_key(&workgroup.id) {
-            return Err(StoreError::Conflict);
-        }
-        if let Some(person) = new_person {
-            tables.people.insert(person.email.clone(), person.clone());
-        }
-        tables
-            .workgroups
-            .insert(workgroup.id.clone(), workgroup.clone());
-        tables.agents.insert(
-            (workgroup.id.clone(), founder.email.clone()),
-            founder.clone(),
-        );
-        Ok(())
-    }
-
-    async fn person(&self, email: &EmailAddress) -> Result<Option<Person>, StoreError> {
-        Ok(self.tables().people.get(email).cloned())
-    }
-
-    async fn membership(
-        &self,
-        workgroup: &WorkgroupId,
-        email: &EmailAddress,
-    ) -> Result<Option<Membership>, StoreError> {
-        let tables = self.tables();
-        let agent = tables.agents.get(&(workgroup.clone(), email.clone()));
-        Ok(agent.map(|agent| Membership {
-            workgroup: tables.workgroups[workgroup].clone(),
-            agent: agent.clone(),
-        }))
-    }
-
-    async fn memberships_of(&self, email: &EmailAddress) -> Result<Vec<Membership>, StoreError> {
-        let tables = self.tables();
-        let mut memberships: Vec<Membership> = tables
-            .agents
-            .iter()
-            .filter(|((_, address), _)| address == email)
-            .map(|((workgroup, _), agent)| Membership {
-                workgroup: tables.workgroups[workgroup].clone(),
-                agent: agent.clone(),
-            })
-            .collect();
-        memberships.sort_by(|a, b| a.workgroup.name.as_str().cmp(b.workgroup.name.as_str()));
-        Ok(memberships)
-    }
-
-    async fn agents(
-        &self,
-        workgroup: &WorkgroupId,
-        page: PageRequest,
-    ) -> Result<Page<Agent>, StoreError> {
-        let agents = self
-            .tables()
-            .agents
-            .iter()
-            .filter(|((id, _), _)| id == workgroup)
-            .map(|((_, email), agent)| (email.to_string(), agent.clone()))
-            .collect();
-        page_of(agents, &page)
-    }
-
-    async fn invitation(
-        &self,
-        workgroup: &WorkgroupId,
-        id: &InvitationId,
-    ) -> Result<Option<Invitation>, StoreError> {
-        Ok(self
-            .tables()
-            .invitations
-            .get(id)
-            .filter(|invitation| &invitation.workgroup.id == workgroup)
-            .cloned())
-    }
-
-    async fn invitation_by_token(
-        &self,
-        hash: &TokenHash,
-    ) -> Result<Option<Invitation>, StoreError> {
-        Ok(self
-            .tables()
-            .invitations
-            .values()
-            .find(|invitation| invitation.token_hash.as_ref() == Some(hash))
-            .cloned())
-    }
-
-    async fn invitations(
-        &self,
-        workgroup: &WorkgroupId,
-        status: Option<Status>,
-        now: Timestamp,
-        page: PageRequest,
-    ) -> Result<Page<Invitation>, StoreError> {
-        let invitations = self
-            .tables()
-            .invitations
-            .values()
-            .filter(|invitation| &invitation.workgroup.id == workgroup)
-            .filter(|invitation| invitation.expires_at() > now)
-            .filter(|invitation| status.is_none_or(|status| invitation.status == status))
-            .map(|invitation| (list_position(invitation), invitation.clone()))
-            .collect();
-        page_of(invitations, &page)
-    }
-
-    async fn insert_invitation(
-        &self,
-        invitation: &Invitation,
-        now: Timestamp,
-    ) -> Result<Inserted, StoreError> {
-        let mut tables = self.tables();
-        let key = (invitation.workgroup.id.clone(), invitation.email.clone());
-        if tables.agents.contains_key(&key) {
-            return Ok(Inserted::AlreadyAgent);
-        }
-        let existing = tables
-            .invitations
-            .values()
-            .find(|other| {
-                other.workgroup.id == invitation.workgroup.id && other.email == invitation.email
-            })
-            .cloned();
-        if let Some(existing) = existing {
-            if existing.is_live(now) {
-                return Ok(Inserted::Exists(existing));
-            }
-            tables.invitations.remove(&existing.id);
-        }
-        tables
-            .invitations
-            .insert(invitation.id.clone(), invitation.clone());
-        Ok(Inserted::Created)
-    }
-
-    async fn update_invitation(&self, next: &Invitation) -> Result<(), StoreError> {
-        let mut tables = self.tables();
-        match tables.invitations.get_mut(&next.id) {
-            Some(stored) if stored.version + 1 == next.version => {
-                *stored = next.clone();
-                Ok(())
-            }
-            _ => Err(StoreError::Conflict),
-        }
-    }
-
-    async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
-        let mut tables = self.tables();
-        match tables.invitations.get(&invitation.id) {
-            Some(stored) if stored.version == invitation.version => {
-                tables.invitations.remove(&invitation.id);
-                Ok(())
-            }
-            _ => Err(StoreError::Conflict),
-        }
-    }
-
-    async fn accept_invitation(
-        &self,
-        invitation: &Invitation,
-        agent: &Agent,
-        new_person: Option<&Person>,
-    ) -> Result<(), StoreError> {
-        let mut tables = self.tables();
-        let membership = (invitation.workgroup.id.clone(), agent.email.clone());
-        let unchanged = tables
-            .invitations
-            .get(&invitation.id)
-            .is_some_and(|stored| stored.version == invitation.version);
-        let registered_meanwhile =
-            new_person.is_some_and(|person| tables.people.contains_key(&person.email));
-        if !unchanged || registered_meanwhile || tables.agents.contains_key(&membership) {
-            return Err(StoreError::Conflict);
-        }
-        tables.invitations.remove(&invitation.id);
-        tables.agents.insert(membership, agent.clone());
-        if let Some(person) = new_person {
-            tables.people.insert(person.email.clone(), person.clone());
-        }
-        Ok(())
-    }
-
-    async fn pending_expiring(
-        &self,
-        now: Timestamp,
-        until: Timestamp,
-    ) -> Result<Vec<Invitation>, StoreError> {
-        Ok(self
-            .tables()
-            .invitations
-            .values()
-            .filter(|invitation| invitation.status == Status::Pending)
-            .filter(|invitation| now < invitation.expires_at() && invitation.expires_at() <= until)
-            .cloned()
-            .collect())
-    }
-}
-
-// --- the recording mailer and the clock ------------------------------------------------------
-
-/// Keeps every email it accepts; can be told to refuse them all.
-#[derive(Default)]
-struct RecordingMailer {
-    sent: Mutex<Vec<Email>>,
-    failing: AtomicBool,
-    refused: AtomicUsize,
-}
-
-impl RecordingMailer {
-    fn fail(&self, failing: bool) {
-        self.failing.store(failing, Ordering::SeqCst);
-    }
-
-    fn sent(&self) -> Vec<Email> {
-        self.sent.lock().unwrap().clone()
-    }
-}
-
-impl Mailer for RecordingMailer {
-    async fn send(&self, email: &Email) -> Result<(), MailError> {
-        if self.failing.load(Ordering::SeqCst) {
-            self.refused.fetch_add(1, Ordering::SeqCst);
-            return Err(MailError {
-                context: "the mail service refused the message".to_owned(),
-                source: None,
-            });
-        }
-        self.sent.lock().unwrap().push(email.clone());
-        Ok(())
-    }
-}
-
-/// A clock that stands still until a test moves it.
-struct TestClock(Mutex<Timestamp>);
-
-impl TestClock {
-    fn advance(&self, by: TimeDelta) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
-    }
-}
 
 // --- the harness -----------------------------------------------------------------------------
 
@@ -377,10 +69,10 @@ fn address(text: &str) -> EmailAddress {
     EmailAddress::parse(text).unwrap()
 }
 
-struct TestApp(App<MemoryStore, RecordingMailer, TestClock>);
+struct TestApp(App<MemoryStore, RecordingMailer, ManualClock>);
 
 impl Deref for TestApp {
-    type Target = App<MemoryStore, RecordingMailer, TestClock>;
+    type Target = App<MemoryStore, RecordingMailer, ManualClock>;
     fn deref(&self) -> &Self::Target {
         &self.0
     }
@@ -391,7 +83,7 @@ impl TestApp {
         Self(App {
             store: MemoryStore::default(),
             mailer: RecordingMailer::default(),
-            clock: TestClock(Mutex::new(t0())),
+            clock: ManualClock::at(t0()),
             key: SecretKey::from_bytes([42; 32]),
             settings: Settings::new(AcceptLinks::new("https://app.example.com").unwrap()),
         })
@@ -1547,7 +1239,7 @@ async fn a_mail_failure_leaves_the_invitation_saved_and_marked_failed() {
     assert_eq!(outcomes(&results), [("ann@example.com", "invited")]);
     let invitation = results[0].outcome.invitation().unwrap();
     assert_eq!(invitation.delivery, Delivery::Failed);
-    assert_eq!(app.mailer.refused.load(Ordering::SeqCst), 1);
+    assert_eq!(app.mailer.refused(), 1);
 
     let stored = app.stored(&invitation.id).unwrap();
     assert_eq!(stored.delivery, Delivery::Failed);

@@ -1,0 +1,769 @@
+//! The embedded store: SQLite in one file, so the local server keeps its data across restarts.
+//!
+//! Each domain struct is kept whole as JSON in a `data` column, beside the key columns the
+//! queries filter and order on. Every operation is one transaction, so each conditional write
+//! is atomic. Writes take the database lock when they begin (`BEGIN IMMEDIATE`): another
+//! process on the same file waits for it instead of failing half-way.
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::{Serialize, de::DeserializeOwned};
+use shared::{
+    address::EmailAddress,
+    clock::Timestamp,
+    ids::{InvitationId, WorkgroupId},
+    invitation::{Invitation, Status},
+    people::{Agent, Membership, Person, Workgroup},
+    secret::TokenHash,
+    store::{Inserted, Page, PageRequest, Store, StoreError},
+};
+
+/// Bumped with every change to [`SCHEMA`]; a file written by a newer program is refused.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS workgroups (
+    id   TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    data TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS persons (
+    email TEXT PRIMARY KEY,
+    id    TEXT NOT NULL UNIQUE,
+    data  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS memberships (
+    workgroup_id TEXT NOT NULL REFERENCES workgroups (id),
+    email        TEXT NOT NULL,
+    agent_id     TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    joined_at    INTEGER NOT NULL,
+    data         TEXT NOT NULL,
+    PRIMARY KEY (workgroup_id, email)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS memberships_by_email ON memberships (email);
+
+CREATE TABLE IF NOT EXISTS invitations (
+    id           TEXT PRIMARY KEY,
+    workgroup_id TEXT NOT NULL REFERENCES workgroups (id),
+    email        TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'declined')),
+    sent_at      INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    token_hash   TEXT UNIQUE,
+    version      INTEGER NOT NULL,
+    data         TEXT NOT NULL,
+    UNIQUE (workgroup_id, email)
+) STRICT;
+CREATE INDEX IF NOT EXISTS invitations_by_send
+    ON invitations (workgroup_id, sent_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS invitations_by_expiry ON invitations (expires_at);
+";
+
+/// How long an operation waits for another process holding the file's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The [`Store`] of the local server: one SQLite file.
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore").finish_non_exhaustive()
+    }
+}
+
+/// Something in the file that this program did not write, or cannot read.
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    #[error("`{0}` is not a page position this store wrote")]
+    Position(String),
+    #[error("the file has schema version {0}; this program knows up to {SCHEMA_VERSION}")]
+    SchemaVersion(i64),
+    #[error("version {0} is out of the store's range")]
+    Version(u64),
+}
+
+impl EmbeddedStore {
+    /// Opens the store in `path`, creating the file and its tables if they do not exist.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut connection = Connection::open(path).map_err(db("failed to open the store file"))?;
+        connection
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(db("failed to set the busy timeout"))?;
+        connection
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .map_err(db("failed to switch to write-ahead logging"))?;
+        // In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits.
+        connection
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db("failed to set the synchronous mode"))?;
+        connection
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(db("failed to enable foreign keys"))?;
+        migrate(&mut connection)?;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `work` in one transaction on a blocking thread; an error rolls it back.
+    async fn run<T, F>(&self, behavior: TransactionBehavior, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            // A panic inside `work` dropped its transaction, which rolled it back: the
+            // connection is still sound.
+            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
+            let transaction = connection
+                .transaction_with_behavior(behavior)
+                .map_err(db("failed to begin a transaction"))?;
+            let value = work(&transaction)?;
+            transaction
+                .commit()
+                .map_err(db("failed to commit a transaction"))?;
+            Ok(value)
+        })
+        .await
+        .map_err(|e| StoreError::backend("the store task did not finish", e))?
+    }
+
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run(TransactionBehavior::Deferred, work).await
+    }
+
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run(TransactionBehavior::Immediate, work).await
+    }
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let transaction = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db("failed to begin the schema transaction"))?;
+    let version: i64 = transaction
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(db("failed to read the schema version"))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::backend(
+            "failed to open the store file",
+            Unreadable::SchemaVersion(version),
+        ));
+    }
+    transaction
+        .execute_batch(SCHEMA)
+        .map_err(db("failed to create the tables"))?;
+    transaction
+        .pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(db("failed to record the schema version"))?;
+    transaction
+        .commit()
+        .map_err(db("failed to commit the schema"))
+}
+
+/// Maps a SQLite error to a backend failure saying what was being done.
+fn db(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |error| StoreError::backend(context, error)
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::backend("failed to encode an item", e))
+}
+
+fn decode<T: DeserializeOwned>(data: &str) -> Result<T, StoreError> {
+    serde_json::from_str(data).map_err(|e| StoreError::backend("failed to decode a stored item", e))
+}
+
+fn stored_version(version: u64) -> Result<i64, StoreError> {
+    i64::try_from(version)
+        .map_err(|_| StoreError::backend("failed to store a version", Unreadable::Version(version)))
+}
+
+/// How many rows to fetch for a page: one more than asked, to learn whether another follows.
+fn fetch_limit(page: &PageRequest) -> i64 {
+    i64::try_from(page.limit.max(1).saturating_add(1)).unwrap_or(i64::MAX)
+}
+
+fn bad_position(position: &str) -> StoreError {
+    StoreError::backend(
+        "failed to read a page position",
+        Unreadable::Position(position.chars().take(80).collect()),
+    )
+}
+
+/// The position after one listed invitation: `<sent_at epoch seconds>|<id>`.
+fn invitation_position(sent_at: i64, id: &str) -> String {
+    format!("{sent_at}|{id}")
+}
+
+fn parse_invitation_position(position: &str) -> Result<(i64, InvitationId), StoreError> {
+    let (sent_at, id) = position
+        .split_once('|')
+        .ok_or_else(|| bad_position(position))?;
+    let sent_at = sent_at.parse().map_err(|_| bad_position(position))?;
+    let id = InvitationId::parse(id).ok_or_else(|| bad_position(position))?;
+    Ok((sent_at, id))
+}
+
+/// The position after one listed agent: their address.
+fn parse_agent_position(position: &str) -> Result<EmailAddress, StoreError> {
+    EmailAddress::parse(position)
+        .ok()
+        .filter(|address| address.as_str() == position)
+        .ok_or_else(|| bad_position(position))
+}
+
+/// Cuts the extra row fetched by [`fetch_limit`] and says where the next page starts.
+fn paged<T>(mut rows: Vec<(T, String)>, page: &PageRequest) -> (Vec<T>, Option<String>) {
+    let limit = page.limit.max(1);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = if more {
+        rows.last().map(|(_, position)| position.clone())
+    } else {
+        None
+    };
+    (rows.into_iter().map(|(item, _)| item).collect(), next)
+}
+
+/// An invitation as one row: its key columns and the whole of it as JSON.
+struct InvitationRow {
+    id: String,
+    workgroup_id: String,
+    email: String,
+    status: &'static str,
+    sent_at: i64,
+    expires_at: i64,
+    token_hash: Option<String>,
+    version: i64,
+    data: String,
+}
+
+impl InvitationRow {
+    fn of(invitation: &Invitation) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: invitation.id.as_str().to_owned(),
+            workgroup_id: invitation.workgroup.id.as_str().to_owned(),
+            email: invitation.email.as_str().to_owned(),
+            status: invitation.status.as_str(),
+            sent_at: invitation.sent_at.timestamp(),
+            expires_at: invitation.expires_at().timestamp(),
+            token_hash: invitation
+                .token_hash
+                .as_ref()
+                .map(|hash| hash.as_str().to_owned()),
+            version: stored_version(invitation.version)?,
+            data: encode(invitation)?,
+        })
+    }
+
+    fn insert(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
+        transaction
+            .execute(
+                "INSERT INTO invitations
+                     (id, workgroup_id, email, status, sent_at, expires_at, token_hash, version, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    self.id,
+                    self.workgroup_id,
+                    self.email,
+                    self.status,
+                    self.sent_at,
+                    self.expires_at,
+                    self.token_hash,
+                    self.version,
+                    self.data,
+                ],
+            )
+            .map_err(db("failed to insert an invitation"))?;
+        Ok(())
+    }
+}
+
+/// A membership as one row; the workgroup is joined from its own table when read.
+struct MembershipRow {
+    workgroup_id: String,
+    email: String,
+    agent_id: String,
+    role: &'static str,
+    joined_at: i64,
+    data: String,
+}
+
+impl MembershipRow {
+    fn of(workgroup: &WorkgroupId, agent: &Agent) -> Result<Self, StoreError> {
+        Ok(Self {
+            workgroup_id: workgroup.as_str().to_owned(),
+            email: agent.email.as_str().to_owned(),
+            agent_id: agent.id.as_str().to_owned(),
+            role: agent.role.as_str(),
+            joined_at: agent.joined_at.timestamp(),
+            data: encode(agent)?,
+        })
+    }
+
+    /// Conflict: the address is already a member of the workgroup.
+    fn insert(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
+        let inserted = transaction
+            .execute(
+                "INSERT INTO memberships (workgroup_id, email, agent_id, role, joined_at, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT DO NOTHING",
+                params![
+                    self.workgroup_id,
+                    self.email,
+                    self.agent_id,
+                    self.role,
+                    self.joined_at,
+                    self.data,
+                ],
+            )
+            .map_err(db("failed to insert a membership"))?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+}
+
+struct PersonRow {
+    email: String,
+    id: String,
+    data: String,
+}
+
+impl PersonRow {
+    fn of(person: &Person) -> Result<Self, StoreError> {
+        Ok(Self {
+            email: person.email.as_str().to_owned(),
+            id: person.id.as_str().to_owned(),
+            data: encode(person)?,
+        })
+    }
+
+    /// Conflict: the address is already registered.
+    fn insert(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
+        let inserted = transaction
+            .execute(
+                "INSERT INTO persons (email, id, data) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![self.email, self.id, self.data],
+            )
+            .map_err(db("failed to register a person"))?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+}
+
+/// Decodes the `data` of every row `sql` selects as its only column.
+fn select_all<T: DeserializeOwned>(
+    transaction: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+    context: &'static str,
+) -> Result<Vec<T>, StoreError> {
+    let mut statement = transaction.prepare_cached(sql).map_err(db(context))?;
+    let rows = statement
+        .query_map(params, |row| row.get::<_, String>(0))
+        .map_err(db(context))?
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(db(context))?;
+    rows.iter().map(|data| decode(data)).collect()
+}
+
+fn select_one<T: DeserializeOwned>(
+    transaction: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+    context: &'static str,
+) -> Result<Option<T>, StoreError> {
+    let data: Option<String> = transaction
+        .query_row(sql, params, |row| row.get(0))
+        .optional()
+        .map_err(db(context))?;
+    data.as_deref().map(decode).transpose()
+}
+
+fn membership_from(workgroup: &str, agent: &str) -> Result<Membership, StoreError> {
+    Ok(Membership {
+        workgroup: decode(workgroup)?,
+        agent: decode(agent)?,
+    })
+}
+
+impl Store for EmbeddedStore {
+    async fn create_workgroup(
+        &self,
+        workgroup: &Workgroup,
+        founder: &Agent,
+        new_person: Option<&Person>,
+    ) -> Result<(), StoreError> {
+        let id = workgroup.id.as_str().to_owned();
+        let name = workgroup.name.as_str().to_owned();
+        let data = encode(workgroup)?;
+        let membership = MembershipRow::of(&workgroup.id, founder)?;
+        let person = new_person.map(PersonRow::of).transpose()?;
+        self.write(move |tx| {
+            let inserted = tx
+                .execute(
+                    "INSERT INTO workgroups (id, name, data) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![id, name, data],
+                )
+                .map_err(db("failed to insert a workgroup"))?;
+            if inserted == 0 {
+                return Err(StoreError::Conflict);
+            }
+            membership.insert(tx)?;
+            person.map_or(Ok(()), |person| person.insert(tx))
+        })
+        .await
+    }
+
+    async fn person(&self, email: &EmailAddress) -> Result<Option<Person>, StoreError> {
+        let email = email.as_str().to_owned();
+        self.read(move |tx| {
+            select_one(
+                tx,
+                "SELECT data FROM persons WHERE email = ?1",
+                [email],
+                "failed to read a person",
+            )
+        })
+        .await
+    }
+
+    async fn membership(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Membership>, StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        let email = email.as_str().to_owned();
+        self.read(move |tx| {
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT w.data, m.data FROM memberships AS m
+                     JOIN workgroups AS w ON w.id = m.workgroup_id
+                     WHERE m.workgroup_id = ?1 AND m.email = ?2",
+                    [workgroup, email],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()
+                .map_err(db("failed to read a membership"))?;
+            row.map(|(workgroup, agent)| membership_from(&workgroup, &agent))
+                .transpose()
+        })
+        .await
+    }
+
+    async fn memberships_of(&self, email: &EmailAddress) -> Result<Vec<Membership>, StoreError> {
+        let email = email.as_str().to_owned();
+        self.read(move |tx| {
+            let context = "failed to list memberships";
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT w.data, m.data FROM memberships AS m
+                     JOIN workgroups AS w ON w.id = m.workgroup_id
+                     WHERE m.email = ?1
+                     ORDER BY w.name, w.id",
+                )
+                .map_err(db(context))?;
+            let rows = statement
+                .query_map([email], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(db(context))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db(context))?;
+            rows.iter()
+                .map(|(workgroup, agent)| membership_from(workgroup, agent))
+                .collect()
+        })
+        .await
+    }
+
+    async fn agents(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> Result<Page<Agent>, StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        let after = page
+            .after
+            .as_deref()
+            .map(parse_agent_position)
+            .transpose()?
+            .map(String::from);
+        let limit = fetch_limit(&page);
+        self.read(move |tx| {
+            let context = "failed to list agents";
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT email, data FROM memberships
+                     WHERE workgroup_id = ?1 AND (?2 IS NULL OR email > ?2)
+                     ORDER BY email
+                     LIMIT ?3",
+                )
+                .map_err(db(context))?;
+            let rows = statement
+                .query_map(params![workgroup, after, limit], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(db(context))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db(context))?;
+            let rows = rows
+                .into_iter()
+                .map(|(email, data)| Ok((decode(&data)?, email)))
+                .collect::<Result<Vec<(Agent, String)>, StoreError>>()?;
+            let (items, next) = paged(rows, &page);
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn invitation(
+        &self,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        let id = id.as_str().to_owned();
+        self.read(move |tx| {
+            select_one(
+                tx,
+                "SELECT data FROM invitations WHERE id = ?1 AND workgroup_id = ?2",
+                [id, workgroup],
+                "failed to read an invitation",
+            )
+        })
+        .await
+    }
+
+    async fn invitation_by_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let hash = hash.as_str().to_owned();
+        self.read(move |tx| {
+            select_one(
+                tx,
+                "SELECT data FROM invitations WHERE token_hash = ?1",
+                [hash],
+                "failed to find an invitation by its token",
+            )
+        })
+        .await
+    }
+
+    async fn invitations(
+        &self,
+        workgroup: &WorkgroupId,
+        status: Option<Status>,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        let status = status.map(Status::as_str);
+        let now = now.timestamp();
+        let after = page
+            .after
+            .as_deref()
+            .map(parse_invitation_position)
+            .transpose()?;
+        let (after_sent, after_id) = after.map_or((None, None), |(sent_at, id)| {
+            (Some(sent_at), Some(id.as_str().to_owned()))
+        });
+        let limit = fetch_limit(&page);
+        self.read(move |tx| {
+            let context = "failed to list invitations";
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT sent_at, id, data FROM invitations
+                     WHERE workgroup_id = ?1
+                       AND expires_at > ?2
+                       AND (?3 IS NULL OR status = ?3)
+                       AND (?4 IS NULL OR (sent_at, id) < (?4, ?5))
+                     ORDER BY sent_at DESC, id DESC
+                     LIMIT ?6",
+                )
+                .map_err(db(context))?;
+            let rows = statement
+                .query_map(
+                    params![workgroup, now, status, after_sent, after_id, limit],
+                    |row| {
+                        Ok((
+                            row.get::<_, i64>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, String>(2)?,
+                        ))
+                    },
+                )
+                .map_err(db(context))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db(context))?;
+            let rows = rows
+                .into_iter()
+                .map(|(sent_at, id, data)| Ok((decode(&data)?, invitation_position(sent_at, &id))))
+                .collect::<Result<Vec<(Invitation, String)>, StoreError>>()?;
+            let (items, next) = paged(rows, &page);
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn insert_invitation(
+        &self,
+        invitation: &Invitation,
+        now: Timestamp,
+    ) -> Result<Inserted, StoreError> {
+        let row = InvitationRow::of(invitation)?;
+        let now = now.timestamp();
+        self.write(move |tx| {
+            let agent = tx
+                .query_row(
+                    "SELECT 1 FROM memberships WHERE workgroup_id = ?1 AND email = ?2",
+                    [&row.workgroup_id, &row.email],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(db("failed to read a membership"))?;
+            if agent.is_some() {
+                return Ok(Inserted::AlreadyAgent);
+            }
+            let existing: Option<(String, i64, String)> = tx
+                .query_row(
+                    "SELECT id, expires_at, data FROM invitations
+                     WHERE workgroup_id = ?1 AND email = ?2",
+                    [&row.workgroup_id, &row.email],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()
+                .map_err(db("failed to read an invitation"))?;
+            if let Some((id, expires_at, data)) = existing {
+                if expires_at > now {
+                    return Ok(Inserted::Exists(decode(&data)?));
+                }
+                tx.execute("DELETE FROM invitations WHERE id = ?1", [id])
+                    .map_err(db("failed to delete an expired invitation"))?;
+            }
+            row.insert(tx)?;
+            Ok(Inserted::Created)
+        })
+        .await
+    }
+
+    async fn update_invitation(&self, next: &Invitation) -> Result<(), StoreError> {
+        let row = InvitationRow::of(next)?;
+        let Some(previous) = next.version.checked_sub(1) else {
+            return Err(StoreError::Conflict);
+        };
+        let previous = stored_version(previous)?;
+        self.write(move |tx| {
+            let updated = tx
+                .execute(
+                    "UPDATE invitations
+                     SET status = ?1, sent_at = ?2, expires_at = ?3, token_hash = ?4,
+                         version = ?5, data = ?6
+                     WHERE id = ?7 AND workgroup_id = ?8 AND email = ?9 AND version = ?10",
+                    params![
+                        row.status,
+                        row.sent_at,
+                        row.expires_at,
+                        row.token_hash,
+                        row.version,
+                        row.data,
+                        row.id,
+                        row.workgroup_id,
+                        row.email,
+                        previous,
+                    ],
+                )
+                .map_err(db("failed to update an invitation"))?;
+            if updated == 0 {
+                return Err(StoreError::Conflict);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
+        let row = InvitationRow::of(invitation)?;
+        self.write(move |tx| delete_unchanged(tx, &row)).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        invitation: &Invitation,
+        agent: &Agent,
+        new_person: Option<&Person>,
+    ) -> Result<(), StoreError> {
+        let row = InvitationRow::of(invitation)?;
+        let membership = MembershipRow::of(&invitation.workgroup.id, agent)?;
+        let person = new_person.map(PersonRow::of).transpose()?;
+        self.write(move |tx| {
+            delete_unchanged(tx, &row)?;
+            membership.insert(tx)?;
+            person.map_or(Ok(()), |person| person.insert(tx))
+        })
+        .await
+    }
+
+    async fn pending_expiring(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let now = now.timestamp();
+        let until = until.timestamp();
+        self.read(move |tx| {
+            select_all(
+                tx,
+                "SELECT data FROM invitations
+                 WHERE expires_at > ?1 AND expires_at <= ?2 AND status = 'pending'
+                 ORDER BY expires_at, id",
+                params![now, until],
+                "failed to list invitations expiring soon",
+            )
+        })
+        .await
+    }
+}
+
+/// Conflict: the invitation is gone or changed since it was read.
+fn delete_unchanged(tx: &Transaction<'_>, row: &InvitationRow) -> Result<(), StoreError> {
+    let deleted = tx
+        .execute(
+            "DELETE FROM invitations WHERE id = ?1 AND workgroup_id = ?2 AND version = ?3",
+            params![row.id, row.workgroup_id, row.version],
+        )
+        .map_err(db("failed to delete an invitation"))?;
+    if deleted == 0 {
+        return Err(StoreError::Conflict);
+    }
+    Ok(())
+}

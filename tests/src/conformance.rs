@@ -1,0 +1,1237 @@
+//! The store conformance suite: what every [`Store`] must do, written once and run against each
+//! implementation through [`store_conformance!`](crate::store_conformance).
+//!
+//! Every check makes its own workgroups and addresses (random ids, random address tags), so the
+//! checks also hold on a store that other checks share, such as one DynamoDB table. Times are
+//! fixed, counted from [`start`], which lies in the future of any real clock: a table with a TTL
+//! never deletes a check's items while it runs.
+
+use std::fmt::Debug;
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use futures::future::join_all;
+use shared::{
+    address::EmailAddress,
+    clock::{INVITATION_LIFETIME, Timestamp},
+    ids::{AgentId, InvitationId, WorkgroupId},
+    invitation::{self, Delivery, Invitation, Inviter, Status},
+    message::Locale,
+    people::{Agent, DisplayName, Membership, Person, Workgroup, WorkgroupName},
+    role::Role,
+    secret::{SecretKey, SendNonce, TokenHash},
+    store::{Inserted, Page, PageRequest, Store, StoreError},
+};
+
+/// Runs every check of this module against one store implementation, one test per check.
+///
+/// `$fresh` names an async function returning `(store, guard)`: a store for one test, and
+/// whatever must live as long as it (a temporary folder, a table to drop).
+#[macro_export]
+macro_rules! store_conformance {
+    ($fresh:path) => {
+        $crate::store_conformance!(@checks $fresh;
+            a_new_workgroup_lists_its_founder_as_its_administrator,
+            memberships_of_lists_every_workgroup_of_an_address_by_name,
+            registering_an_address_twice_conflicts_and_writes_nothing,
+            agents_are_listed_by_email_in_pages_without_duplicates_or_gaps,
+            an_invitation_is_created_and_read_back_as_written,
+            inviting_an_agent_of_the_workgroup_is_refused,
+            a_second_live_invitation_for_one_address_is_refused,
+            an_expired_invitation_is_replaced_by_a_new_one,
+            an_update_from_a_stale_version_conflicts,
+            a_delete_of_a_changed_invitation_conflicts,
+            an_invitation_is_found_by_its_current_token_only,
+            invitations_are_listed_newest_first_without_expired_ones,
+            invitations_are_paged_without_duplicates_or_gaps,
+            accepting_adds_the_membership_and_removes_the_invitation,
+            accepting_registers_a_person_only_once,
+            accepting_a_changed_invitation_conflicts_and_writes_nothing,
+            pending_expiring_covers_the_window_after_now_up_to_until,
+            exactly_one_of_a_hundred_concurrent_accepts_succeeds,
+            exactly_one_of_twenty_concurrent_invitations_of_one_address_is_created,
+            accept_racing_cancel_leaves_exactly_one_consistent_outcome,
+        );
+    };
+    (@checks $fresh:path; $($check:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $check() {
+                let (store, _guard) = $fresh().await;
+                $crate::conformance::$check(&store).await;
+            }
+        )*
+    };
+}
+
+/// 2031-03-03T09:00:00Z, the "now" every check counts from.
+pub fn start() -> Timestamp {
+    Utc.with_ymd_and_hms(2031, 3, 3, 9, 0, 0)
+        .single()
+        .expect("a valid date")
+}
+
+fn at(offset: TimeDelta) -> Timestamp {
+    start() + offset
+}
+
+fn secs(n: i64) -> TimeDelta {
+    TimeDelta::seconds(n)
+}
+
+fn days(n: i64) -> TimeDelta {
+    TimeDelta::days(n)
+}
+
+/// An address no other check uses: `label.<random>@example.com`.
+pub fn address(label: &str) -> EmailAddress {
+    let id = InvitationId::generate();
+    let tag = &id.as_str()[id.as_str().len() - 12..];
+    EmailAddress::parse(&format!("{label}.{tag}@example.com")).expect("a valid address")
+}
+
+fn name(text: &str) -> DisplayName {
+    DisplayName::parse(text).expect("a valid name")
+}
+
+/// A person registering now, built as the domain builds one.
+pub fn newcomer(email: &EmailAddress, now: Timestamp) -> Person {
+    Person {
+        id: AgentId::generate(),
+        email: email.clone(),
+        name: name(email.local_part()),
+        registered_at: now,
+    }
+}
+
+fn unknown_token_hash() -> TokenHash {
+    SecretKey::generate()
+        .invitation_token(&InvitationId::generate(), &SendNonce::generate())
+        .hash()
+}
+
+fn ok<T>(result: Result<T, StoreError>, what: &str) -> T {
+    result.unwrap_or_else(|error| panic!("{what} failed: {error:?}"))
+}
+
+fn assert_conflict<T: Debug>(result: Result<T, StoreError>, what: &str) {
+    match result {
+        Err(StoreError::Conflict) => {}
+        other => panic!("{what} should conflict, got {other:?}"),
+    }
+}
+
+fn ids(invitations: &[Invitation]) -> Vec<InvitationId> {
+    invitations.iter().map(|i| i.id.clone()).collect()
+}
+
+fn emails(agents: &[Agent]) -> Vec<EmailAddress> {
+    agents.iter().map(|a| a.email.clone()).collect()
+}
+
+/// A workgroup with its founding administrator, and the key its tokens are made with.
+pub struct Scene {
+    pub key: SecretKey,
+    pub workgroup: Workgroup,
+    pub founder: Agent,
+}
+
+impl Scene {
+    /// Creates a workgroup named `title` at [`start`], founded by a newly registered person.
+    pub async fn new<S: Store>(store: &S, title: &str) -> Self {
+        let founder = newcomer(&address("founder"), start());
+        Self::founded_by(store, title, &founder, true).await
+    }
+
+    /// Creates a workgroup named `title` at [`start`] founded by `person`, registering them if
+    /// `register`.
+    pub async fn founded_by<S: Store>(
+        store: &S,
+        title: &str,
+        person: &Person,
+        register: bool,
+    ) -> Self {
+        let workgroup = Workgroup {
+            id: WorkgroupId::generate(),
+            name: WorkgroupName::parse(title).expect("a valid workgroup name"),
+            locale: Locale::En,
+        };
+        let founder = Agent::joining(person, Role::Administrator, start());
+        ok(
+            store
+                .create_workgroup(&workgroup, &founder, register.then_some(person))
+                .await,
+            "creating a workgroup",
+        );
+        Self {
+            key: SecretKey::generate(),
+            workgroup,
+            founder,
+        }
+    }
+
+    fn send(&self, role: Role, now: Timestamp) -> invitation::Send<'_> {
+        invitation::Send {
+            by: Inviter {
+                id: self.founder.id.clone(),
+                email: self.founder.email.clone(),
+                name: self.founder.name.clone(),
+            },
+            role,
+            locale: None,
+            now,
+            key: &self.key,
+        }
+    }
+
+    /// A new invitation of `email`, not yet stored.
+    pub fn issue(&self, email: &EmailAddress, role: Role, now: Timestamp) -> Invitation {
+        Invitation::issue(&self.workgroup, email.clone(), self.send(role, now)).0
+    }
+
+    /// The invitation sent again at `now`, not yet stored.
+    pub fn renew(&self, invitation: &Invitation, now: Timestamp) -> Invitation {
+        invitation.renew(self.send(invitation.role, now)).0
+    }
+
+    /// A new invitation of `email` sent at `now`, stored.
+    pub async fn invite<S: Store>(
+        &self,
+        store: &S,
+        email: &EmailAddress,
+        role: Role,
+        now: Timestamp,
+    ) -> Invitation {
+        let invitation = self.issue(email, role, now);
+        let inserted = ok(
+            store.insert_invitation(&invitation, now).await,
+            "inserting an invitation",
+        );
+        assert_eq!(inserted, Inserted::Created, "inviting {email}");
+        invitation
+    }
+
+    /// `email` invited and accepted at `now`, registering them: their agent.
+    pub async fn join<S: Store>(
+        &self,
+        store: &S,
+        email: &EmailAddress,
+        role: Role,
+        now: Timestamp,
+    ) -> Agent {
+        let invitation = self.invite(store, email, role, now).await;
+        let person = newcomer(email, now);
+        let agent = Agent::joining(&person, role, now);
+        ok(
+            store
+                .accept_invitation(&invitation, &agent, Some(&person))
+                .await,
+            "accepting an invitation",
+        );
+        agent
+    }
+
+    /// The live invitations at `now`, in one page.
+    pub async fn listed<S: Store>(
+        &self,
+        store: &S,
+        status: Option<Status>,
+        now: Timestamp,
+    ) -> Vec<Invitation> {
+        let page = ok(
+            store
+                .invitations(&self.workgroup.id, status, now, first_page(100))
+                .await,
+            "listing invitations",
+        );
+        assert_eq!(page.next, None, "fewer than 100 invitations fit one page");
+        page.items
+    }
+}
+
+fn first_page(limit: usize) -> PageRequest {
+    PageRequest { after: None, limit }
+}
+
+/// Follows `next` from the first page to the last; fails on a page longer than `limit` or an
+/// endless chain.
+async fn every_page<T, F, Fut>(limit: usize, mut fetch: F) -> Vec<Vec<T>>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, StoreError>>,
+{
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = ok(fetch(PageRequest { after, limit }).await, "reading a page");
+        assert!(
+            page.items.len() <= limit,
+            "a page of {} items for a limit of {limit}",
+            page.items.len()
+        );
+        pages.push(page.items);
+        assert!(pages.len() <= 100, "the pages never end");
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return pages,
+        }
+    }
+}
+
+fn sizes<T>(pages: &[Vec<T>]) -> Vec<usize> {
+    pages.iter().map(Vec::len).collect()
+}
+
+pub async fn a_new_workgroup_lists_its_founder_as_its_administrator<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Acme IT").await;
+    let membership = Membership {
+        workgroup: scene.workgroup.clone(),
+        agent: scene.founder.clone(),
+    };
+    let email = &scene.founder.email;
+
+    let person =
+        ok(store.person(email).await, "reading the founder").expect("the founder is registered");
+    assert_eq!(person.id, scene.founder.id);
+    assert_eq!(person.name, scene.founder.name);
+    assert_eq!(
+        ok(
+            store.membership(&scene.workgroup.id, email).await,
+            "reading a membership"
+        ),
+        Some(membership.clone())
+    );
+    assert_eq!(
+        ok(store.memberships_of(email).await, "listing memberships"),
+        vec![membership]
+    );
+    let agents = ok(
+        store.agents(&scene.workgroup.id, first_page(10)).await,
+        "listing agents",
+    );
+    assert_eq!(agents.items, vec![scene.founder.clone()]);
+    assert_eq!(agents.next, None);
+    assert_eq!(
+        ok(
+            store
+                .membership(&scene.workgroup.id, &address("stranger"))
+                .await,
+            "reading a membership"
+        ),
+        None,
+        "a stranger is no member"
+    );
+}
+
+pub async fn memberships_of_lists_every_workgroup_of_an_address_by_name<S: Store>(store: &S) {
+    let ann = newcomer(&address("ann"), start());
+    let charlie = Scene::founded_by(store, "Charlie", &ann, true).await;
+    let alpha = Scene::founded_by(store, "Alpha", &ann, false).await;
+    let delta = Scene::new(store, "Delta").await;
+    let bravo = Scene::new(store, "Bravo").await;
+    let unrelated = Scene::new(store, "Aardvark").await;
+    for scene in [&delta, &bravo] {
+        let invitation = scene
+            .invite(store, &ann.email, Role::Associate, at(secs(60)))
+            .await;
+        let agent = Agent::joining(&ann, Role::Associate, at(secs(120)));
+        ok(
+            store.accept_invitation(&invitation, &agent, None).await,
+            "accepting as a registered person",
+        );
+    }
+
+    let memberships = ok(
+        store.memberships_of(&ann.email).await,
+        "listing memberships",
+    );
+    let names: Vec<&str> = memberships
+        .iter()
+        .map(|m| m.workgroup.name.as_str())
+        .collect();
+    assert_eq!(names, ["Alpha", "Bravo", "Charlie", "Delta"]);
+    let roles: Vec<Role> = memberships.iter().map(|m| m.agent.role).collect();
+    assert_eq!(
+        roles,
+        [
+            Role::Administrator,
+            Role::Associate,
+            Role::Administrator,
+            Role::Associate
+        ]
+    );
+    assert_eq!(memberships[0].workgroup, alpha.workgroup);
+    assert_eq!(memberships[2].workgroup, charlie.workgroup);
+    assert!(
+        memberships
+            .iter()
+            .all(|m| m.workgroup.id != unrelated.workgroup.id),
+        "another person's workgroup is listed"
+    );
+}
+
+pub async fn registering_an_address_twice_conflicts_and_writes_nothing<S: Store>(store: &S) {
+    let first = Scene::new(store, "First").await;
+    let email = first.founder.email.clone();
+    let registered = ok(store.person(&email).await, "reading a person");
+
+    let again = newcomer(&email, at(secs(60)));
+    let workgroup = Workgroup {
+        id: WorkgroupId::generate(),
+        name: WorkgroupName::parse("Second").expect("a valid name"),
+        locale: Locale::Ja,
+    };
+    let founder = Agent::joining(&again, Role::Administrator, at(secs(60)));
+    assert_conflict(
+        store
+            .create_workgroup(&workgroup, &founder, Some(&again))
+            .await,
+        "registering a registered address",
+    );
+    assert_eq!(
+        ok(store.person(&email).await, "reading a person"),
+        registered,
+        "the first registration stays"
+    );
+    assert_eq!(
+        ok(
+            store.membership(&workgroup.id, &email).await,
+            "reading a membership"
+        ),
+        None,
+        "the refused workgroup has no member"
+    );
+    assert_eq!(
+        ok(store.memberships_of(&email).await, "listing memberships").len(),
+        1,
+        "the refused workgroup is not listed"
+    );
+
+    let founder = Agent::joining(
+        registered.as_ref().expect("the founder is registered"),
+        Role::Administrator,
+        at(secs(60)),
+    );
+    ok(
+        store.create_workgroup(&workgroup, &founder, None).await,
+        "creating the workgroup as the registered person",
+    );
+    assert_eq!(
+        ok(store.memberships_of(&email).await, "listing memberships").len(),
+        2
+    );
+}
+
+pub async fn agents_are_listed_by_email_in_pages_without_duplicates_or_gaps<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Paged agents").await;
+    let mut expected = vec![scene.founder.clone()];
+    for (i, label) in (0..).zip(["zoe", "bob", "amy", "kim", "lee", "dan"]) {
+        let now = at(secs(i));
+        expected.push(
+            scene
+                .join(store, &address(label), Role::Associate, now)
+                .await,
+        );
+    }
+    expected.sort_by(|a, b| a.email.cmp(&b.email));
+    let other = Scene::new(store, "Other agents").await;
+    other
+        .join(store, &address("amy"), Role::Manager, start())
+        .await;
+
+    let wg = &scene.workgroup.id;
+    for (limit, expected_sizes) in [
+        (3, vec![3, 3, 1]),
+        (1, vec![1; 7]),
+        (7, vec![7]),
+        (4, vec![4, 3]),
+        (50, vec![7]),
+    ] {
+        let pages = every_page(limit, |page| store.agents(wg, page)).await;
+        assert_eq!(
+            sizes(&pages),
+            expected_sizes,
+            "page sizes for limit {limit}"
+        );
+        let listed: Vec<Agent> = pages.into_iter().flatten().collect();
+        assert_eq!(
+            emails(&listed),
+            emails(&expected),
+            "agents by email with limit {limit}"
+        );
+        assert_eq!(listed, expected, "agents as joined, limit {limit}");
+    }
+}
+
+pub async fn an_invitation_is_created_and_read_back_as_written<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Readback").await;
+    let other = Scene::new(store, "Elsewhere").await;
+    let invitation = scene
+        .invite(store, &address("ann"), Role::Manager, start())
+        .await;
+
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &invitation.id).await,
+            "reading an invitation"
+        ),
+        Some(invitation.clone())
+    );
+    let hash = invitation.token_hash.clone().expect("a pending token");
+    assert_eq!(
+        ok(store.invitation_by_token(&hash).await, "finding by token"),
+        Some(invitation.clone())
+    );
+    assert_eq!(
+        ok(
+            store.invitation(&other.workgroup.id, &invitation.id).await,
+            "reading an invitation"
+        ),
+        None,
+        "an invitation is not found through another workgroup"
+    );
+    assert_eq!(
+        ok(
+            store
+                .invitation(&scene.workgroup.id, &InvitationId::generate())
+                .await,
+            "reading an invitation"
+        ),
+        None
+    );
+}
+
+pub async fn inviting_an_agent_of_the_workgroup_is_refused<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Agents only once").await;
+    let member = scene
+        .join(store, &address("member"), Role::Associate, start())
+        .await;
+
+    for email in [&scene.founder.email, &member.email] {
+        let invitation = scene.issue(email, Role::Manager, at(secs(60)));
+        assert_eq!(
+            ok(
+                store.insert_invitation(&invitation, at(secs(60))).await,
+                "inserting"
+            ),
+            Inserted::AlreadyAgent,
+            "inviting the agent {email}"
+        );
+        assert_eq!(
+            ok(
+                store.invitation(&scene.workgroup.id, &invitation.id).await,
+                "reading"
+            ),
+            None,
+            "nothing was written for {email}"
+        );
+    }
+    assert_eq!(scene.listed(store, None, at(secs(60))).await, vec![]);
+
+    let elsewhere = Scene::new(store, "Not yet an agent here").await;
+    elsewhere
+        .invite(store, &member.email, Role::Associate, at(secs(60)))
+        .await;
+}
+
+pub async fn a_second_live_invitation_for_one_address_is_refused<S: Store>(store: &S) {
+    let scene = Scene::new(store, "One invitation per address").await;
+    let email = address("ann");
+    let first = scene.invite(store, &email, Role::Associate, start()).await;
+
+    let last_live_second = at(INVITATION_LIFETIME - secs(1));
+    let second = scene.issue(&email, Role::Manager, last_live_second);
+    assert_eq!(
+        ok(
+            store.insert_invitation(&second, last_live_second).await,
+            "inserting"
+        ),
+        Inserted::Exists(first.clone())
+    );
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &second.id).await,
+            "reading"
+        ),
+        None,
+        "the second invitation was not written"
+    );
+    assert_eq!(
+        ids(&scene.listed(store, None, last_live_second).await),
+        vec![first.id.clone()]
+    );
+
+    let elsewhere = Scene::new(store, "Another workgroup").await;
+    elsewhere
+        .invite(store, &email, Role::Associate, start())
+        .await;
+}
+
+pub async fn an_expired_invitation_is_replaced_by_a_new_one<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Replaced").await;
+    let email = address("ann");
+    let expired = scene.invite(store, &email, Role::Associate, start()).await;
+
+    let expiry = expired.expires_at();
+    let fresh = scene.issue(&email, Role::Manager, expiry);
+    assert_eq!(
+        ok(store.insert_invitation(&fresh, expiry).await, "inserting"),
+        Inserted::Created,
+        "an invitation is expired from the second it expires"
+    );
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &expired.id).await,
+            "reading"
+        ),
+        None,
+        "the expired invitation was replaced"
+    );
+    let old_hash = expired.token_hash.clone().expect("a pending token");
+    assert_eq!(
+        ok(
+            store.invitation_by_token(&old_hash).await,
+            "finding by token"
+        ),
+        None
+    );
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &fresh.id).await,
+            "reading"
+        ),
+        Some(fresh.clone())
+    );
+    assert_eq!(
+        ids(&scene.listed(store, None, expiry).await),
+        vec![fresh.id]
+    );
+}
+
+pub async fn an_update_from_a_stale_version_conflicts<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Versions").await;
+    let v1 = scene
+        .invite(store, &address("ann"), Role::Associate, start())
+        .await;
+    let v2 = scene.renew(&v1, at(days(1)));
+    ok(store.update_invitation(&v2).await, "updating to version 2");
+    let wg = &scene.workgroup.id;
+    let read = |id: InvitationId| async move {
+        ok(store.invitation(wg, &id).await, "reading an invitation")
+    };
+    assert_eq!(read(v1.id.clone()).await, Some(v2.clone()));
+
+    let rival_v2 = scene.renew(&v1, at(days(2)));
+    assert_conflict(
+        store.update_invitation(&rival_v2).await,
+        "a second update from version 1",
+    );
+    let v4 = v2
+        .with_delivery(Delivery::Sent)
+        .with_delivery(Delivery::Failed);
+    assert_conflict(
+        store.update_invitation(&v4).await,
+        "an update skipping a version",
+    );
+    assert_eq!(read(v1.id.clone()).await, Some(v2.clone()), "unchanged");
+
+    let v3 = v2.with_delivery(Delivery::Sent);
+    ok(store.update_invitation(&v3).await, "updating to version 3");
+    assert_eq!(read(v1.id.clone()).await, Some(v3));
+
+    let never_stored = scene.issue(&address("bob"), Role::Associate, start());
+    let never_stored_v2 = never_stored.with_delivery(Delivery::Sent);
+    assert_conflict(
+        store.update_invitation(&never_stored_v2).await,
+        "updating an invitation that was never stored",
+    );
+    assert_eq!(read(never_stored.id.clone()).await, None);
+}
+
+pub async fn a_delete_of_a_changed_invitation_conflicts<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Cancel").await;
+    let v1 = scene
+        .invite(store, &address("ann"), Role::Associate, start())
+        .await;
+    let v2 = v1.with_delivery(Delivery::Sent);
+    ok(store.update_invitation(&v2).await, "updating");
+
+    assert_conflict(
+        store.delete_invitation(&v1).await,
+        "deleting a changed invitation",
+    );
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &v1.id).await,
+            "reading"
+        ),
+        Some(v2.clone()),
+        "the changed invitation stays"
+    );
+
+    ok(store.delete_invitation(&v2).await, "deleting");
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &v1.id).await,
+            "reading"
+        ),
+        None
+    );
+    let hash = v2.token_hash.clone().expect("a pending token");
+    assert_eq!(
+        ok(store.invitation_by_token(&hash).await, "finding by token"),
+        None
+    );
+    assert_eq!(scene.listed(store, None, start()).await, vec![]);
+    assert_conflict(
+        store.delete_invitation(&v2).await,
+        "deleting a deleted invitation",
+    );
+}
+
+pub async fn an_invitation_is_found_by_its_current_token_only<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Tokens").await;
+    let first = scene
+        .invite(store, &address("ann"), Role::Associate, start())
+        .await;
+    let find = |hash: TokenHash| async move {
+        ok(store.invitation_by_token(&hash).await, "finding by token")
+    };
+    let first_hash = first.token_hash.clone().expect("a pending token");
+    assert_eq!(find(first_hash.clone()).await, Some(first.clone()));
+    assert_eq!(find(unknown_token_hash()).await, None);
+
+    let renewed = scene.renew(&first, at(days(3)));
+    ok(store.update_invitation(&renewed).await, "renewing");
+    let renewed_hash = renewed.token_hash.clone().expect("a pending token");
+    assert_ne!(renewed_hash, first_hash);
+    assert_eq!(find(first_hash).await, None, "the superseded token");
+    assert_eq!(find(renewed_hash.clone()).await, Some(renewed.clone()));
+
+    let declined = renewed.decline(at(days(4))).expect("an open invitation");
+    ok(store.update_invitation(&declined).await, "declining");
+    assert_eq!(find(renewed_hash).await, None, "the declined token");
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &first.id).await,
+            "reading"
+        ),
+        Some(declined),
+        "a declined invitation stays stored"
+    );
+
+    let expired = scene
+        .invite(store, &address("bob"), Role::Associate, at(-days(40)))
+        .await;
+    let expired_hash = expired.token_hash.clone().expect("a pending token");
+    assert_eq!(
+        find(expired_hash).await,
+        Some(expired),
+        "an expired invitation is found as stored: the domain judges expiry"
+    );
+}
+
+pub async fn invitations_are_listed_newest_first_without_expired_ones<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Listing").await;
+    let now = start();
+    let invite = |label: &'static str, sent: Timestamp| {
+        let scene = &scene;
+        async move {
+            scene
+                .invite(store, &address(label), Role::Associate, sent)
+                .await
+        }
+    };
+    let _expired = invite("expired", now - INVITATION_LIFETIME).await;
+    let oldest = invite("oldest", now - INVITATION_LIFETIME + secs(1)).await;
+    let older = invite("older", now - days(1)).await;
+    let newer = invite("newer", now - TimeDelta::hours(2)).await;
+    let newest = invite("newest", now).await;
+    let declined = newest.decline(now).expect("an open invitation");
+    ok(store.update_invitation(&declined).await, "declining");
+    let other = Scene::new(store, "Other listing").await;
+    other
+        .invite(
+            store,
+            &address("elsewhere"),
+            Role::Associate,
+            now - TimeDelta::hours(1),
+        )
+        .await;
+
+    let all = scene.listed(store, None, now).await;
+    assert_eq!(
+        ids(&all),
+        ids(&[
+            declined.clone(),
+            newer.clone(),
+            older.clone(),
+            oldest.clone()
+        ]),
+        "live invitations of the workgroup, newest first"
+    );
+    assert_eq!(all[0], declined, "listed as stored");
+    assert_eq!(
+        ids(&scene.listed(store, Some(Status::Pending), now).await),
+        ids(&[newer.clone(), older.clone(), oldest.clone()])
+    );
+    assert_eq!(
+        ids(&scene.listed(store, Some(Status::Declined), now).await),
+        ids(std::slice::from_ref(&declined))
+    );
+    assert_eq!(
+        ids(&scene.listed(store, None, oldest.expires_at()).await),
+        ids(&[declined, newer, older]),
+        "an invitation leaves the list the second it expires"
+    );
+}
+
+pub async fn invitations_are_paged_without_duplicates_or_gaps<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Paged invitations").await;
+    let now = start();
+    // Three pairs sent in the same second, so pages also split between equal send times.
+    let offsets = [0, 60, 60, 120, 120, 180, 180, 240];
+    let mut declined = 0;
+    for (i, offset) in offsets.iter().enumerate() {
+        let invitation = scene
+            .invite(
+                store,
+                &address(&format!("guest{i}")),
+                Role::Associate,
+                now - secs(*offset),
+            )
+            .await;
+        if i % 3 == 1 {
+            let answered = invitation.decline(now).expect("an open invitation");
+            ok(store.update_invitation(&answered).await, "declining");
+            declined += 1;
+        }
+    }
+    let wg = &scene.workgroup.id;
+
+    for status in [None, Some(Status::Pending), Some(Status::Declined)] {
+        let expected = scene.listed(store, status, now).await;
+        let count = match status {
+            None => offsets.len(),
+            Some(Status::Declined) => declined,
+            Some(Status::Pending) => offsets.len() - declined,
+        };
+        assert_eq!(expected.len(), count, "invitations with status {status:?}");
+        assert!(
+            expected.windows(2).all(|w| w[0].sent_at >= w[1].sent_at),
+            "newest first with status {status:?}"
+        );
+        for limit in [1, 2, 3, count] {
+            let pages = every_page(limit, |page| store.invitations(wg, status, now, page)).await;
+            let mut expected_sizes = vec![limit; count / limit];
+            if count % limit != 0 {
+                expected_sizes.push(count % limit);
+            }
+            assert_eq!(
+                sizes(&pages),
+                expected_sizes,
+                "page sizes for limit {limit}, status {status:?}"
+            );
+            let listed: Vec<Invitation> = pages.into_iter().flatten().collect();
+            assert_eq!(
+                ids(&listed),
+                ids(&expected),
+                "pages of {limit}, status {status:?}, hold every invitation once, in order"
+            );
+        }
+    }
+}
+
+pub async fn accepting_adds_the_membership_and_removes_the_invitation<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Joining").await;
+    let email = address("ann");
+    let invitation = scene.invite(store, &email, Role::Manager, start()).await;
+    let now = at(TimeDelta::hours(1));
+    let person = newcomer(&email, now);
+    let agent = Agent::joining(&person, invitation.role, now);
+
+    ok(
+        store
+            .accept_invitation(&invitation, &agent, Some(&person))
+            .await,
+        "accepting",
+    );
+
+    let membership = Membership {
+        workgroup: scene.workgroup.clone(),
+        agent: agent.clone(),
+    };
+    assert_eq!(
+        ok(
+            store.membership(&scene.workgroup.id, &email).await,
+            "reading"
+        ),
+        Some(membership.clone())
+    );
+    assert_eq!(
+        ok(store.memberships_of(&email).await, "listing memberships"),
+        vec![membership]
+    );
+    assert_eq!(
+        ok(store.person(&email).await, "reading a person"),
+        Some(person)
+    );
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &invitation.id).await,
+            "reading"
+        ),
+        None,
+        "the accepted invitation is gone"
+    );
+    let hash = invitation.token_hash.clone().expect("a pending token");
+    assert_eq!(
+        ok(store.invitation_by_token(&hash).await, "finding by token"),
+        None,
+        "the accepted token is gone"
+    );
+    assert_eq!(scene.listed(store, None, now).await, vec![]);
+    let agents = ok(
+        store.agents(&scene.workgroup.id, first_page(10)).await,
+        "listing agents",
+    );
+    assert!(agents.items.contains(&agent), "the new agent is listed");
+    assert_eq!(agents.items.len(), 2);
+}
+
+pub async fn accepting_registers_a_person_only_once<S: Store>(store: &S) {
+    let first = Scene::new(store, "First to join").await;
+    let second = Scene::new(store, "Second to join").await;
+    let email = address("ann");
+    let ann = newcomer(&email, start());
+    let invitation = first.invite(store, &email, Role::Associate, start()).await;
+    ok(
+        store
+            .accept_invitation(
+                &invitation,
+                &Agent::joining(&ann, Role::Associate, start()),
+                Some(&ann),
+            )
+            .await,
+        "accepting the first invitation",
+    );
+
+    let invitation = second.invite(store, &email, Role::Inactive, start()).await;
+    let now = at(days(1));
+    let again = newcomer(&email, now);
+    assert_conflict(
+        store
+            .accept_invitation(
+                &invitation,
+                &Agent::joining(&again, Role::Inactive, now),
+                Some(&again),
+            )
+            .await,
+        "registering a registered address on acceptance",
+    );
+    assert_eq!(
+        ok(store.person(&email).await, "reading a person"),
+        Some(ann.clone()),
+        "the first registration stays"
+    );
+    assert_eq!(
+        ok(
+            store.membership(&second.workgroup.id, &email).await,
+            "reading"
+        ),
+        None,
+        "the refused acceptance added no membership"
+    );
+    assert_eq!(
+        ok(
+            store.invitation(&second.workgroup.id, &invitation.id).await,
+            "reading"
+        ),
+        Some(invitation.clone()),
+        "the refused acceptance kept the invitation"
+    );
+
+    let agent = Agent::joining(&ann, Role::Inactive, now);
+    ok(
+        store.accept_invitation(&invitation, &agent, None).await,
+        "accepting as the registered person",
+    );
+    assert_eq!(
+        ok(store.person(&email).await, "reading a person"),
+        Some(ann)
+    );
+    let memberships = ok(store.memberships_of(&email).await, "listing memberships");
+    assert_eq!(memberships.len(), 2);
+    assert!(memberships.iter().all(|m| m.agent.id == agent.id));
+}
+
+pub async fn accepting_a_changed_invitation_conflicts_and_writes_nothing<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Stale accept").await;
+    let email = address("ann");
+    let read = scene.invite(store, &email, Role::Associate, start()).await;
+    let renewed = scene.renew(&read, at(days(1)));
+    ok(store.update_invitation(&renewed).await, "renewing");
+
+    let now = at(days(2));
+    let person = newcomer(&email, now);
+    let agent = Agent::joining(&person, read.role, now);
+    assert_conflict(
+        store.accept_invitation(&read, &agent, Some(&person)).await,
+        "accepting a changed invitation",
+    );
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &read.id).await,
+            "reading"
+        ),
+        Some(renewed.clone()),
+        "the invitation stays as changed"
+    );
+    assert_eq!(
+        ok(
+            store.membership(&scene.workgroup.id, &email).await,
+            "reading"
+        ),
+        None,
+        "no membership was added"
+    );
+    assert_eq!(
+        ok(store.person(&email).await, "reading a person"),
+        None,
+        "nobody was registered"
+    );
+
+    ok(store.delete_invitation(&renewed).await, "cancelling");
+    assert_conflict(
+        store
+            .accept_invitation(&renewed, &agent, Some(&person))
+            .await,
+        "accepting a cancelled invitation",
+    );
+    assert_eq!(
+        ok(
+            store.membership(&scene.workgroup.id, &email).await,
+            "reading"
+        ),
+        None
+    );
+    assert_eq!(ok(store.person(&email).await, "reading a person"), None);
+}
+
+pub async fn pending_expiring_covers_the_window_after_now_up_to_until<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Reminders").await;
+    let other = Scene::new(store, "Other reminders").await;
+    let now = start();
+    let until = now + days(7);
+    let cases = [
+        ("at now", now, false),
+        ("just after now", now + secs(1), true),
+        ("in between", now + days(3), true),
+        ("at until", until, true),
+        ("just after until", until + secs(1), false),
+        ("in 30 days", now + INVITATION_LIFETIME, false),
+    ];
+    let mut expected = Vec::new();
+    let mut unexpected = Vec::new();
+    for (label, expires, included) in cases {
+        let invitation = scene
+            .invite(
+                store,
+                &address("invitee"),
+                Role::Associate,
+                expires - INVITATION_LIFETIME,
+            )
+            .await;
+        if included {
+            expected.push((label, invitation.id));
+        } else {
+            unexpected.push((label, invitation.id));
+        }
+    }
+    let declined = scene
+        .invite(
+            store,
+            &address("declined"),
+            Role::Associate,
+            now + days(2) - INVITATION_LIFETIME,
+        )
+        .await;
+    let declined = declined.decline(now).expect("an open invitation");
+    ok(store.update_invitation(&declined).await, "declining");
+    unexpected.push(("declined", declined.id));
+    let elsewhere = other
+        .invite(
+            store,
+            &address("elsewhere"),
+            Role::Associate,
+            now + days(1) - INVITATION_LIFETIME,
+        )
+        .await;
+    expected.push(("in another workgroup", elsewhere.id));
+
+    let found = ok(
+        store.pending_expiring(now, until).await,
+        "listing invitations expiring soon",
+    );
+    let found = ids(&found);
+    for (label, id) in &expected {
+        assert!(
+            found.contains(id),
+            "the invitation expiring {label} is missing"
+        );
+    }
+    for (label, id) in &unexpected {
+        assert!(
+            !found.contains(id),
+            "the invitation expiring {label} is listed"
+        );
+    }
+    let mut unique = found.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), found.len(), "an invitation is listed twice");
+}
+
+pub async fn exactly_one_of_a_hundred_concurrent_accepts_succeeds<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Race to accept").await;
+    let email = address("ann");
+    let invitation = scene.invite(store, &email, Role::Manager, start()).await;
+    let now = at(TimeDelta::hours(1));
+    // Each caller found no person and registers their own, as the domain does.
+    let callers: Vec<(Person, Agent)> = (0..100)
+        .map(|_| {
+            let person = newcomer(&email, now);
+            let agent = Agent::joining(&person, invitation.role, now);
+            (person, agent)
+        })
+        .collect();
+
+    let results = join_all(
+        callers
+            .iter()
+            .map(|(person, agent)| store.accept_invitation(&invitation, agent, Some(person))),
+    )
+    .await;
+
+    let mut winners = Vec::new();
+    for (result, caller) in results.into_iter().zip(&callers) {
+        match result {
+            Ok(()) => winners.push(caller),
+            Err(StoreError::Conflict) => {}
+            Err(error) => panic!("a concurrent accept failed otherwise: {error:?}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one accept succeeds");
+    let (person, agent) = winners[0];
+    assert_eq!(
+        ok(store.person(&email).await, "reading a person"),
+        Some(person.clone()),
+        "the winner is registered"
+    );
+    assert_eq!(
+        ok(
+            store.membership(&scene.workgroup.id, &email).await,
+            "reading"
+        )
+        .map(|m| m.agent),
+        Some(agent.clone()),
+        "the winner is the member"
+    );
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &invitation.id).await,
+            "reading"
+        ),
+        None
+    );
+    let agents = ok(
+        store.agents(&scene.workgroup.id, first_page(10)).await,
+        "listing agents",
+    );
+    assert_eq!(agents.items.len(), 2, "the founder and the one winner");
+}
+
+pub async fn exactly_one_of_twenty_concurrent_invitations_of_one_address_is_created<S: Store>(
+    store: &S,
+) {
+    let scene = Scene::new(store, "Race to invite").await;
+    let email = address("ann");
+    let now = start();
+    let candidates: Vec<Invitation> = (0..20)
+        .map(|_| scene.issue(&email, Role::Associate, now))
+        .collect();
+
+    let results = join_all(
+        candidates
+            .iter()
+            .map(|invitation| store.insert_invitation(invitation, now)),
+    )
+    .await;
+
+    let mut created = Vec::new();
+    let mut found = Vec::new();
+    for (result, candidate) in results.into_iter().zip(&candidates) {
+        match ok(result, "a concurrent insert") {
+            Inserted::Created => created.push(candidate.clone()),
+            Inserted::Exists(existing) => found.push(existing),
+            Inserted::AlreadyAgent => panic!("the invitee is no agent"),
+        }
+    }
+    assert_eq!(created.len(), 1, "exactly one insert creates");
+    let winner = &created[0];
+    assert!(
+        found.iter().all(|existing| existing == winner),
+        "every other insert finds the created invitation"
+    );
+    assert_eq!(
+        ids(&scene.listed(store, None, now).await),
+        vec![winner.id.clone()]
+    );
+}
+
+pub async fn accept_racing_cancel_leaves_exactly_one_consistent_outcome<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Accept or cancel").await;
+    let now = at(TimeDelta::hours(1));
+    let mut outcomes = (0, 0);
+    for round in 0..20 {
+        let email = address(&format!("round{round}"));
+        let invitation = scene.invite(store, &email, Role::Associate, start()).await;
+        let person = newcomer(&email, now);
+        let agent = Agent::joining(&person, invitation.role, now);
+
+        let (accepted, cancelled) = futures::join!(
+            store.accept_invitation(&invitation, &agent, Some(&person)),
+            store.delete_invitation(&invitation),
+        );
+
+        let stored = ok(
+            store.invitation(&scene.workgroup.id, &invitation.id).await,
+            "reading",
+        );
+        assert_eq!(
+            stored, None,
+            "round {round}: the invitation is gone either way"
+        );
+        let membership = ok(
+            store.membership(&scene.workgroup.id, &email).await,
+            "reading",
+        );
+        let registered = ok(store.person(&email).await, "reading a person");
+        match (accepted, cancelled) {
+            (Ok(()), Err(StoreError::Conflict)) => {
+                outcomes.0 += 1;
+                assert_eq!(membership.map(|m| m.agent), Some(agent), "round {round}");
+                assert_eq!(registered, Some(person), "round {round}");
+            }
+            (Err(StoreError::Conflict), Ok(())) => {
+                outcomes.1 += 1;
+                assert_eq!(membership, None, "round {round}: cancelled, yet a member");
+                assert_eq!(registered, None, "round {round}: cancelled, yet registered");
+            }
+            (accepted, cancelled) => panic!(
+                "round {round}: exactly one of accept and cancel must succeed, \
+                 got {accepted:?} and {cancelled:?}"
+            ),
+        }
+    }
+    assert_eq!(outcomes.0 + outcomes.1, 20);
+}

@@ -1,0 +1,261 @@
+//! Drives the API through its handlers with real API Gateway HTTP API (payload 2.0) events, on
+//! the embedded store in a temporary folder, a recording mailer and a clock the test moves.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+use shared::{App, Settings, message::AcceptLinks, secret::SecretKey};
+
+use crate::fakes::{ManualClock, RecordingMailer};
+use local::store::EmbeddedStore;
+
+/// 2026-11-22T09:00:00Z, the moment every harness starts at.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()
+}
+
+/// An HTTP answer: status, headers and the parsed JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Value,
+}
+
+impl Answer {
+    /// Asserts a problem+json answer with `status` and returns its detail.
+    pub fn assert_problem(&self, status: u16) -> &str {
+        assert_eq!(self.status, status, "unexpected answer: {self:#?}");
+        assert_eq!(
+            self.content_type.as_deref(),
+            Some("application/problem+json"),
+            "not problem+json: {self:#?}"
+        );
+        for field in ["type", "title", "status", "detail"] {
+            assert!(self.body.get(field).is_some(), "problem without {field}: {self:#?}");
+        }
+        assert_eq!(self.body["status"], status);
+        self.body["detail"].as_str().unwrap_or_default()
+    }
+
+    pub fn assert_ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {self:#?}");
+        &self.body
+    }
+}
+
+pub type LocalApp = App<EmbeddedStore, RecordingMailer, ManualClock>;
+
+/// One application on a fresh store.
+pub struct Harness {
+    pub app: LocalApp,
+    pub mailer: RecordingMailer,
+    pub clock: ManualClock,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let store = EmbeddedStore::open(&dir.path().join("store.sqlite3")).expect("the store opens");
+        let mailer = RecordingMailer::default();
+        let clock = ManualClock::at(start_time());
+        let settings =
+            Settings::new(AcceptLinks::new("https://invitations.test").expect("a valid base URL"));
+        let app = App {
+            store,
+            mailer: mailer.clone(),
+            clock: clock.clone(),
+            key: SecretKey::generate(),
+            settings,
+        };
+        Self {
+            app,
+            mailer,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    /// Sends one request as API Gateway would deliver it; `as_email` signs it in.
+    pub async fn call(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        as_email: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        self.send_event(&api_gateway_event(method, path_and_query, as_email, body))
+            .await
+    }
+
+    /// Sends a hand-made API Gateway event (for claims the other helpers do not produce).
+    pub async fn send_event(&self, event: &Value) -> Answer {
+        let request = lambda_http::request::from_str(&event.to_string())
+            .expect("a valid API Gateway HTTP API event");
+        let response = api::handle(&self.app, api::Served::All, request).await;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes: &[u8] = response.body().as_ref();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(bytes).expect("every answer body is JSON")
+        };
+        Answer {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, as_email: &str) -> Answer {
+        self.call("GET", path, Some(as_email), None).await
+    }
+
+    pub async fn post(&self, path: &str, as_email: Option<&str>, body: Value) -> Answer {
+        self.call("POST", path, as_email, Some(body)).await
+    }
+
+    /// Creates a workgroup as `admin` and returns its id.
+    pub async fn workgroup(&self, admin: &str, name: &str) -> String {
+        let answer = self.post("/workgroups", Some(admin), json!({ "name": name })).await;
+        answer.assert_ok(201)["id"]
+            .as_str()
+            .expect("a workgroup id")
+            .to_owned()
+    }
+
+    /// Invites `emails` into `role` and returns the per-entry results.
+    pub async fn invite(&self, as_email: &str, wg: &str, emails: Value, role: &str) -> Vec<Value> {
+        let answer = self
+            .post(
+                &format!("/workgroups/{wg}/invitations"),
+                Some(as_email),
+                json!({ "emails": emails, "role": role }),
+            )
+            .await;
+        answer.assert_ok(200)["results"]
+            .as_array()
+            .expect("results")
+            .clone()
+    }
+
+    /// The token of the newest email sent to `email`, read from its accept link.
+    pub fn token_for(&self, email: &str) -> String {
+        let sent = self.mailer.sent();
+        let last = sent
+            .iter()
+            .rev()
+            .find(|m| m.to.as_str() == email)
+            .unwrap_or_else(|| panic!("no email was sent to {email}"));
+        last.accept_link
+            .split_once("#token=")
+            .expect("the link carries the token in its fragment")
+            .1
+            .to_owned()
+    }
+
+    /// Invites one address into `role` and returns the invitation id and the token.
+    pub async fn invited(&self, as_email: &str, wg: &str, email: &str, role: &str) -> (String, String) {
+        let results = self.invite(as_email, wg, json!(email), role).await;
+        let id = results[0]["invitation"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no invitation in {results:?}"))
+            .to_owned();
+        (id, self.token_for(email))
+    }
+
+    /// Invites and accepts: `email` becomes an agent of `wg` with `role`.
+    pub async fn member(&self, admin: &str, wg: &str, email: &str, role: &str) {
+        let (_, token) = self.invited(admin, wg, email, role).await;
+        let answer = self
+            .post(
+                "/invitations/accept",
+                Some(email),
+                json!({ "token": token, "name": email.split('@').next() }),
+            )
+            .await;
+        answer.assert_ok(200);
+    }
+
+    /// The workgroup's invitations as the administrator sees them.
+    pub async fn invitations(&self, admin: &str, wg: &str) -> Vec<Value> {
+        let answer = self.get(&format!("/workgroups/{wg}/invitations"), admin).await;
+        answer.assert_ok(200)["items"].as_array().expect("items").clone()
+    }
+
+    /// The workgroup's agents as `who` sees them.
+    pub async fn agents(&self, who: &str, wg: &str) -> Vec<Value> {
+        let answer = self.get(&format!("/workgroups/{wg}/agents"), who).await;
+        answer.assert_ok(200)["items"].as_array().expect("items").clone()
+    }
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A payload-2.0 event of API Gateway's HTTP API, with the JWT authorizer's claims when
+/// signed in, shaped as AWS documents it.
+pub fn api_gateway_event(
+    method: &str,
+    path_and_query: &str,
+    as_email: Option<&str>,
+    body: Option<Value>,
+) -> Value {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let mut context = json!({
+        "accountId": "123456789012",
+        "apiId": "a1b2c3d4e5",
+        "domainName": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+        "domainPrefix": "a1b2c3d4e5",
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": "192.0.2.1",
+            "userAgent": "harness"
+        },
+        "requestId": "JKJaXmPLvHcESHA=",
+        "routeKey": format!("{method} {path}"),
+        "stage": "$default",
+        "time": "22/Nov/2026:09:00:00 +0000",
+        "timeEpoch": 1795338000000_i64
+    });
+    if let Some(email) = as_email {
+        context["authorizer"] = json!({
+            "jwt": {
+                "claims": {
+                    "sub": format!("sub-{email}"),
+                    "email": email,
+                    "email_verified": "true",
+                    "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example",
+                    "aud": "example-client",
+                    "token_use": "id"
+                },
+                "scopes": null
+            }
+        });
+    }
+    json!({
+        "version": "2.0",
+        "routeKey": format!("{method} {path}"),
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {
+            "content-type": "application/json",
+            "host": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+        },
+        "requestContext": context,
+        "body": body.map(|b| b.to_string()),
+        "isBase64Encoded": false
+    })
+}

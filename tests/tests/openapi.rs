@@ -1,0 +1,103 @@
+//! The OpenAPI document describes exactly the routes the API answers.
+
+use std::collections::BTreeSet;
+
+use api::routes::{ROUTES, match_route};
+use serde_json::Value;
+use tests::harness::Harness;
+
+#[tokio::test]
+async fn the_document_is_served_without_sign_in() {
+    let h = Harness::new();
+    let answer = h.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(answer.assert_ok(200), &api::openapi::document());
+    assert_eq!(answer.body["openapi"], "3.1.0");
+}
+
+#[test]
+fn every_route_is_documented_and_every_documented_operation_is_a_route() {
+    let doc = api::openapi::document();
+    let documented: BTreeSet<(String, String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().expect("a path item").iter().map(move |(method, op)| {
+                (
+                    method.to_uppercase(),
+                    path.clone(),
+                    op["operationId"].as_str().expect("an operationId").to_owned(),
+                )
+            })
+        })
+        .collect();
+    let routed: BTreeSet<(String, String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_owned(), r.operation_id.to_owned()))
+        .collect();
+    assert_eq!(documented, routed);
+}
+
+#[test]
+fn every_documented_path_matches_its_route_and_declares_its_parameters() {
+    let doc = api::openapi::document();
+    for route in ROUTES {
+        let concrete = route
+            .path
+            .replace("{wg}", "wg_0123456789abcdef0123456789abcdef")
+            .replace("{id}", "inv_0123456789abcdef0123456789abcdef");
+        let (matched, _) = match_route(&route.method, &concrete).expect("the route matches");
+        assert_eq!(matched.operation, route.operation);
+
+        let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
+        let declared: BTreeSet<&str> = op["parameters"]
+            .as_array()
+            .map(|ps| {
+                ps.iter()
+                    .filter(|p| p["in"] == "path")
+                    .map(|p| p["name"].as_str().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let placeholders: BTreeSet<&str> = route
+            .path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        assert_eq!(declared, placeholders, "{} {}", route.method, route.path);
+
+        let public = op.get("security").is_some_and(|s| s.as_array().is_some_and(Vec::is_empty));
+        assert_eq!(public, !route.authenticated, "{} {} security", route.method, route.path);
+        assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()));
+        if route.authenticated {
+            assert!(op["responses"].get("401").is_some(), "{} documents 401", route.path);
+        }
+    }
+}
+
+#[test]
+fn every_schema_reference_resolves() {
+    let doc = api::openapi::document();
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    assert!(!refs.is_empty());
+    for reference in refs {
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected reference {reference}"));
+        assert!(doc["components"]["schemas"].get(name).is_some(), "{reference} is missing");
+    }
+}
+
+fn collect_refs(value: &Value, refs: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                refs.push(r.clone());
+            }
+            map.values().for_each(|v| collect_refs(v, refs));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, refs)),
+        _ => {}
+    }
+}
