@@ -41,6 +41,11 @@ impl MemoryStore {
     fn tables(&self) -> MutexGuard<'_, Tables> {
         self.0.lock().unwrap()
     }
+
+    /// An invitation as stored, read past the port (for assertions on what was written).
+    pub fn stored_invitation(&self, id: &InvitationId) -> Option<Invitation> {
+        self.tables().invitations.get(id).cloned()
+    }
 }
 
 /// Where an invitation sorts in a list: newest send first, then by id.

@@ -31,7 +31,10 @@ impl Answer {
             "not problem+json: {self:#?}"
         );
         for field in ["type", "title", "status", "detail"] {
-            assert!(self.body.get(field).is_some(), "problem without {field}: {self:#?}");
+            assert!(
+                self.body.get(field).is_some(),
+                "problem without {field}: {self:#?}"
+            );
         }
         assert_eq!(self.body["status"], status);
         self.body["detail"].as_str().unwrap_or_default()
@@ -56,7 +59,8 @@ pub struct Harness {
 impl Harness {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let store = EmbeddedStore::open(&dir.path().join("store.sqlite3")).expect("the store opens");
+        let store =
+            EmbeddedStore::open(&dir.path().join("store.sqlite3")).expect("the store opens");
         let mailer = RecordingMailer::default();
         let clock = ManualClock::at(start_time());
         let settings =
@@ -122,7 +126,9 @@ impl Harness {
 
     /// Creates a workgroup as `admin` and returns its id.
     pub async fn workgroup(&self, admin: &str, name: &str) -> String {
-        let answer = self.post("/workgroups", Some(admin), json!({ "name": name })).await;
+        let answer = self
+            .post("/workgroups", Some(admin), json!({ "name": name }))
+            .await;
         answer.assert_ok(201)["id"]
             .as_str()
             .expect("a workgroup id")
@@ -160,7 +166,13 @@ impl Harness {
     }
 
     /// Invites one address into `role` and returns the invitation id and the token.
-    pub async fn invited(&self, as_email: &str, wg: &str, email: &str, role: &str) -> (String, String) {
+    pub async fn invited(
+        &self,
+        as_email: &str,
+        wg: &str,
+        email: &str,
+        role: &str,
+    ) -> (String, String) {
         let results = self.invite(as_email, wg, json!(email), role).await;
         let id = results[0]["invitation"]["id"]
             .as_str()
@@ -184,14 +196,22 @@ impl Harness {
 
     /// The workgroup's invitations as the administrator sees them.
     pub async fn invitations(&self, admin: &str, wg: &str) -> Vec<Value> {
-        let answer = self.get(&format!("/workgroups/{wg}/invitations"), admin).await;
-        answer.assert_ok(200)["items"].as_array().expect("items").clone()
+        let answer = self
+            .get(&format!("/workgroups/{wg}/invitations"), admin)
+            .await;
+        answer.assert_ok(200)["items"]
+            .as_array()
+            .expect("items")
+            .clone()
     }
 
     /// The workgroup's agents as `who` sees them.
     pub async fn agents(&self, who: &str, wg: &str) -> Vec<Value> {
         let answer = self.get(&format!("/workgroups/{wg}/agents"), who).await;
-        answer.assert_ok(200)["items"].as_array().expect("items").clone()
+        answer.assert_ok(200)["items"]
+            .as_array()
+            .expect("items")
+            .clone()
     }
 }
 

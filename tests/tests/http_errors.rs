@@ -28,7 +28,9 @@ async fn world() -> World {
     h.member(ADMIN, &wg, MANAGER, "manager").await;
     h.member(ADMIN, &wg, ASSOCIATE, "associate").await;
     h.member(ADMIN, &wg, INACTIVE, "inactive").await;
-    let (admin_invitation, _) = h.invited(ADMIN, &wg, "root@example.com", "administrator").await;
+    let (admin_invitation, _) = h
+        .invited(ADMIN, &wg, "root@example.com", "administrator")
+        .await;
     let (invitee_invitation, invitee_token) = h.invited(ADMIN, &wg, INVITEE, "associate").await;
     World {
         h,
@@ -67,7 +69,14 @@ fn case(
     body: Option<Value>,
     status: u16,
 ) -> Case {
-    Case { why, method, path, as_email, body, status }
+    Case {
+        why,
+        method,
+        path,
+        as_email,
+        body,
+        status,
+    }
 }
 
 #[tokio::test]
@@ -80,81 +89,421 @@ async fn every_refused_request_answers_problem_json_and_changes_nothing() {
     let too_many: Vec<String> = (0..51).map(|i| format!("p{i}@example.com")).collect();
     let other_cursor = {
         // Two more invitations in the other workgroup so that its list has a second page.
-        w.h.invite(OUTSIDER, &other, json!("x1@example.com x2@example.com"), "associate").await;
-        let page = w.h.get(&format!("/workgroups/{other}/invitations?limit=1"), OUTSIDER).await;
-        page.assert_ok(200)["next_cursor"].as_str().expect("a second page").to_owned()
+        w.h.invite(
+            OUTSIDER,
+            &other,
+            json!("x1@example.com x2@example.com"),
+            "associate",
+        )
+        .await;
+        let page =
+            w.h.get(
+                &format!("/workgroups/{other}/invitations?limit=1"),
+                OUTSIDER,
+            )
+            .await;
+        page.assert_ok(200)["next_cursor"]
+            .as_str()
+            .expect("a second page")
+            .to_owned()
     };
     let before = snapshot(&w).await;
     let token = w.invitee_token.clone();
 
     let cases = vec![
         case("no sign-in", "GET", inv.clone(), None, None, 401),
-        case("no sign-in to invite", "POST", inv.clone(), None, Some(json!({"emails": "a@example.com", "role": "associate"})), 401),
-        case("no sign-in to accept", "POST", "/invitations/accept".into(), None, Some(json!({"token": token})), 401),
-        case("not a member lists invitations", "GET", inv.clone(), Some(OUTSIDER), None, 404),
-        case("not a member lists agents", "GET", format!("/workgroups/{wg}/agents"), Some(OUTSIDER), None, 404),
-        case("not a member invites", "POST", inv.clone(), Some(OUTSIDER), Some(json!({"emails": "a@example.com", "role": "associate"})), 404),
-        case("not a member cancels", "DELETE", invitee_inv.clone(), Some(OUTSIDER), None, 404),
-        case("malformed workgroup id", "GET", "/workgroups/acme/agents".into(), Some(ADMIN), None, 404),
-        case("unknown workgroup id", "GET", "/workgroups/wg_0123456789abcdef0123456789abcdef/agents".into(), Some(ADMIN), None, 404),
-        case("unknown invitation", "GET", format!("{inv}/inv_0123456789abcdef0123456789abcdef"), Some(ADMIN), None, 404),
-        case("malformed invitation id", "DELETE", format!("{inv}/../agents"), Some(ADMIN), None, 404),
-        case("associate invites", "POST", inv.clone(), Some(ASSOCIATE), Some(json!({"emails": "a@example.com", "role": "associate"})), 403),
-        case("inactive invites", "POST", inv.clone(), Some(INACTIVE), Some(json!({"emails": "a@example.com", "role": "inactive"})), 403),
-        case("associate lists invitations", "GET", inv.clone(), Some(ASSOCIATE), None, 403),
-        case("associate cancels", "DELETE", invitee_inv.clone(), Some(ASSOCIATE), None, 403),
-        case("inactive lists agents", "GET", format!("/workgroups/{wg}/agents"), Some(INACTIVE), None, 403),
-        case("inactive resends", "POST", format!("{invitee_inv}/resend"), Some(INACTIVE), None, 403),
-        case("manager grants administrator", "POST", inv.clone(), Some(MANAGER), Some(json!({"emails": "a@example.com", "role": "administrator"})), 403),
-        case("manager cancels an administrator invitation", "DELETE", admin_inv.clone(), Some(MANAGER), None, 403),
-        case("manager resends an administrator invitation", "POST", format!("{admin_inv}/resend"), Some(MANAGER), None, 403),
-        case("no valid address", "POST", inv.clone(), Some(ADMIN), Some(json!({"emails": "nope, also nope", "role": "associate"})), 400),
-        case("empty address list", "POST", inv.clone(), Some(ADMIN), Some(json!({"emails": [], "role": "associate"})), 400),
-        case("unknown role", "POST", inv.clone(), Some(ADMIN), Some(json!({"emails": "a@example.com", "role": "owner"})), 400),
-        case("more than 50 entries", "POST", inv.clone(), Some(ADMIN), Some(json!({"emails": too_many, "role": "associate"})), 400),
-        case("emails is a number", "POST", inv.clone(), Some(ADMIN), Some(json!({"emails": 42, "role": "associate"})), 400),
-        case("emails list holds a number", "POST", inv.clone(), Some(ADMIN), Some(json!({"emails": ["a@example.com", 1], "role": "associate"})), 400),
-        case("unknown locale", "POST", inv.clone(), Some(ADMIN), Some(json!({"emails": "a@example.com", "role": "associate", "locale": "fr"})), 400),
-        case("unknown field", "POST", inv.clone(), Some(ADMIN), Some(json!({"emails": "a@example.com", "role": "associate", "extra": 1})), 400),
+        case(
+            "no sign-in to invite",
+            "POST",
+            inv.clone(),
+            None,
+            Some(json!({"emails": "a@example.com", "role": "associate"})),
+            401,
+        ),
+        case(
+            "no sign-in to accept",
+            "POST",
+            "/invitations/accept".into(),
+            None,
+            Some(json!({"token": token})),
+            401,
+        ),
+        case(
+            "not a member lists invitations",
+            "GET",
+            inv.clone(),
+            Some(OUTSIDER),
+            None,
+            404,
+        ),
+        case(
+            "not a member lists agents",
+            "GET",
+            format!("/workgroups/{wg}/agents"),
+            Some(OUTSIDER),
+            None,
+            404,
+        ),
+        case(
+            "not a member invites",
+            "POST",
+            inv.clone(),
+            Some(OUTSIDER),
+            Some(json!({"emails": "a@example.com", "role": "associate"})),
+            404,
+        ),
+        case(
+            "not a member cancels",
+            "DELETE",
+            invitee_inv.clone(),
+            Some(OUTSIDER),
+            None,
+            404,
+        ),
+        case(
+            "malformed workgroup id",
+            "GET",
+            "/workgroups/acme/agents".into(),
+            Some(ADMIN),
+            None,
+            404,
+        ),
+        case(
+            "unknown workgroup id",
+            "GET",
+            "/workgroups/wg_0123456789abcdef0123456789abcdef/agents".into(),
+            Some(ADMIN),
+            None,
+            404,
+        ),
+        case(
+            "unknown invitation",
+            "GET",
+            format!("{inv}/inv_0123456789abcdef0123456789abcdef"),
+            Some(ADMIN),
+            None,
+            404,
+        ),
+        case(
+            "malformed invitation id",
+            "DELETE",
+            format!("{inv}/../agents"),
+            Some(ADMIN),
+            None,
+            404,
+        ),
+        case(
+            "associate invites",
+            "POST",
+            inv.clone(),
+            Some(ASSOCIATE),
+            Some(json!({"emails": "a@example.com", "role": "associate"})),
+            403,
+        ),
+        case(
+            "inactive invites",
+            "POST",
+            inv.clone(),
+            Some(INACTIVE),
+            Some(json!({"emails": "a@example.com", "role": "inactive"})),
+            403,
+        ),
+        case(
+            "associate lists invitations",
+            "GET",
+            inv.clone(),
+            Some(ASSOCIATE),
+            None,
+            403,
+        ),
+        case(
+            "associate cancels",
+            "DELETE",
+            invitee_inv.clone(),
+            Some(ASSOCIATE),
+            None,
+            403,
+        ),
+        case(
+            "inactive lists agents",
+            "GET",
+            format!("/workgroups/{wg}/agents"),
+            Some(INACTIVE),
+            None,
+            403,
+        ),
+        case(
+            "inactive resends",
+            "POST",
+            format!("{invitee_inv}/resend"),
+            Some(INACTIVE),
+            None,
+            403,
+        ),
+        case(
+            "manager grants administrator",
+            "POST",
+            inv.clone(),
+            Some(MANAGER),
+            Some(json!({"emails": "a@example.com", "role": "administrator"})),
+            403,
+        ),
+        case(
+            "manager cancels an administrator invitation",
+            "DELETE",
+            admin_inv.clone(),
+            Some(MANAGER),
+            None,
+            403,
+        ),
+        case(
+            "manager resends an administrator invitation",
+            "POST",
+            format!("{admin_inv}/resend"),
+            Some(MANAGER),
+            None,
+            403,
+        ),
+        case(
+            "no valid address",
+            "POST",
+            inv.clone(),
+            Some(ADMIN),
+            Some(json!({"emails": "nope, also nope", "role": "associate"})),
+            400,
+        ),
+        case(
+            "empty address list",
+            "POST",
+            inv.clone(),
+            Some(ADMIN),
+            Some(json!({"emails": [], "role": "associate"})),
+            400,
+        ),
+        case(
+            "unknown role",
+            "POST",
+            inv.clone(),
+            Some(ADMIN),
+            Some(json!({"emails": "a@example.com", "role": "owner"})),
+            400,
+        ),
+        case(
+            "more than 50 entries",
+            "POST",
+            inv.clone(),
+            Some(ADMIN),
+            Some(json!({"emails": too_many, "role": "associate"})),
+            400,
+        ),
+        case(
+            "emails is a number",
+            "POST",
+            inv.clone(),
+            Some(ADMIN),
+            Some(json!({"emails": 42, "role": "associate"})),
+            400,
+        ),
+        case(
+            "emails list holds a number",
+            "POST",
+            inv.clone(),
+            Some(ADMIN),
+            Some(json!({"emails": ["a@example.com", 1], "role": "associate"})),
+            400,
+        ),
+        case(
+            "unknown locale",
+            "POST",
+            inv.clone(),
+            Some(ADMIN),
+            Some(json!({"emails": "a@example.com", "role": "associate", "locale": "fr"})),
+            400,
+        ),
+        case(
+            "unknown field",
+            "POST",
+            inv.clone(),
+            Some(ADMIN),
+            Some(json!({"emails": "a@example.com", "role": "associate", "extra": 1})),
+            400,
+        ),
         case("no body", "POST", inv.clone(), Some(ADMIN), None, 400),
-        case("body is not an object", "POST", inv.clone(), Some(ADMIN), Some(json!("a@example.com")), 400),
-        case("bad status filter", "GET", format!("{inv}?status=accepted"), Some(ADMIN), None, 400),
-        case("limit zero", "GET", format!("{inv}?limit=0"), Some(ADMIN), None, 400),
-        case("limit too large", "GET", format!("{inv}?limit=101"), Some(ADMIN), None, 400),
-        case("limit not a number", "GET", format!("{inv}?limit=ten"), Some(ADMIN), None, 400),
-        case("garbage cursor", "GET", format!("{inv}?cursor=abc"), Some(ADMIN), None, 400),
-        case("another workgroup's cursor", "GET", format!("{inv}?cursor={other_cursor}"), Some(ADMIN), None, 400),
-        case("a cursor for another filter", "GET", format!("/workgroups/{other}/invitations?status=pending&cursor={other_cursor}"), Some(OUTSIDER), None, 400),
-        case("empty workgroup name", "POST", "/workgroups".into(), Some(ADMIN), Some(json!({"name": "  "})), 400),
-        case("over-long workgroup name", "POST", "/workgroups".into(), Some(ADMIN), Some(json!({"name": "x".repeat(101)})), 400),
-        case("lookup without a token", "POST", "/invitations/lookup".into(), None, Some(json!({})), 400),
-        case("lookup of garbage", "POST", "/invitations/lookup".into(), None, Some(json!({"token": "garbage"})), 404),
-        case("lookup of an unknown token", "POST", "/invitations/lookup".into(), None, Some(json!({"token": "A".repeat(43)})), 404),
-        case("decline of an unknown token", "POST", "/invitations/decline".into(), None, Some(json!({"token": "B".repeat(43)})), 404),
-        case("accept as another address", "POST", "/invitations/accept".into(), Some(OUTSIDER), Some(json!({"token": token, "name": "Oz"})), 403),
-        case("first acceptance without a name", "POST", "/invitations/accept".into(), Some(INVITEE), Some(json!({"token": token})), 400),
-        case("first acceptance with a blank name", "POST", "/invitations/accept".into(), Some(INVITEE), Some(json!({"token": token, "name": " "})), 400),
-        case("unknown route", "GET", "/nothing-here".into(), Some(ADMIN), None, 404),
+        case(
+            "body is not an object",
+            "POST",
+            inv.clone(),
+            Some(ADMIN),
+            Some(json!("a@example.com")),
+            400,
+        ),
+        case(
+            "bad status filter",
+            "GET",
+            format!("{inv}?status=accepted"),
+            Some(ADMIN),
+            None,
+            400,
+        ),
+        case(
+            "limit zero",
+            "GET",
+            format!("{inv}?limit=0"),
+            Some(ADMIN),
+            None,
+            400,
+        ),
+        case(
+            "limit too large",
+            "GET",
+            format!("{inv}?limit=101"),
+            Some(ADMIN),
+            None,
+            400,
+        ),
+        case(
+            "limit not a number",
+            "GET",
+            format!("{inv}?limit=ten"),
+            Some(ADMIN),
+            None,
+            400,
+        ),
+        case(
+            "garbage cursor",
+            "GET",
+            format!("{inv}?cursor=abc"),
+            Some(ADMIN),
+            None,
+            400,
+        ),
+        case(
+            "another workgroup's cursor",
+            "GET",
+            format!("{inv}?cursor={other_cursor}"),
+            Some(ADMIN),
+            None,
+            400,
+        ),
+        case(
+            "a cursor for another filter",
+            "GET",
+            format!("/workgroups/{other}/invitations?status=pending&cursor={other_cursor}"),
+            Some(OUTSIDER),
+            None,
+            400,
+        ),
+        case(
+            "empty workgroup name",
+            "POST",
+            "/workgroups".into(),
+            Some(ADMIN),
+            Some(json!({"name": "  "})),
+            400,
+        ),
+        case(
+            "over-long workgroup name",
+            "POST",
+            "/workgroups".into(),
+            Some(ADMIN),
+            Some(json!({"name": "x".repeat(101)})),
+            400,
+        ),
+        case(
+            "lookup without a token",
+            "POST",
+            "/invitations/lookup".into(),
+            None,
+            Some(json!({})),
+            400,
+        ),
+        case(
+            "lookup of garbage",
+            "POST",
+            "/invitations/lookup".into(),
+            None,
+            Some(json!({"token": "garbage"})),
+            404,
+        ),
+        case(
+            "lookup of an unknown token",
+            "POST",
+            "/invitations/lookup".into(),
+            None,
+            Some(json!({"token": "A".repeat(43)})),
+            404,
+        ),
+        case(
+            "decline of an unknown token",
+            "POST",
+            "/invitations/decline".into(),
+            None,
+            Some(json!({"token": "B".repeat(43)})),
+            404,
+        ),
+        case(
+            "accept as another address",
+            "POST",
+            "/invitations/accept".into(),
+            Some(OUTSIDER),
+            Some(json!({"token": token, "name": "Oz"})),
+            403,
+        ),
+        case(
+            "first acceptance without a name",
+            "POST",
+            "/invitations/accept".into(),
+            Some(INVITEE),
+            Some(json!({"token": token})),
+            400,
+        ),
+        case(
+            "first acceptance with a blank name",
+            "POST",
+            "/invitations/accept".into(),
+            Some(INVITEE),
+            Some(json!({"token": token, "name": " "})),
+            400,
+        ),
+        case(
+            "unknown route",
+            "GET",
+            "/nothing-here".into(),
+            Some(ADMIN),
+            None,
+            404,
+        ),
         case("wrong method", "PUT", inv.clone(), Some(ADMIN), None, 405),
     ];
 
     for case in cases {
-        let answer = w.h.call(case.method, &case.path, case.as_email, case.body).await;
+        let answer =
+            w.h.call(case.method, &case.path, case.as_email, case.body)
+                .await;
         assert_eq!(answer.status, case.status, "{}: {answer:#?}", case.why);
         answer.assert_problem(case.status);
         assert_eq!(snapshot(&w).await, before, "{} changed something", case.why);
     }
 
     // The invitee's link still works after all that.
-    w.h.post("/invitations/lookup", None, json!({ "token": w.invitee_token }))
-        .await
-        .assert_ok(200);
+    w.h.post(
+        "/invitations/lookup",
+        None,
+        json!({ "token": w.invitee_token }),
+    )
+    .await
+    .assert_ok(200);
 }
 
 #[tokio::test]
 async fn a_caller_whose_provider_has_not_verified_the_address_is_refused() {
     let w = world().await;
-    let mut event = api_gateway_event("GET", &format!("/workgroups/{}/agents", w.wg), Some(ADMIN), None);
+    let mut event = api_gateway_event(
+        "GET",
+        &format!("/workgroups/{}/agents", w.wg),
+        Some(ADMIN),
+        None,
+    );
     event["requestContext"]["authorizer"]["jwt"]["claims"]["email_verified"] = json!("false");
     w.h.send_event(&event).await.assert_problem(403);
 
@@ -183,14 +532,31 @@ async fn managers_see_administrator_invitations_but_cannot_touch_them() {
     let w = world().await;
     let listed = w.h.invitations(MANAGER, &w.wg).await;
     assert!(listed.iter().any(|i| i["role"] == "administrator"));
-    let one = w.h.get(&format!("/workgroups/{}/invitations/{}", w.wg, w.admin_invitation), MANAGER).await;
+    let one =
+        w.h.get(
+            &format!("/workgroups/{}/invitations/{}", w.wg, w.admin_invitation),
+            MANAGER,
+        )
+        .await;
     assert_eq!(one.assert_ok(200)["role"], "administrator");
 
     // Re-inviting the address over the administrator invitation is refused for that entry.
-    let results = w.h.invite(MANAGER, &w.wg, json!("root@example.com, new@example.com"), "manager").await;
+    let results =
+        w.h.invite(
+            MANAGER,
+            &w.wg,
+            json!("root@example.com, new@example.com"),
+            "manager",
+        )
+        .await;
     assert_eq!(results[0]["outcome"], "forbidden");
     assert_eq!(results[1]["outcome"], "invited");
-    let still = w.h.get(&format!("/workgroups/{}/invitations/{}", w.wg, w.admin_invitation), ADMIN).await;
+    let still =
+        w.h.get(
+            &format!("/workgroups/{}/invitations/{}", w.wg, w.admin_invitation),
+            ADMIN,
+        )
+        .await;
     assert_eq!(still.assert_ok(200)["role"], "administrator");
 }
 
@@ -201,50 +567,114 @@ async fn used_cancelled_superseded_and_expired_tokens_all_get_the_same_404() {
     let detail_of = |answer: tests::harness::Answer| answer.assert_problem(404).to_owned();
 
     // Used.
-    h.post("/invitations/accept", Some(INVITEE), json!({"token": w.invitee_token, "name": "Ann"}))
-        .await
-        .assert_ok(200);
-    let used = detail_of(h.post("/invitations/lookup", None, json!({"token": w.invitee_token})).await);
+    h.post(
+        "/invitations/accept",
+        Some(INVITEE),
+        json!({"token": w.invitee_token, "name": "Ann"}),
+    )
+    .await
+    .assert_ok(200);
+    let used = detail_of(
+        h.post(
+            "/invitations/lookup",
+            None,
+            json!({"token": w.invitee_token}),
+        )
+        .await,
+    );
     let used_again = h
-        .post("/invitations/accept", Some(INVITEE), json!({"token": w.invitee_token}))
+        .post(
+            "/invitations/accept",
+            Some(INVITEE),
+            json!({"token": w.invitee_token}),
+        )
         .await;
     used_again.assert_problem(404);
 
     // Cancelled.
     let (id, cancelled_token) = h.invited(ADMIN, &w.wg, "c@example.com", "associate").await;
-    let cancelled = h.call("DELETE", &format!("/workgroups/{}/invitations/{id}", w.wg), Some(ADMIN), None).await;
+    let cancelled = h
+        .call(
+            "DELETE",
+            &format!("/workgroups/{}/invitations/{id}", w.wg),
+            Some(ADMIN),
+            None,
+        )
+        .await;
     assert_eq!(cancelled.status, 204);
-    let cancelled = detail_of(h.post("/invitations/decline", None, json!({"token": cancelled_token})).await);
+    let cancelled = detail_of(
+        h.post(
+            "/invitations/decline",
+            None,
+            json!({"token": cancelled_token}),
+        )
+        .await,
+    );
 
     // Superseded by a resend.
     let (id, old_token) = h.invited(ADMIN, &w.wg, "s@example.com", "associate").await;
-    h.post(&format!("/workgroups/{}/invitations/{id}/resend", w.wg), Some(ADMIN), json!({}))
-        .await
-        .assert_ok(200);
-    let superseded = detail_of(h.post("/invitations/lookup", None, json!({"token": old_token})).await);
+    h.post(
+        &format!("/workgroups/{}/invitations/{id}/resend", w.wg),
+        Some(ADMIN),
+        json!({}),
+    )
+    .await
+    .assert_ok(200);
+    let superseded = detail_of(
+        h.post("/invitations/lookup", None, json!({"token": old_token}))
+            .await,
+    );
 
     // Expired: exactly 30 days after the last send.
     let (id, expiring_token) = h.invited(ADMIN, &w.wg, "e@example.com", "associate").await;
     h.clock.advance(TimeDelta::days(30) - TimeDelta::seconds(1));
-    h.post("/invitations/lookup", None, json!({"token": expiring_token}))
-        .await
-        .assert_ok(200);
+    h.post(
+        "/invitations/lookup",
+        None,
+        json!({"token": expiring_token}),
+    )
+    .await
+    .assert_ok(200);
     h.clock.advance(TimeDelta::seconds(1));
-    let expired = detail_of(h.post("/invitations/lookup", None, json!({"token": expiring_token})).await);
-    h.post("/invitations/accept", Some("e@example.com"), json!({"token": expiring_token, "name": "E"}))
-        .await
-        .assert_problem(404);
+    let expired = detail_of(
+        h.post(
+            "/invitations/lookup",
+            None,
+            json!({"token": expiring_token}),
+        )
+        .await,
+    );
+    h.post(
+        "/invitations/accept",
+        Some("e@example.com"),
+        json!({"token": expiring_token, "name": "E"}),
+    )
+    .await
+    .assert_problem(404);
     h.get(&format!("/workgroups/{}/invitations/{id}", w.wg), ADMIN)
         .await
         .assert_problem(404);
     assert!(
-        h.invitations(ADMIN, &w.wg).await.iter().all(|i| i["email"] != "e@example.com"),
+        h.invitations(ADMIN, &w.wg)
+            .await
+            .iter()
+            .all(|i| i["email"] != "e@example.com"),
         "expired invitations leave the list"
     );
 
-    let unknown = detail_of(h.post("/invitations/lookup", None, json!({"token": "C".repeat(43)})).await);
+    let unknown = detail_of(
+        h.post(
+            "/invitations/lookup",
+            None,
+            json!({"token": "C".repeat(43)}),
+        )
+        .await,
+    );
     for detail in [&used, &cancelled, &superseded, &expired] {
-        assert_eq!(detail, &unknown, "no oracle: every dead token answers alike");
+        assert_eq!(
+            detail, &unknown,
+            "no oracle: every dead token answers alike"
+        );
     }
 }
 
@@ -254,5 +684,8 @@ async fn an_expired_invitation_can_be_invited_afresh() {
     w.h.clock.advance(TimeDelta::days(31));
     let results = w.h.invite(ADMIN, &w.wg, json!(INVITEE), "manager").await;
     assert_eq!(results[0]["outcome"], "invited");
-    assert_ne!(results[0]["invitation"]["id"], w.invitee_invitation.as_str());
+    assert_ne!(
+        results[0]["invitation"]["id"],
+        w.invitee_invitation.as_str()
+    );
 }

@@ -17,14 +17,23 @@ fn time(value: &serde_json::Value) -> DateTime<chrono::FixedOffset> {
 async fn an_administrator_invites_two_managers_and_one_joins_while_the_other_declines() {
     let h = Harness::new();
 
-    let created = h.post("/workgroups", Some(ADMIN), json!({ "name": "Acme IT" })).await;
+    let created = h
+        .post("/workgroups", Some(ADMIN), json!({ "name": "Acme IT" }))
+        .await;
     let created = created.assert_ok(201);
     assert_eq!(created["name"], "Acme IT");
     assert_eq!(created["role"], "administrator");
     let wg = created["id"].as_str().unwrap().to_owned();
 
     // Two addresses pasted in one string, as a person would.
-    let results = h.invite(ADMIN, &wg, json!("Ann@Example.com, bob@example.com"), "manager").await;
+    let results = h
+        .invite(
+            ADMIN,
+            &wg,
+            json!("Ann@Example.com, bob@example.com"),
+            "manager",
+        )
+        .await;
     assert_eq!(results.len(), 2);
     assert_eq!(results[0]["email"], ANN, "addresses are normalised");
     assert_eq!(results[0]["outcome"], "invited");
@@ -34,7 +43,10 @@ async fn an_administrator_invites_two_managers_and_one_joins_while_the_other_dec
 
     // The Invited tab: both pending, expiring 30 days after they were sent.
     let pending = h
-        .get(&format!("/workgroups/{wg}/invitations?status=pending"), ADMIN)
+        .get(
+            &format!("/workgroups/{wg}/invitations?status=pending"),
+            ADMIN,
+        )
         .await;
     let items = pending.assert_ok(200)["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 2);
@@ -43,19 +55,28 @@ async fn an_administrator_invites_two_managers_and_one_joins_while_the_other_dec
         assert_eq!(item["role"], "manager");
         assert_eq!(item["delivery"], "sent");
         assert_eq!(item["invited_by"]["email"], ADMIN);
-        assert_eq!(time(&item["expires_at"]) - time(&item["sent_at"]), TimeDelta::days(30));
+        assert_eq!(
+            time(&item["expires_at"]) - time(&item["sent_at"]),
+            TimeDelta::days(30)
+        );
     }
 
     // Ann opens her link: she has to register.
     let ann_token = h.token_for(ANN);
-    let preview = h.post("/invitations/lookup", None, json!({ "token": ann_token })).await;
+    let preview = h
+        .post("/invitations/lookup", None, json!({ "token": ann_token }))
+        .await;
     let preview = preview.assert_ok(200);
     assert_eq!(preview["workgroup"]["name"], "Acme IT");
     assert_eq!(preview["role"], "manager");
     assert_eq!(preview["registration_needed"], true);
 
     let accepted = h
-        .post("/invitations/accept", Some(ANN), json!({ "token": ann_token, "name": "Ann Lee" }))
+        .post(
+            "/invitations/accept",
+            Some(ANN),
+            json!({ "token": ann_token, "name": "Ann Lee" }),
+        )
         .await;
     let accepted = accepted.assert_ok(200);
     assert_eq!(accepted["workgroup"]["id"], wg.as_str());
@@ -64,7 +85,9 @@ async fn an_administrator_invites_two_managers_and_one_joins_while_the_other_dec
 
     // Bob declines without registering; the row stays, marked declined.
     let bob_token = h.token_for(BOB);
-    let declined = h.post("/invitations/decline", None, json!({ "token": bob_token })).await;
+    let declined = h
+        .post("/invitations/decline", None, json!({ "token": bob_token }))
+        .await;
     assert_eq!(declined.assert_ok(200)["status"], "declined");
     let listed = h.invitations(ADMIN, &wg).await;
     assert_eq!(listed.len(), 1, "Ann's accepted invitation left the list");
@@ -78,11 +101,18 @@ async fn an_administrator_invites_two_managers_and_one_joins_while_the_other_dec
     let bob_id = listed[0]["id"].as_str().unwrap().to_owned();
     h.clock.advance(TimeDelta::days(3));
     let resent = h
-        .post(&format!("/workgroups/{wg}/invitations/{bob_id}/resend"), Some(ADMIN), json!({}))
+        .post(
+            &format!("/workgroups/{wg}/invitations/{bob_id}/resend"),
+            Some(ADMIN),
+            json!({}),
+        )
         .await;
     let resent = resent.assert_ok(200);
     assert_eq!(resent["status"], "pending");
-    assert_eq!(time(&resent["expires_at"]) - time(&resent["sent_at"]), TimeDelta::days(30));
+    assert_eq!(
+        time(&resent["expires_at"]) - time(&resent["sent_at"]),
+        TimeDelta::days(30)
+    );
     let new_token = h.token_for(BOB);
     assert_ne!(new_token, bob_token);
     h.post("/invitations/lookup", None, json!({ "token": new_token }))
@@ -91,7 +121,12 @@ async fn an_administrator_invites_two_managers_and_one_joins_while_the_other_dec
 
     // Then cancels it: gone from the list, and its link is dead.
     let cancelled = h
-        .call("DELETE", &format!("/workgroups/{wg}/invitations/{bob_id}"), Some(ADMIN), None)
+        .call(
+            "DELETE",
+            &format!("/workgroups/{wg}/invitations/{bob_id}"),
+            Some(ADMIN),
+            None,
+        )
         .await;
     assert_eq!(cancelled.status, 204);
     assert!(h.invitations(ADMIN, &wg).await.is_empty());
@@ -111,10 +146,17 @@ async fn an_administrator_invites_two_managers_and_one_joins_while_the_other_dec
             )
         })
         .collect();
-    assert_eq!(summary, vec![
-        (ADMIN.to_owned(), "ada".to_owned(), "administrator".to_owned()),
-        (ANN.to_owned(), "Ann Lee".to_owned(), "manager".to_owned()),
-    ]);
+    assert_eq!(
+        summary,
+        vec![
+            (
+                ADMIN.to_owned(),
+                "ada".to_owned(),
+                "administrator".to_owned()
+            ),
+            (ANN.to_owned(), "Ann Lee".to_owned(), "manager".to_owned()),
+        ]
+    );
 
     // Ann sees the workgroup among hers, with her role there.
     let mine = h.get("/workgroups", ANN).await;
@@ -131,22 +173,38 @@ async fn a_second_workgroup_only_adds_a_membership_with_its_own_role() {
     h.member(ADMIN, &first, ANN, "manager").await;
 
     let (_, token) = h.invited(ADMIN, &second, ANN, "associate").await;
-    let preview = h.post("/invitations/lookup", None, json!({ "token": token })).await;
+    let preview = h
+        .post("/invitations/lookup", None, json!({ "token": token }))
+        .await;
     assert_eq!(preview.assert_ok(200)["registration_needed"], false);
-    let accepted = h.post("/invitations/accept", Some(ANN), json!({ "token": token })).await;
-    assert_eq!(accepted.assert_ok(200)["agent"]["name"], "ann", "the registered name is kept");
+    let accepted = h
+        .post("/invitations/accept", Some(ANN), json!({ "token": token }))
+        .await;
+    assert_eq!(
+        accepted.assert_ok(200)["agent"]["name"],
+        "ann",
+        "the registered name is kept"
+    );
 
     let mine = h.get("/workgroups", ANN).await;
     let roles: Vec<(String, String)> = mine.assert_ok(200)["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|w| (w["name"].as_str().unwrap().to_owned(), w["role"].as_str().unwrap().to_owned()))
+        .map(|w| {
+            (
+                w["name"].as_str().unwrap().to_owned(),
+                w["role"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(roles, vec![
-        ("First".to_owned(), "manager".to_owned()),
-        ("Second".to_owned(), "associate".to_owned()),
-    ]);
+    assert_eq!(
+        roles,
+        vec![
+            ("First".to_owned(), "manager".to_owned()),
+            ("Second".to_owned(), "associate".to_owned()),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -156,20 +214,39 @@ async fn inviting_the_same_address_again_resends_with_a_new_token_and_may_change
     let (id, first_token) = h.invited(ADMIN, &wg, ANN, "associate").await;
     h.clock.advance(TimeDelta::days(10));
 
-    let results = h.invite(ADMIN, &wg, json!(["ann@example.com"]), "manager").await;
+    let results = h
+        .invite(ADMIN, &wg, json!(["ann@example.com"]), "manager")
+        .await;
     assert_eq!(results[0]["outcome"], "resent");
-    assert_eq!(results[0]["invitation"]["id"], id.as_str(), "the same invitation is renewed");
+    assert_eq!(
+        results[0]["invitation"]["id"],
+        id.as_str(),
+        "the same invitation is renewed"
+    );
     assert_eq!(results[0]["invitation"]["role"], "manager");
     let renewed_expiry = time(&results[0]["invitation"]["expires_at"]);
-    assert_eq!(renewed_expiry - time(&results[0]["invitation"]["sent_at"]), TimeDelta::days(30));
+    assert_eq!(
+        renewed_expiry - time(&results[0]["invitation"]["sent_at"]),
+        TimeDelta::days(30)
+    );
 
     h.post("/invitations/lookup", None, json!({ "token": first_token }))
         .await
         .assert_problem(404);
     let second_token = h.token_for(ANN);
-    let preview = h.post("/invitations/lookup", None, json!({ "token": second_token })).await;
+    let preview = h
+        .post(
+            "/invitations/lookup",
+            None,
+            json!({ "token": second_token }),
+        )
+        .await;
     assert_eq!(preview.assert_ok(200)["role"], "manager");
-    assert_eq!(h.invitations(ADMIN, &wg).await.len(), 1, "still one invitation");
+    assert_eq!(
+        h.invitations(ADMIN, &wg).await.len(),
+        1,
+        "still one invitation"
+    );
 }
 
 #[tokio::test]
@@ -191,13 +268,16 @@ async fn one_invite_reports_every_pasted_entry_in_order() {
         .iter()
         .map(|r| (r["email"].as_str().unwrap(), r["outcome"].as_str().unwrap()))
         .collect();
-    assert_eq!(outcomes, vec![
-        ("carol@example.com", "invited"),
-        ("not-an-address", "invalid_email"),
-        ("ann@example.com", "already_agent"),
-        ("bob@example.com", "resent"),
-        ("carol@example.com", "duplicate"),
-    ]);
+    assert_eq!(
+        outcomes,
+        vec![
+            ("carol@example.com", "invited"),
+            ("not-an-address", "invalid_email"),
+            ("ann@example.com", "already_agent"),
+            ("bob@example.com", "resent"),
+            ("carol@example.com", "duplicate"),
+        ]
+    );
     assert!(results[0].get("invitation").is_some());
     assert!(results[1].get("invitation").is_none());
     assert!(results[2].get("invitation").is_none());
@@ -208,7 +288,13 @@ async fn invitations_page_through_an_opaque_cursor_without_gaps_or_repeats() {
     let h = Harness::new();
     let wg = h.workgroup(ADMIN, "Acme IT").await;
     for i in 0..5 {
-        h.invite(ADMIN, &wg, json!(format!("person{i}@example.com")), "associate").await;
+        h.invite(
+            ADMIN,
+            &wg,
+            json!(format!("person{i}@example.com")),
+            "associate",
+        )
+        .await;
         h.clock.advance(TimeDelta::minutes(1));
     }
     let mut seen = Vec::new();
@@ -218,13 +304,20 @@ async fn invitations_page_through_an_opaque_cursor_without_gaps_or_repeats() {
         let page = page.assert_ok(200);
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 2);
-        seen.extend(items.iter().map(|i| i["email"].as_str().unwrap().to_owned()));
+        seen.extend(
+            items
+                .iter()
+                .map(|i| i["email"].as_str().unwrap().to_owned()),
+        );
         match page["next_cursor"].as_str() {
             Some(cursor) => path = format!("/workgroups/{wg}/invitations?limit=2&cursor={cursor}"),
             None => break,
         }
     }
-    let expected: Vec<String> = (0..5).rev().map(|i| format!("person{i}@example.com")).collect();
+    let expected: Vec<String> = (0..5)
+        .rev()
+        .map(|i| format!("person{i}@example.com"))
+        .collect();
     assert_eq!(seen, expected, "newest first, each once");
 }
 
@@ -241,18 +334,33 @@ async fn reminders_go_out_once_per_threshold_and_their_link_accepts() {
     h.clock.advance(TimeDelta::days(1));
     let now = h.clock.now();
     assert_eq!(h.app.send_due_reminders(now).await.unwrap().sent, 1);
-    assert_eq!(h.app.send_due_reminders(now).await.unwrap().sent, 0, "not twice");
+    assert_eq!(
+        h.app.send_due_reminders(now).await.unwrap().sent,
+        0,
+        "not twice"
+    );
     let reminder = h.mailer.sent().last().unwrap().clone();
     assert!(reminder.subject.contains("Reminder"));
 
     h.clock.advance(TimeDelta::days(6));
-    assert_eq!(h.app.send_due_reminders(h.clock.now()).await.unwrap().sent, 1, "the 1-day reminder");
+    assert_eq!(
+        h.app.send_due_reminders(h.clock.now()).await.unwrap().sent,
+        1,
+        "the 1-day reminder"
+    );
 
     let reminder_token = h.token_for(ANN);
-    assert_eq!(reminder_token, original_token, "the original link keeps working");
-    h.post("/invitations/accept", Some(ANN), json!({ "token": reminder_token, "name": "Ann" }))
-        .await
-        .assert_ok(200);
+    assert_eq!(
+        reminder_token, original_token,
+        "the original link keeps working"
+    );
+    h.post(
+        "/invitations/accept",
+        Some(ANN),
+        json!({ "token": reminder_token, "name": "Ann" }),
+    )
+    .await
+    .assert_ok(200);
 }
 
 #[tokio::test]

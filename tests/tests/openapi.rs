@@ -22,18 +22,30 @@ fn every_route_is_documented_and_every_documented_operation_is_a_route() {
         .expect("paths")
         .iter()
         .flat_map(|(path, item)| {
-            item.as_object().expect("a path item").iter().map(move |(method, op)| {
-                (
-                    method.to_uppercase(),
-                    path.clone(),
-                    op["operationId"].as_str().expect("an operationId").to_owned(),
-                )
-            })
+            item.as_object()
+                .expect("a path item")
+                .iter()
+                .map(move |(method, op)| {
+                    (
+                        method.to_uppercase(),
+                        path.clone(),
+                        op["operationId"]
+                            .as_str()
+                            .expect("an operationId")
+                            .to_owned(),
+                    )
+                })
         })
         .collect();
     let routed: BTreeSet<(String, String, String)> = ROUTES
         .iter()
-        .map(|r| (r.method.to_string(), r.path.to_owned(), r.operation_id.to_owned()))
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.path.to_owned(),
+                r.operation_id.to_owned(),
+            )
+        })
         .collect();
     assert_eq!(documented, routed);
 }
@@ -66,11 +78,21 @@ fn every_documented_path_matches_its_route_and_declares_its_parameters() {
             .collect();
         assert_eq!(declared, placeholders, "{} {}", route.method, route.path);
 
-        let public = op.get("security").is_some_and(|s| s.as_array().is_some_and(Vec::is_empty));
-        assert_eq!(public, !route.authenticated, "{} {} security", route.method, route.path);
+        let public = op
+            .get("security")
+            .is_some_and(|s| s.as_array().is_some_and(Vec::is_empty));
+        assert_eq!(
+            public, !route.authenticated,
+            "{} {} security",
+            route.method, route.path
+        );
         assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()));
         if route.authenticated {
-            assert!(op["responses"].get("401").is_some(), "{} documents 401", route.path);
+            assert!(
+                op["responses"].get("401").is_some(),
+                "{} documents 401",
+                route.path
+            );
         }
     }
 }
@@ -85,7 +107,10 @@ fn every_schema_reference_resolves() {
         let name = reference
             .strip_prefix("#/components/schemas/")
             .unwrap_or_else(|| panic!("unexpected reference {reference}"));
-        assert!(doc["components"]["schemas"].get(name).is_some(), "{reference} is missing");
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{reference} is missing"
+        );
     }
 }
 

@@ -1,16 +1,8 @@
 //! The use cases of `App`, against the in-memory store, the recording mailer and a manual clock.
 
-use std::{
-    collections::{BTreeMap, HashMap},
-    ops::Deref,
-    sync::{
-        Mutex, MutexGuard,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
-    },
-};
+use std::ops::Deref;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use tests::fakes::{ManualClock, MemoryStore, RecordingMailer};
 use shared::{
     App, Caller, Settings,
     address::{EmailAddress, PasteError},
@@ -19,10 +11,10 @@ use shared::{
     ids::{InvitationId, WorkgroupId},
     invitation::{Delivery, Invitation, Status},
     message::{AcceptLinks, Email, Locale},
-    people::{Agent, Membership, Person, Workgroup, WorkgroupName},
+    people::WorkgroupName,
     role::{Denied, Role},
-    secret::{SecretKey, TokenHash},
-    store::{Inserted, MailError, Mailer, Page, PageRequest, Store, StoreError},
+    secret::SecretKey,
+    store::Store,
     usecases::{
         BadList, ListError, ListQuery,
         invitations::ManageError,
@@ -31,6 +23,7 @@ use shared::{
         respond::{AcceptError, TokenError},
     },
 };
+use tests::fakes::{ManualClock, MemoryStore, RecordingMailer};
 
 // --- the harness -----------------------------------------------------------------------------
 
@@ -174,7 +167,7 @@ impl TestApp {
     }
 
     fn stored(&self, id: &InvitationId) -> Option<Invitation> {
-        self.store.tables().invitations.get(id).cloned()
+        self.store.stored_invitation(id)
     }
 
     async fn listed(&self, by: &Caller, workgroup: &WorkgroupId) -> Vec<Invitation> {

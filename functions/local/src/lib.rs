@@ -1,1 +1,7 @@
+//! The local server's parts: an embedded store, an outbox mailer and development sign-in.
 
+pub mod config;
+pub mod identity;
+pub mod outbox;
+pub mod server;
+pub mod store;

@@ -1,0 +1,189 @@
+//! `cargo run -p local`: the whole API on 127.0.0.1 with an embedded store, an outbox folder
+//! and development sign-in. See `--help`.
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use local::{
+    config::{DataDir, app},
+    identity::DevIdentity,
+    server::{Local, serve},
+};
+use shared::clock::{Clock, ShiftedClock};
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(about = "Workgroup agent invitations, running locally", version)]
+struct Cli {
+    /// Folder of the embedded database, the secret key and the outbox.
+    #[arg(long, global = true, env = "LOCAL_DATA_DIR", default_value = ".data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, env = "LOCAL_ADDR", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// Run on a shifted clock that starts at this RFC 3339 time.
+    #[arg(long, value_parser = parse_time)]
+    now: Option<DateTime<Utc>>,
+    /// Base URL of accept links (default: http://<addr>).
+    #[arg(long, env = "APP_BASE_URL")]
+    base_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve(ServeArgs),
+    /// Print a development sign-in token for an address.
+    Token {
+        #[arg(long)]
+        email: String,
+        /// The `name` claim (used as display name when creating a workgroup).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Run the reminder sweep once over the data folder, as if it were `--at`.
+    Remind {
+        #[arg(long, value_parser = parse_time)]
+        at: Option<DateTime<Utc>>,
+        /// Base URL of accept links.
+        #[arg(long, env = "APP_BASE_URL", default_value = "http://127.0.0.1:3000")]
+        base_url: String,
+    },
+    /// Print the newest accept link emailed to an address (read from the outbox).
+    Link {
+        #[arg(long)]
+        to: String,
+    },
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("expected an RFC 3339 time such as 2026-12-20T09:00:00Z: {e}"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let data = match DataDir::open(&cli.data_dir) {
+        Ok(data) => data,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        None => run_server(data, cli.serve).await,
+        Some(Command::Serve(args)) => run_server(data, args).await,
+        Some(Command::Token { email, name }) => {
+            match DevIdentity::new(data.key()).mint(&email, name.as_deref()) {
+                Ok(token) => {
+                    println!("{token}");
+                    Ok(())
+                }
+                Err(error) => Err(error.to_string()),
+            }
+        }
+        Some(Command::Remind { at, base_url }) => remind(data, at, &base_url).await,
+        Some(Command::Link { to }) => match data.latest_link(&to) {
+            Ok(Some(link)) => {
+                println!("{link}");
+                Ok(())
+            }
+            Ok(None) => Err(format!("no email to {to} in the outbox")),
+            Err(error) => Err(error.to_string()),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_server(data: DataDir, args: ServeArgs) -> Result<(), String> {
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let base_url = args.base_url.unwrap_or_else(|| format!("http://{addr}"));
+    let clock = ShiftedClock::starting_at(args.now.unwrap_or_else(Utc::now));
+    let app = app(&data, clock, &base_url).await?;
+    let identity = DevIdentity::new(data.key());
+    let admin_token = identity
+        .mint("admin@example.com", Some("Ada Admin"))
+        .map_err(|e| e.to_string())?;
+    println!("listening on http://{addr}");
+    println!(
+        "data folder: {}  (outbox: {})",
+        data.path().display(),
+        data.outbox_dir().display()
+    );
+    if args.now.is_some() {
+        println!(
+            "clock: shifted, it reads {} now",
+            app.clock.now().to_rfc3339()
+        );
+    }
+    println!(
+        "\nA token for a first administrator (admin@example.com):\n\n  export TOKEN={admin_token}\n"
+    );
+    println!(
+        "Create a workgroup:\n\n  curl -s -X POST http://{addr}/workgroups -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"name\": \"Acme IT\"}}'\n"
+    );
+    println!("Tokens for other addresses: cargo run -q -p local -- token --email ann@example.com");
+    let local = Arc::new(Local { app, identity });
+    serve(listener, local, shutdown_signal())
+        .await
+        .map_err(|e| format!("server failed: {e}"))
+}
+
+async fn remind(data: DataDir, at: Option<DateTime<Utc>>, base_url: &str) -> Result<(), String> {
+    let at = at.unwrap_or_else(Utc::now);
+    let app = app(&data, ShiftedClock::starting_at(at), base_url).await?;
+    let report = app
+        .send_due_reminders(app.clock.now())
+        .await
+        .map_err(|e| format!("the reminder sweep failed: {e}"))?;
+    println!(
+        "reminder sweep at {}: {} candidates, {} sent, {} failed, {} skipped",
+        at.to_rfc3339(),
+        report.candidates,
+        report.sent,
+        report.failed,
+        report.skipped
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handlers can be installed");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,85 @@
+//! The README's curl walk-through, run exactly as written against a freshly started server.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_local");
+
+/// The first ```bash block of the README.
+fn walkthrough() -> String {
+    let readme = include_str!("../../../README.md");
+    let start = readme
+        .find("```bash\n")
+        .expect("the README has a bash block")
+        + "```bash\n".len();
+    let end = start + readme[start..].find("\n```").expect("the block ends");
+    readme[start..end].to_owned()
+}
+
+#[test]
+fn the_readme_walkthrough_works_as_written() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = Command::new(BIN)
+        .args(["--addr", "127.0.0.1:0"])
+        .env("LOCAL_DATA_DIR", data.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let stdout = server.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(base) = line.strip_prefix("listening on ") {
+                let _ = tx.send(base.trim().to_owned());
+            }
+        }
+    });
+    let api = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server prints its address");
+
+    // `cargo run -q -p local -- ARGS` stands for the binary this test was built with.
+    let shim = format!(
+        "cargo() {{ local all=\"$*\"; [ \"${{all#run -q -p local -- }}\" != \"$all\" ] || {{ echo \"unexpected: cargo $*\" >&2; return 99; }}; shift 5; '{BIN}' \"$@\"; }}\n"
+    );
+    let script = format!("set -euo pipefail\n{shim}{}\n", walkthrough());
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env("API", &api)
+        .env("LOCAL_DATA_DIR", data.path())
+        .output()
+        .expect("bash runs");
+    let _ = server.kill();
+    let _ = server.wait();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the walk-through failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    for expected in [
+        r#""outcome": "invited""#,
+        r#""status": "pending""#,
+        r#""registration_needed": true"#,
+        r#""name": "Ann Lee""#,
+        r#""status": "declined""#,
+        "204",
+        r#""role": "administrator""#,
+        r#""role": "manager""#,
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected} in:\n{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains(r#""status": 4"#),
+        "a step answered an error:\n{stdout}"
+    );
+}

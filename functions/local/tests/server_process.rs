@@ -1,0 +1,296 @@
+//! The local server as a process: started on a free loopback port, driven over HTTP, stopped
+//! and restarted on the same data folder.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_local");
+
+/// A running server and everything it printed.
+struct Server {
+    child: Child,
+    base: String,
+    printed: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(data: &Path, extra: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(["--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = printed.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(base) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(base.trim().to_owned());
+                }
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server prints its address");
+        Self {
+            child,
+            base,
+            printed,
+        }
+    }
+
+    fn stop(mut self) {
+        // SIGKILL: nothing acknowledged may be lost even without a clean shutdown.
+        self.child.kill().expect("the server stops");
+        self.child.wait().expect("the server exits");
+    }
+
+    fn printed_links(&self) -> Vec<String> {
+        self.printed
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|line| {
+                line.split_whitespace()
+                    .find(|w| w.contains("/accept#token="))
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        let url = format!("{}{path}", self.base);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut response = match (method, body) {
+            ("GET", _) => with_auth(agent.get(&url), &auth).call(),
+            ("DELETE", _) => with_auth(agent.delete(&url), &auth).call(),
+            ("POST", Some(body)) => with_auth(agent.post(&url), &auth).send_json(&body),
+            ("POST", None) => with_auth(agent.post(&url), &auth).send_empty(),
+            _ => panic!("unsupported method {method}"),
+        }
+        .expect("the server answers");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().expect("a body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, body)
+    }
+}
+
+fn with_auth<B>(
+    request: ureq::RequestBuilder<B>,
+    auth: &Option<String>,
+) -> ureq::RequestBuilder<B> {
+    match auth {
+        Some(value) => request.header("Authorization", value),
+        None => request,
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a subcommand of the binary and returns what it printed.
+fn run(data: &Path, args: &[&str]) -> String {
+    let output = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("the command runs");
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("UTF-8")
+        .trim()
+        .to_owned()
+}
+
+fn token_of(link: &str) -> String {
+    link.split_once("#token=")
+        .expect("a token in the fragment")
+        .1
+        .to_owned()
+}
+
+#[test]
+fn the_server_serves_the_seed_story_and_keeps_everything_across_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let admin = run(data.path(), &["token", "--email", "ada@example.com"]);
+    let ann = run(data.path(), &["token", "--email", "ann@example.com"]);
+
+    let server = Server::start(data.path(), &[]);
+    let (status, created) = server.call(
+        "POST",
+        "/workgroups",
+        Some(&admin),
+        Some(json!({"name": "Acme IT"})),
+    );
+    assert_eq!(status, 201, "{created}");
+    let wg = created["id"].as_str().unwrap().to_owned();
+    let (status, invited) = server.call(
+        "POST",
+        &format!("/workgroups/{wg}/invitations"),
+        Some(&admin),
+        Some(json!({"emails": "ann@example.com, bob@example.com", "role": "manager"})),
+    );
+    assert_eq!(status, 200, "{invited}");
+
+    // Each accept link is printed, and an .eml file lands in the outbox.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.printed_links().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(server.printed_links().len(), 2);
+    let emls = std::fs::read_dir(data.path().join("outbox"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "eml")
+        })
+        .count();
+    assert_eq!(emls, 2);
+    let ann_link = run(data.path(), &["link", "--to", "ann@example.com"]);
+    assert!(server.printed_links().contains(&ann_link));
+
+    // An invalid bearer token is refused before the API runs, as API Gateway does.
+    let (status, problem) = server.call("GET", "/workgroups", Some("not-a-jwt"), None);
+    assert_eq!(status, 401, "{problem}");
+    let (status, _) = server.call("GET", "/accept", None, None);
+    assert_eq!(status, 200);
+
+    server.stop();
+    let server = Server::start(data.path(), &[]);
+    let (status, listed) = server.call(
+        "GET",
+        &format!("/workgroups/{wg}/invitations"),
+        Some(&admin),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        2,
+        "invitations survive a restart"
+    );
+    let (status, accepted) = server.call(
+        "POST",
+        "/invitations/accept",
+        Some(&ann),
+        Some(json!({"token": token_of(&ann_link), "name": "Ann Lee"})),
+    );
+    assert_eq!(
+        status, 200,
+        "the emailed link still works after a restart: {accepted}"
+    );
+
+    server.stop();
+    let server = Server::start(data.path(), &[]);
+    let (status, agents) = server.call(
+        "GET",
+        &format!("/workgroups/{wg}/agents"),
+        Some(&admin),
+        None,
+    );
+    assert_eq!(status, 200);
+    let emails: Vec<&str> = agents["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(emails, vec!["ada@example.com", "ann@example.com"]);
+}
+
+#[test]
+fn a_shifted_clock_expires_invitations_and_the_sweep_sends_reminders() {
+    let data = tempfile::tempdir().unwrap();
+    let admin = run(data.path(), &["token", "--email", "ada@example.com"]);
+    let server = Server::start(data.path(), &["--now", "2030-01-01T00:00:00Z"]);
+    let (_, created) = server.call(
+        "POST",
+        "/workgroups",
+        Some(&admin),
+        Some(json!({"name": "Acme IT"})),
+    );
+    let wg = created["id"].as_str().unwrap().to_owned();
+    let (_, invited) = server.call(
+        "POST",
+        &format!("/workgroups/{wg}/invitations"),
+        Some(&admin),
+        Some(json!({"emails": "ann@example.com", "role": "associate"})),
+    );
+    assert_eq!(
+        invited["results"][0]["invitation"]["expires_at"],
+        "2030-01-31T00:00:00Z"
+    );
+    server.stop();
+
+    let swept = run(data.path(), &["remind", "--at", "2030-01-24T00:00:00Z"]);
+    assert!(swept.contains("1 sent"), "{swept}");
+    let again = run(data.path(), &["remind", "--at", "2030-01-24T01:00:00Z"]);
+    assert!(
+        again.contains("0 sent"),
+        "a reminder goes out once: {again}"
+    );
+    let link = run(data.path(), &["link", "--to", "ann@example.com"]);
+
+    // Development tokens stay valid whatever the server's clock says.
+    let server = Server::start(data.path(), &["--now", "2030-01-31T00:00:00Z"]);
+    let (status, listed) = server.call(
+        "GET",
+        &format!("/workgroups/{wg}/invitations"),
+        Some(&admin),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(
+        listed["items"].as_array().unwrap().is_empty(),
+        "expired after 30 days"
+    );
+    let (status, _) = server.call(
+        "POST",
+        "/invitations/lookup",
+        None,
+        Some(json!({"token": token_of(&link)})),
+    );
+    assert_eq!(status, 404);
+}
