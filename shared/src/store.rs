@@ -61,7 +61,7 @@ pub enum Inserted {
     /// The address is already an agent of the workgroup; nothing was written.
     AlreadyAgent,
     /// A live invitation for the address exists (pending or declined); nothing was written.
-    Exists(Invitation),
+    Exists(Box<Invitation>),
 }
 
 /// Persistence of workgroups, people, memberships and invitations.

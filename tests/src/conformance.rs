@@ -545,7 +545,7 @@ pub async fn a_second_live_invitation_for_one_address_is_refused<S: Store>(store
             store.insert_invitation(&second, last_live_second).await,
             "inserting"
         ),
-        Inserted::Exists(first.clone())
+        Inserted::Exists(Box::new(first.clone()))
     );
     assert_eq!(
         ok(
@@ -1172,7 +1172,7 @@ pub async fn exactly_one_of_twenty_concurrent_invitations_of_one_address_is_crea
     for (result, candidate) in results.into_iter().zip(&candidates) {
         match ok(result, "a concurrent insert") {
             Inserted::Created => created.push(candidate.clone()),
-            Inserted::Exists(existing) => found.push(existing),
+            Inserted::Exists(existing) => found.push(*existing),
             Inserted::AlreadyAgent => panic!("the invitee is no agent"),
         }
     }

@@ -213,7 +213,7 @@ impl Store for MemoryStore {
             .cloned();
         if let Some(existing) = existing {
             if existing.is_live(now) {
-                return Ok(Inserted::Exists(existing));
+                return Ok(Inserted::Exists(Box::new(existing)));
             }
             tables.invitations.remove(&existing.id);
         }

@@ -1,7 +1,7 @@
 //! `cargo run -p local`: the whole API on 127.0.0.1 with an embedded store, an outbox folder
 //! and development sign-in. See `--help`.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
+use std::{io::IsTerminal, net::SocketAddr, path::PathBuf, process::ExitCode, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -78,6 +78,7 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     let data = match DataDir::open(&cli.data_dir) {

@@ -665,7 +665,7 @@ impl Store for EmbeddedStore {
                 .map_err(db("failed to read an invitation"))?;
             if let Some((id, expires_at, data)) = existing {
                 if expires_at > now {
-                    return Ok(Inserted::Exists(decode(&data)?));
+                    return Ok(Inserted::Exists(Box::new(decode(&data)?)));
                 }
                 tx.execute("DELETE FROM invitations WHERE id = ?1", [id])
                     .map_err(db("failed to delete an expired invitation"))?;

@@ -138,7 +138,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
                     return Ok(InviteOutcome::Invited(sent));
                 }
                 Inserted::AlreadyAgent => return Ok(InviteOutcome::AlreadyAgent),
-                Inserted::Exists(existing) => existing,
+                Inserted::Exists(existing) => *existing,
             };
             let manage = Action::ManageInvitation {
                 role: existing.role,
