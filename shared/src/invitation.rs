@@ -199,13 +199,22 @@ impl Invitation {
             .then(|| key.invitation_token(&self.id, &self.nonce))
     }
 
-    /// Records what became of the latest email.
+    /// The same send, with what became of its email. Not a lifecycle change: the version
+    /// stays, and stores record it with [`crate::store::Store::record_delivery`].
     pub fn with_delivery(&self, delivery: Delivery) -> Self {
         Self {
             delivery,
-            version: self.version + 1,
             ..self.clone()
         }
+    }
+
+    /// Pending, and sent at or after `moment` in the same role and language: a concurrent
+    /// invite already did what this one asks.
+    pub fn just_sent_as(&self, moment: Timestamp, role: Role, locale: Option<Locale>) -> bool {
+        self.is_open(moment)
+            && self.sent_at >= moment
+            && self.role == role
+            && locale.is_none_or(|locale| Some(locale) == self.locale)
     }
 
     /// The reminder this invitation is owed at `now`, if any.

@@ -136,6 +136,15 @@ pub trait Store: Send + Sync {
         next: &Invitation,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Records `invitation.delivery` on the stored invitation if it is still on the same send
+    /// (the same nonce), leaving its version as it is: a report on an email is not a change
+    /// of the invitation, so it never makes a concurrent resend, decline or cancel conflict.
+    /// Conflict: the invitation is gone or was sent again meanwhile.
+    fn record_delivery(
+        &self,
+        invitation: &Invitation,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Deletes an invitation on the condition that it is unchanged since read (cancel).
     fn delete_invitation(
         &self,

@@ -276,16 +276,18 @@ fn only_a_live_pending_invitation_is_open() {
 }
 
 #[test]
-fn recording_a_delivery_changes_only_the_delivery_and_the_version() {
+fn recording_a_delivery_changes_only_the_delivery() {
     let invitation = pending();
     for delivery in [Delivery::Sent, Delivery::Failed] {
         let delivered = invitation.with_delivery(delivery);
         assert_eq!(delivered.delivery, delivery);
-        assert_eq!(delivered.version, invitation.version + 1);
+        assert_eq!(
+            delivered.version, invitation.version,
+            "not a lifecycle change"
+        );
         assert_eq!(
             Invitation {
                 delivery: invitation.delivery,
-                version: invitation.version,
                 ..delivered
             },
             invitation
@@ -734,4 +736,32 @@ fn different_keys_derive_different_sub_keys() {
     assert_ne!(one.derive("jwt"), two.derive("jwt"));
     assert_ne!(one.derive("jwt"), one.derive("other"));
     assert_eq!(one.derive("jwt"), one.derive("jwt"));
+}
+
+#[test]
+fn an_invitation_counts_as_just_sent_only_when_pending_and_sent_since_in_the_same_terms() {
+    let invitation = pending();
+    let sent = invitation.sent_at;
+    let role = invitation.role;
+    let other_role = if role == Role::Manager {
+        Role::Associate
+    } else {
+        Role::Manager
+    };
+    assert!(invitation.just_sent_as(sent, role, None));
+    assert!(invitation.just_sent_as(sent - TimeDelta::seconds(5), role, None));
+    assert!(
+        !invitation.just_sent_as(sent + TimeDelta::seconds(1), role, None),
+        "sent before"
+    );
+    assert!(
+        !invitation.just_sent_as(sent, other_role, None),
+        "another role"
+    );
+    assert!(
+        !invitation.just_sent_as(sent, role, Some(Locale::Ja)),
+        "another language"
+    );
+    let declined = invitation.decline(sent).unwrap();
+    assert!(!declined.just_sent_as(sent, role, None), "declined");
 }

@@ -14,7 +14,7 @@ use shared::{
     address::EmailAddress,
     clock::{INVITATION_LIFETIME, Timestamp},
     ids::{AgentId, InvitationId, WorkgroupId},
-    invitation::{self, Delivery, Invitation, Inviter, Status},
+    invitation::{self, Delivery, Invitation, Inviter, Reminder, Status},
     message::Locale,
     people::{Agent, DisplayName, Membership, Person, Workgroup, WorkgroupName},
     role::Role,
@@ -40,6 +40,7 @@ macro_rules! store_conformance {
             an_expired_invitation_is_replaced_by_a_new_one,
             an_update_from_a_stale_version_conflicts,
             a_delete_of_a_changed_invitation_conflicts,
+            a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version,
             an_invitation_is_found_by_its_current_token_only,
             invitations_are_listed_newest_first_without_expired_ones,
             invitations_are_paged_without_duplicates_or_gaps,
@@ -625,21 +626,19 @@ pub async fn an_update_from_a_stale_version_conflicts<S: Store>(store: &S) {
         store.update_invitation(&rival_v2).await,
         "a second update from version 1",
     );
-    let v4 = v2
-        .with_delivery(Delivery::Sent)
-        .with_delivery(Delivery::Failed);
+    let v4 = next_version(&next_version(&v2));
     assert_conflict(
         store.update_invitation(&v4).await,
         "an update skipping a version",
     );
     assert_eq!(read(v1.id.clone()).await, Some(v2.clone()), "unchanged");
 
-    let v3 = v2.with_delivery(Delivery::Sent);
+    let v3 = next_version(&v2);
     ok(store.update_invitation(&v3).await, "updating to version 3");
     assert_eq!(read(v1.id.clone()).await, Some(v3));
 
     let never_stored = scene.issue(&address("bob"), Role::Associate, start());
-    let never_stored_v2 = never_stored.with_delivery(Delivery::Sent);
+    let never_stored_v2 = next_version(&never_stored);
     assert_conflict(
         store.update_invitation(&never_stored_v2).await,
         "updating an invitation that was never stored",
@@ -647,12 +646,63 @@ pub async fn an_update_from_a_stale_version_conflicts<S: Store>(store: &S) {
     assert_eq!(read(never_stored.id.clone()).await, None);
 }
 
+/// The next version of an invitation, changed in nothing that matters to the check.
+fn next_version(invitation: &Invitation) -> Invitation {
+    invitation.reminded(&Reminder {
+        days_before: 7,
+        covers: vec![7],
+    })
+}
+
+pub async fn a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version<S: Store>(
+    store: &S,
+) {
+    let scene = Scene::new(store, "Delivery").await;
+    let v1 = scene
+        .invite(store, &address("ann"), Role::Associate, start())
+        .await;
+    let wg = &scene.workgroup.id;
+    ok(
+        store
+            .record_delivery(&v1.with_delivery(Delivery::Sent))
+            .await,
+        "recording a delivery",
+    );
+    let read = ok(store.invitation(wg, &v1.id).await, "reading").expect("stored");
+    assert_eq!(read.delivery, Delivery::Sent);
+    assert_eq!(read.version, v1.version, "a delivery is not a new version");
+
+    // A resend made from the version read before the delivery still applies...
+    let v2 = scene.renew(&v1, at(days(1)));
+    ok(
+        store.update_invitation(&v2).await,
+        "resending after a delivery record",
+    );
+    // ...and a late report on the first email no longer lands on the new send.
+    assert_conflict(
+        store
+            .record_delivery(&v1.with_delivery(Delivery::Failed))
+            .await,
+        "recording a delivery of a superseded send",
+    );
+    let read = ok(store.invitation(wg, &v1.id).await, "reading").expect("stored");
+    assert_eq!(read, v2, "the new send is untouched");
+
+    let never_stored = scene.issue(&address("bob"), Role::Associate, start());
+    assert_conflict(
+        store
+            .record_delivery(&never_stored.with_delivery(Delivery::Sent))
+            .await,
+        "recording a delivery of an invitation that was never stored",
+    );
+}
+
 pub async fn a_delete_of_a_changed_invitation_conflicts<S: Store>(store: &S) {
     let scene = Scene::new(store, "Cancel").await;
     let v1 = scene
         .invite(store, &address("ann"), Role::Associate, start())
         .await;
-    let v2 = v1.with_delivery(Delivery::Sent);
+    let v2 = next_version(&v1);
     ok(store.update_invitation(&v2).await, "updating");
 
     assert_conflict(

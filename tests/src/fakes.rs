@@ -234,6 +234,17 @@ impl Store for MemoryStore {
         }
     }
 
+    async fn record_delivery(&self, invitation: &Invitation) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        match tables.invitations.get_mut(&invitation.id) {
+            Some(stored) if stored.nonce == invitation.nonce => {
+                stored.delivery = invitation.delivery;
+                Ok(())
+            }
+            _ => Err(StoreError::Conflict),
+        }
+    }
+
     async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
         let mut tables = self.tables();
         match tables.invitations.get(&invitation.id) {

@@ -375,3 +375,92 @@ async fn an_email_that_cannot_be_sent_leaves_the_invitation_saved_and_marked_fai
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["delivery"], "failed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn of_a_hundred_concurrent_accepts_of_one_link_exactly_one_joins() {
+    let h = Harness::new();
+    let wg = h.workgroup(ADMIN, "Acme IT").await;
+    let (_, token) = h.invited(ADMIN, &wg, ANN, "associate").await;
+    let body = json!({ "token": token, "name": "Ann" });
+    let answers = futures::future::join_all(
+        (0..100).map(|_| h.post("/invitations/accept", Some(ANN), body.clone())),
+    )
+    .await;
+    let joined = answers.iter().filter(|a| a.status == 200).count();
+    assert_eq!(joined, 1, "exactly one acceptance wins");
+    for answer in answers.iter().filter(|a| a.status != 200) {
+        answer.assert_problem(404);
+    }
+    let agents = h.agents(ADMIN, &wg).await;
+    assert_eq!(agents.iter().filter(|a| a["email"] == ANN).count(), 1);
+    assert!(h.invitations(ADMIN, &wg).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_invites_of_one_address_leave_one_invitation_whose_latest_link_works() {
+    let h = Harness::new();
+    let wg = h.workgroup(ADMIN, "Acme IT").await;
+    let results =
+        futures::future::join_all((0..20).map(|_| h.invite(ADMIN, &wg, json!(ANN), "associate")))
+            .await;
+    let outcomes: Vec<&str> = results
+        .iter()
+        .map(|r| r[0]["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "invited").count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.iter().all(|o| *o == "invited" || *o == "resent"),
+        "{outcomes:?}"
+    );
+    assert_eq!(h.invitations(ADMIN, &wg).await.len(), 1);
+
+    // Only the token of the last write works; all the others were superseded.
+    let working: Vec<String> = {
+        let mut working = Vec::new();
+        for email in h.mailer.sent() {
+            let token = email
+                .accept_link
+                .split_once("#token=")
+                .unwrap()
+                .1
+                .to_owned();
+            let answer = h
+                .post("/invitations/lookup", None, json!({ "token": token }))
+                .await;
+            if answer.status == 200 {
+                working.push(token);
+            }
+        }
+        working
+    };
+    assert_eq!(working.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_accept_racing_a_cancel_ends_in_one_consistent_state() {
+    for round in 0..10 {
+        let h = Harness::new();
+        let wg = h.workgroup(ADMIN, "Acme IT").await;
+        let (id, token) = h.invited(ADMIN, &wg, ANN, "associate").await;
+        let cancel_path = format!("/workgroups/{wg}/invitations/{id}");
+        let (accepted, cancelled) = tokio::join!(
+            h.post(
+                "/invitations/accept",
+                Some(ANN),
+                json!({ "token": token, "name": "Ann" })
+            ),
+            h.call("DELETE", &cancel_path, Some(ADMIN), None),
+        );
+        let joined = h.agents(ADMIN, &wg).await.iter().any(|a| a["email"] == ANN);
+        assert!(h.invitations(ADMIN, &wg).await.is_empty(), "round {round}");
+        match (accepted.status, cancelled.status) {
+            (200, 404) => assert!(joined, "round {round}: accepted but not an agent"),
+            (404, 204) => assert!(!joined, "round {round}: cancelled but joined"),
+            other => panic!("round {round}: both or neither won: {other:?}"),
+        }
+    }
+}

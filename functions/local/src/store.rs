@@ -711,6 +711,29 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn record_delivery(&self, invitation: &Invitation) -> Result<(), StoreError> {
+        let delivered = invitation.clone();
+        self.write(move |tx| {
+            let stored: Option<Invitation> = select_one(
+                tx,
+                "SELECT data FROM invitations WHERE id = ?1 AND workgroup_id = ?2",
+                [delivered.id.as_str(), delivered.workgroup.id.as_str()],
+                "failed to read an invitation",
+            )?;
+            let Some(stored) = stored.filter(|stored| stored.nonce == delivered.nonce) else {
+                return Err(StoreError::Conflict);
+            };
+            let data = encode(&stored.with_delivery(delivered.delivery))?;
+            tx.execute(
+                "UPDATE invitations SET data = ?1 WHERE id = ?2",
+                params![data, delivered.id.as_str()],
+            )
+            .map_err(db("failed to record a delivery"))?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
         let row = InvitationRow::of(invitation)?;
         self.write(move |tx| delete_unchanged(tx, &row)).await

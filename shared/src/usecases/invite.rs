@@ -125,6 +125,8 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         address: &EmailAddress,
         request: &InviteRequest,
     ) -> Result<InviteOutcome, StoreError> {
+        let started = self.now();
+        let mut lost_a_race = false;
         for _ in 0..MAX_ATTEMPTS {
             let send = self.send_by(inviter, request.role, request.locale);
             let (invitation, token) = Invitation::issue(&inviter.workgroup, address.clone(), send);
@@ -138,13 +140,18 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
                     return Ok(InviteOutcome::Invited(sent));
                 }
                 Inserted::AlreadyAgent => return Ok(InviteOutcome::AlreadyAgent),
-                Inserted::Exists(existing) => *existing,
+                Inserted::Exists(existing) => existing,
             };
             let manage = Action::ManageInvitation {
                 role: existing.role,
             };
             if authorize(Some(inviter.agent.role), manage).is_err() {
                 return Ok(InviteOutcome::Forbidden);
+            }
+            // A concurrent invite of this address (a double click, a colleague) renewed it
+            // since this one started: the invitee already has a fresh email for it.
+            if lost_a_race && existing.just_sent_as(started, request.role, request.locale) {
+                return Ok(InviteOutcome::Resent(*existing));
             }
             let (renewed, token) =
                 existing.renew(self.send_by(inviter, request.role, request.locale));
@@ -153,7 +160,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
                     let sent = self.deliver(renewed, &token, Occasion::Invitation).await;
                     return Ok(InviteOutcome::Resent(sent));
                 }
-                Err(StoreError::Conflict) => continue,
+                Err(StoreError::Conflict) => lost_a_race = true,
                 Err(error) => return Err(error),
             }
         }
@@ -179,8 +186,8 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         }
     }
 
-    /// Emails a saved invitation and records the delivery state. A newer change to the
-    /// invitation wins over the delivery record.
+    /// Emails a saved invitation and records the delivery state, unless the invitation was
+    /// sent again or removed meanwhile.
     pub(crate) async fn deliver(
         &self,
         invitation: Invitation,
@@ -195,15 +202,9 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             Delivery::Failed
         };
         let delivered = invitation.with_delivery(delivery);
-        match self.store.update_invitation(&delivered).await {
-            Ok(()) => delivered,
-            Err(error) => {
-                tracing::warn!(invitation = %invitation.id, %error, "delivery state not recorded");
-                Invitation {
-                    delivery,
-                    ..invitation
-                }
-            }
+        if let Err(error) = self.store.record_delivery(&delivered).await {
+            tracing::info!(invitation = %invitation.id, %error, "delivery state not recorded");
         }
+        delivered
     }
 }
