@@ -126,3 +126,24 @@ fn collect_refs(value: &Value, refs: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[tokio::test]
+async fn every_route_marked_for_signed_in_callers_refuses_anonymous_ones_and_no_other_does() {
+    let h = Harness::new();
+    for route in ROUTES {
+        let path = route
+            .path
+            .replace("{wg}", "wg_0123456789abcdef0123456789abcdef")
+            .replace("{id}", "inv_0123456789abcdef0123456789abcdef");
+        let body = (route.method == http::Method::POST).then(|| serde_json::json!({}));
+        let answer = h.call(route.method.as_str(), &path, None, body).await;
+        assert_eq!(
+            answer.status == 401,
+            route.authenticated,
+            "{} {} answered {}",
+            route.method,
+            route.path,
+            answer.status
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! The read routes: agents, invitations, one invitation, and the OpenAPI document.
+
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use shared::{
+    App,
+    clock::Clock,
+    invitation::Status,
+    store::{Mailer, Store},
+};
+
+use super::{Input, json};
+use crate::{
+    openapi,
+    problem::Problem,
+    views::{AgentView, InvitationView, ListView},
+};
+
+pub async fn agents<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let listed = app
+        .list_agents(&input.caller()?, &input.workgroup()?, &input.list_query()?)
+        .await?;
+    Ok(json(StatusCode::OK, &ListView::<AgentView>::from(&listed)))
+}
+
+pub async fn invitations<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let workgroup = input.workgroup()?;
+    let status = match input.query().first("status") {
+        None | Some("") => None,
+        Some(text) => Some(
+            Status::parse(text)
+                .ok_or_else(|| Problem::bad_request("status must be pending or declined"))?,
+        ),
+    };
+    let listed = app
+        .list_invitations(&caller, &workgroup, status, &input.list_query()?)
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        &ListView::<InvitationView>::from(&listed),
+    ))
+}
+
+pub async fn invitation<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let (workgroup, id) = input.invitation()?;
+    let invitation = app.get_invitation(&caller, &workgroup, &id).await?;
+    Ok(json(StatusCode::OK, &InvitationView::from(&invitation)))
+}
+
+pub fn openapi() -> Response<Body> {
+    json(StatusCode::OK, &openapi::document())
+}

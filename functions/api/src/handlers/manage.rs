@@ -1,0 +1,32 @@
+//! `DELETE /workgroups/{wg}/invitations/{id}` and `POST …/{id}/resend`.
+
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use shared::{
+    App,
+    clock::Clock,
+    store::{Mailer, Store},
+};
+
+use super::{Input, json, no_content};
+use crate::{problem::Problem, views::InvitationView};
+
+pub async fn cancel<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let (workgroup, id) = input.invitation()?;
+    app.cancel_invitation(&caller, &workgroup, &id).await?;
+    Ok(no_content())
+}
+
+pub async fn resend<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let (workgroup, id) = input.invitation()?;
+    let invitation = app.resend_invitation(&caller, &workgroup, &id).await?;
+    Ok(json(StatusCode::OK, &InvitationView::from(&invitation)))
+}

@@ -1,0 +1,75 @@
+//! The invitee's routes. The token travels in the body, never in a path or query string.
+
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use serde::Deserialize;
+use shared::{
+    App,
+    clock::Clock,
+    store::{Mailer, Store},
+};
+
+use super::{Input, json};
+use crate::{
+    problem::Problem,
+    views::{AcceptAnswer, AgentView, DeclineAnswer, LookupView, WorkgroupRef, WorkgroupView},
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody {
+    token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptBody {
+    token: String,
+    /// Required on the first acceptance, which registers the person.
+    name: Option<String>,
+}
+
+pub async fn lookup<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let body: TokenBody = input.body()?;
+    let preview = app.lookup_invitation(&body.token).await?;
+    Ok(json(StatusCode::OK, &LookupView::from(&preview)))
+}
+
+pub async fn accept<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let body: AcceptBody = input.body()?;
+    let membership = app
+        .accept_invitation(&caller, &body.token, body.name.as_deref())
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        &AcceptAnswer {
+            workgroup: WorkgroupView::from(&membership),
+            agent: AgentView::from(&membership.agent),
+        },
+    ))
+}
+
+pub async fn decline<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let body: TokenBody = input.body()?;
+    let declined = app.decline_invitation(&body.token).await?;
+    Ok(json(
+        StatusCode::OK,
+        &DeclineAnswer {
+            workgroup: WorkgroupRef {
+                id: declined.workgroup.id.to_string(),
+                name: declined.workgroup.name.to_string(),
+            },
+            status: declined.status.as_str().to_owned(),
+        },
+    ))
+}
