@@ -1,5 +1,6 @@
-//! Black-box test support: fakes, the store conformance suite and the HTTP harness.
+//! Black-box test support: fakes, the store conformance suite, the HTTP harness and moto.
 
 pub mod conformance;
 pub mod fakes;
 pub mod harness;
+pub mod moto;

@@ -1,0 +1,170 @@
+//! moto server, the DynamoDB and SES emulator the AWS adapters are tested against.
+//!
+//! The first test that needs it installs it (pinned) into a project-local virtualenv when
+//! missing, starts it on a free loopback port and waits until it answers. One server serves
+//! every test of a test binary, each on tables of its own; it stops when the binary exits. A
+//! test that needs moto and cannot have it fails, saying why: it never skips.
+
+use std::{
+    fs::File,
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+
+/// The moto release the tests are written against.
+pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
+
+/// A running moto server.
+pub struct Moto {
+    port: u16,
+    /// Holding its stdin open keeps the server alive; the pipe closes when the process exits.
+    _keeper: Child,
+}
+
+/// The moto server of this test binary, started on first use.
+pub fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| Moto::start().unwrap_or_else(|why| panic!("moto server: {why}")))
+}
+
+impl Moto {
+    fn start() -> Result<Self, String> {
+        let server = installed_server()?;
+        let log = venv_dir().join(format!("moto-{}.log", std::process::id()));
+        let mut last_error = String::new();
+        // A free port can be taken by someone else before moto binds it: try a few.
+        for _ in 0..3 {
+            let port = free_port()?;
+            // `sh` ends moto when the test process exits and with it the pipe on `cat`'s stdin.
+            let keeper = Command::new("sh")
+                .arg("-c")
+                .arg(r#""$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & pid=$!; cat >/dev/null; kill $pid"#)
+                .arg(&server)
+                .arg(port.to_string())
+                .arg(&log)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("cannot start {}: {e}", server.display()))?;
+            let moto = Moto {
+                port,
+                _keeper: keeper,
+            };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if moto
+                    .get("/moto-api/")
+                    .is_some_and(|(status, _)| status == 200)
+                {
+                    return Ok(moto);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            last_error = std::fs::read_to_string(&log).unwrap_or_default();
+        }
+        Err(format!(
+            "it did not answer on 127.0.0.1; its log:\n{last_error}"
+        ))
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// An SDK configuration for moto: static test credentials, one region, moto's endpoint.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
+            .endpoint_url(self.endpoint())
+            .load()
+            .await
+    }
+
+    /// Every email moto's SES received, as its `data.json` lists them (`ses.Message`).
+    pub fn sent_emails(&self) -> Vec<serde_json::Value> {
+        let (status, body) = self
+            .get("/moto-api/data.json")
+            .expect("moto answers /moto-api/data.json");
+        assert_eq!(status, 200, "moto data.json: {body}");
+        let data: serde_json::Value = serde_json::from_str(&body).expect("data.json is JSON");
+        data["ses"]["Message"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// A plain HTTP/1.0 GET on loopback: the harness needs no HTTP client of its own.
+    fn get(&self, path: &str) -> Option<(u16, String)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .ok()?;
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).ok()?;
+        let text = String::from_utf8_lossy(&response);
+        let status = text.split_whitespace().nth(1)?.parse().ok()?;
+        let body = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        Some((status, body.to_owned()))
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+/// `<workspace>/.venv`, git-ignored.
+fn venv_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv")
+}
+
+/// The `moto_server` script of the project's virtualenv, installed there first if missing.
+/// Test binaries run one after another, but a lock keeps two installs from racing anyway.
+fn installed_server() -> Result<PathBuf, String> {
+    let venv = venv_dir();
+    std::fs::create_dir_all(&venv).map_err(|e| format!("cannot create {}: {e}", venv.display()))?;
+    let lock = File::create(venv.join("install.lock")).map_err(|e| e.to_string())?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock the virtualenv: {e}"))?;
+    let moto_env = venv.join("moto");
+    let server = moto_env.join("bin/moto_server");
+    let marker = moto_env.join("installed.txt");
+    let installed = std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == MOTO_REQUIREMENT);
+    if !(installed && server.exists()) {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&moto_env))?;
+        run(Command::new(moto_env.join("bin/python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .arg(MOTO_REQUIREMENT))?;
+        std::fs::write(&marker, MOTO_REQUIREMENT).map_err(|e| e.to_string())?;
+    }
+    Ok(server)
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
