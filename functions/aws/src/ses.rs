@@ -48,7 +48,7 @@ impl Sender {
     }
 
     /// The `From` header value: a non-ASCII name travels as an RFC 2047 encoded word.
-    fn from_header(&self) -> String {
+    fn header_value(&self) -> String {
         match &self.name {
             None => self.address.to_string(),
             Some(name) if name.is_ascii() => {
@@ -108,7 +108,7 @@ impl Mailer for SesMailer {
             })?;
         self.client
             .send_email()
-            .from_email_address(self.sender.from_header())
+            .from_email_address(self.sender.header_value())
             .destination(
                 Destination::builder()
                     .to_addresses(email.to.as_str())
