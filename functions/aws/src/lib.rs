@@ -1,7 +1,9 @@
 //! The AWS adapters of the domain's ports, built from one `aws_config`, and an interceptor that
-//! counts the calls they make. The SES v2 mailer is here; the DynamoDB store is next.
+//! counts the calls they make.
 
 pub mod calls;
+pub mod dynamo;
 pub mod ses;
 
+pub use dynamo::DynamoStore;
 pub use ses::SesMailer;
