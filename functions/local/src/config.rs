@@ -1,16 +1,23 @@
-//! The data folder and the application the local server and its subcommands run.
+//! The data folder, the backends, and the application the local server and its subcommands run.
 
 use std::{
     io,
     path::{Path, PathBuf},
 };
 
+use aws_config::{BehaviorVersion, Region, SdkConfig, meta::region::RegionProviderChain};
+use aws_sdk_dynamodb::config::Credentials;
 use shared::{
     App, Settings, clock::Clock, invitation::ReminderSchedule, message::AcceptLinks,
     secret::SecretKey,
 };
 
-use crate::{identity::load_or_create_key, outbox::Outbox, store::EmbeddedStore};
+use crate::{
+    backends::{AnyMailer, AnyStore},
+    identity::load_or_create_key,
+    outbox::Outbox,
+    store::EmbeddedStore,
+};
 
 /// The local server's folder: the database, the secret key (kept outside the database, so the
 /// stored data alone never yields a working token) and the outbox.
@@ -54,6 +61,152 @@ impl DataDir {
     }
 }
 
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreKind {
+    /// SQLite in the data folder.
+    #[default]
+    Embedded,
+    /// A DynamoDB table (created when missing).
+    Dynamodb,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum MailerKind {
+    /// `.eml` files in the data folder's outbox.
+    #[default]
+    Outbox,
+    /// SES v2 (a copy of every email still lands in the outbox).
+    Ses,
+}
+
+/// Where the store and the mailer are.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Backends {
+    /// The store: the embedded one, or DynamoDB.
+    #[arg(long, global = true, env = "LOCAL_STORE", value_enum, default_value_t)]
+    pub store: StoreKind,
+    /// The mailer: the outbox folder, or SES v2.
+    #[arg(long, global = true, env = "LOCAL_MAILER", value_enum, default_value_t)]
+    pub mailer: MailerKind,
+    /// A DynamoDB-compatible endpoint (implies `--store dynamodb`).
+    #[arg(long, global = true, env = "DYNAMODB_ENDPOINT")]
+    pub dynamodb_endpoint: Option<String>,
+    /// An SES v2-compatible endpoint (implies `--mailer ses`).
+    #[arg(long, global = true, env = "SES_ENDPOINT")]
+    pub ses_endpoint: Option<String>,
+    /// The DynamoDB table.
+    #[arg(
+        long,
+        global = true,
+        env = "TABLE_NAME",
+        default_value = "workgroup-invitations"
+    )]
+    pub table: String,
+    /// The From address of SES emails (a verified SES identity).
+    #[arg(
+        long,
+        global = true,
+        env = "SES_SENDER",
+        default_value = "no-reply@example.com"
+    )]
+    pub sender: String,
+    /// The SES configuration set to send with.
+    #[arg(long, global = true, env = "SES_CONFIGURATION_SET")]
+    pub configuration_set: Option<String>,
+}
+
+impl Backends {
+    fn store_kind(&self) -> StoreKind {
+        if self.dynamodb_endpoint.is_some() {
+            StoreKind::Dynamodb
+        } else {
+            self.store
+        }
+    }
+
+    fn mailer_kind(&self) -> MailerKind {
+        if self.ses_endpoint.is_some() {
+            MailerKind::Ses
+        } else {
+            self.mailer
+        }
+    }
+
+    /// One `aws_config` for both clients. Against an emulator endpoint with no credentials in
+    /// the environment, static placeholder credentials are used; otherwise the default chain.
+    async fn sdk_config(&self) -> SdkConfig {
+        let region = RegionProviderChain::default_provider().or_else(Region::new("us-east-1"));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
+        let emulated = self.dynamodb_endpoint.is_some() || self.ses_endpoint.is_some();
+        if emulated && std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+            loader = loader
+                .credentials_provider(Credentials::new("local", "local", None, None, "local"));
+        }
+        loader.load().await
+    }
+
+    /// Opens the chosen store and mailer; creates the DynamoDB table when it is missing.
+    pub async fn open(&self, data: &DataDir) -> Result<(AnyStore, AnyMailer), String> {
+        let outbox = Outbox::open(&data.outbox_dir()).map_err(|e| {
+            format!(
+                "cannot open the outbox {}: {e}",
+                data.outbox_dir().display()
+            )
+        })?;
+        let needs_aws =
+            self.store_kind() == StoreKind::Dynamodb || self.mailer_kind() == MailerKind::Ses;
+        let sdk = if needs_aws {
+            Some(self.sdk_config().await)
+        } else {
+            None
+        };
+        let store = match (self.store_kind(), &sdk) {
+            (StoreKind::Dynamodb, Some(sdk)) => {
+                let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
+                if let Some(endpoint) = &self.dynamodb_endpoint {
+                    config = config.endpoint_url(endpoint);
+                }
+                let client = aws_sdk_dynamodb::Client::from_conf(config.build());
+                aws::dynamo::table::ensure_table(&client, &self.table)
+                    .await
+                    .map_err(|e| {
+                        format!(
+                            "cannot reach or create the table {}: {}",
+                            self.table,
+                            shared::app::error_chain(&e)
+                        )
+                    })?;
+                AnyStore::DynamoDb(aws::DynamoStore::new(client, self.table.clone()))
+            }
+            _ => AnyStore::Embedded(
+                EmbeddedStore::open(&data.store_path())
+                    .map_err(|e| format!("cannot open {}: {e}", data.store_path().display()))?,
+            ),
+        };
+        let mailer = match (self.mailer_kind(), &sdk) {
+            (MailerKind::Ses, Some(sdk)) => {
+                let mut config = aws_sdk_sesv2::config::Builder::from(sdk);
+                if let Some(endpoint) = &self.ses_endpoint {
+                    config = config.endpoint_url(endpoint);
+                }
+                let client = aws_sdk_sesv2::Client::from_conf(config.build());
+                let sender = aws::ses::Sender::parse(&self.sender)
+                    .map_err(|e| format!("--sender {}: {e}", self.sender))?;
+                let sender = match &self.configuration_set {
+                    Some(set) => sender.with_configuration_set(set),
+                    None => sender,
+                };
+                AnyMailer::Ses {
+                    ses: aws::SesMailer::new(client, sender),
+                    copy: outbox,
+                }
+            }
+            _ => AnyMailer::Outbox(outbox),
+        };
+        Ok((store, mailer))
+    }
+}
+
 /// Settings read from the environment, with the spec's defaults.
 pub fn settings_from_env(base_url: &str) -> Result<Settings, String> {
     let links = AcceptLinks::new(base_url).map_err(|e| format!("{base_url}: {e}"))?;
@@ -72,23 +225,17 @@ pub fn settings_from_env(base_url: &str) -> Result<Settings, String> {
     Ok(settings)
 }
 
-/// The application on the data folder's store and outbox.
+/// The application on the chosen backends.
 pub async fn app<C: Clock>(
     data: &DataDir,
+    backends: &Backends,
     clock: C,
     base_url: &str,
-) -> Result<App<EmbeddedStore, Outbox, C>, String> {
-    let store = EmbeddedStore::open(&data.store_path())
-        .map_err(|e| format!("cannot open {}: {e}", data.store_path().display()))?;
-    let outbox = Outbox::open(&data.outbox_dir()).map_err(|e| {
-        format!(
-            "cannot open the outbox {}: {e}",
-            data.outbox_dir().display()
-        )
-    })?;
+) -> Result<App<AnyStore, AnyMailer, C>, String> {
+    let (store, mailer) = backends.open(data).await?;
     Ok(App {
         store,
-        mailer: outbox,
+        mailer,
         clock,
         key: data.key().clone(),
         settings: settings_from_env(base_url)?,

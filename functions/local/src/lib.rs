@@ -1,5 +1,6 @@
 //! The local server's parts: an embedded store, an outbox mailer and development sign-in.
 
+pub mod backends;
 pub mod config;
 pub mod identity;
 pub mod outbox;

@@ -6,7 +6,7 @@ use std::{io::IsTerminal, net::SocketAddr, path::PathBuf, process::ExitCode, syn
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use local::{
-    config::{DataDir, app},
+    config::{Backends, DataDir, app},
     identity::DevIdentity,
     server::{Local, serve},
 };
@@ -23,6 +23,8 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     serve: ServeArgs,
+    #[command(flatten)]
+    backends: Backends,
 }
 
 #[derive(clap::Args)]
@@ -89,8 +91,8 @@ async fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        None => run_server(data, cli.serve).await,
-        Some(Command::Serve(args)) => run_server(data, args).await,
+        None => run_server(data, &cli.backends, cli.serve).await,
+        Some(Command::Serve(args)) => run_server(data, &cli.backends, args).await,
         Some(Command::Token { email, name }) => {
             match DevIdentity::new(data.key()).mint(&email, name.as_deref()) {
                 Ok(token) => {
@@ -100,7 +102,7 @@ async fn main() -> ExitCode {
                 Err(error) => Err(error.to_string()),
             }
         }
-        Some(Command::Remind { at, base_url }) => remind(data, at, &base_url).await,
+        Some(Command::Remind { at, base_url }) => remind(data, &cli.backends, at, &base_url).await,
         Some(Command::Link { to }) => match data.latest_link(&to) {
             Ok(Some(link)) => {
                 println!("{link}");
@@ -119,14 +121,14 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run_server(data: DataDir, args: ServeArgs) -> Result<(), String> {
+async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Result<(), String> {
     let listener = TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let base_url = args.base_url.unwrap_or_else(|| format!("http://{addr}"));
     let clock = ShiftedClock::starting_at(args.now.unwrap_or_else(Utc::now));
-    let app = app(&data, clock, &base_url).await?;
+    let app = app(&data, backends, clock, &base_url).await?;
     let identity = DevIdentity::new(data.key());
     let admin_token = identity
         .mint("admin@example.com", Some("Ada Admin"))
@@ -156,9 +158,14 @@ async fn run_server(data: DataDir, args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("server failed: {e}"))
 }
 
-async fn remind(data: DataDir, at: Option<DateTime<Utc>>, base_url: &str) -> Result<(), String> {
+async fn remind(
+    data: DataDir,
+    backends: &Backends,
+    at: Option<DateTime<Utc>>,
+    base_url: &str,
+) -> Result<(), String> {
     let at = at.unwrap_or_else(Utc::now);
-    let app = app(&data, ShiftedClock::starting_at(at), base_url).await?;
+    let app = app(&data, backends, ShiftedClock::starting_at(at), base_url).await?;
     let report = app
         .send_due_reminders(app.clock.now())
         .await

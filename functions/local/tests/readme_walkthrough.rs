@@ -21,9 +21,75 @@ fn walkthrough() -> String {
 
 #[test]
 fn the_readme_walkthrough_works_as_written() {
+    let stdout = run_walkthrough(&[]);
+    assert_story(&stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readme_walkthrough_works_unchanged_on_dynamodb_and_ses() {
+    let moto = tests::moto::moto();
+    let sdk = moto.sdk_config().await;
+    aws_sdk_sesv2::Client::new(&sdk)
+        .create_email_identity()
+        .email_identity("example.com")
+        .send()
+        .await
+        .expect("the sender's domain becomes an SES identity");
+    let table = format!("walkthrough-{}", std::process::id());
+    let endpoint = moto.endpoint();
+    let args = [
+        "--dynamodb-endpoint",
+        &endpoint,
+        "--ses-endpoint",
+        &endpoint,
+        "--table",
+        &table,
+        "--sender",
+        "invitations@example.com",
+    ];
+    let stdout = tokio::task::spawn_blocking({
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        move || run_walkthrough(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
+    assert_story(&stdout);
+
+    let sent: Vec<String> = moto
+        .sent_emails()
+        .iter()
+        .filter(|m| {
+            m["source"]
+                .as_str()
+                .is_some_and(|s| s.contains("invitations@example.com"))
+        })
+        .flat_map(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|to| to.as_str().map(str::to_owned))
+        .collect();
+    for invitee in ["ann@example.com", "bob@example.com"] {
+        assert!(
+            sent.iter().any(|to| to == invitee),
+            "SES got no email to {invitee}: {sent:?}"
+        );
+    }
+}
+
+/// Starts the server with `args`, runs the README's bash block against it and returns what
+/// the block printed.
+fn run_walkthrough(args: &[&str]) -> String {
     let data = tempfile::tempdir().unwrap();
     let mut server = Command::new(BIN)
         .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("LOCAL_DATA_DIR", data.path())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -56,13 +122,16 @@ fn the_readme_walkthrough_works_as_written() {
         .expect("bash runs");
     let _ = server.kill();
     let _ = server.wait();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
         "the walk-through failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    stdout
+}
 
+fn assert_story(stdout: &str) {
     for expected in [
         r#""outcome": "invited""#,
         r#""status": "pending""#,

@@ -1,0 +1,148 @@
+//! Which store and mailer the local server runs on: the embedded ones, or DynamoDB and SES at
+//! any compatible endpoint (moto, DynamoDB Local, or AWS itself), chosen at start.
+
+use shared::{
+    address::EmailAddress,
+    clock::Timestamp,
+    ids::{InvitationId, WorkgroupId},
+    invitation::{Invitation, Status},
+    message::Email,
+    people::{Agent, Membership, Person, Workgroup},
+    secret::TokenHash,
+    store::{Inserted, MailError, Mailer, Page, PageRequest, Store, StoreError},
+};
+
+use crate::{outbox::Outbox, store::EmbeddedStore};
+
+/// The store chosen at start.
+#[derive(Clone)]
+pub enum AnyStore {
+    Embedded(EmbeddedStore),
+    DynamoDb(aws::DynamoStore),
+}
+
+macro_rules! delegate {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            AnyStore::Embedded(store) => store.$method($($arg),*).await,
+            AnyStore::DynamoDb(store) => store.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn create_workgroup(
+        &self,
+        workgroup: &Workgroup,
+        founder: &Agent,
+        new_person: Option<&Person>,
+    ) -> Result<(), StoreError> {
+        delegate!(self.create_workgroup(workgroup, founder, new_person))
+    }
+
+    async fn person(&self, email: &EmailAddress) -> Result<Option<Person>, StoreError> {
+        delegate!(self.person(email))
+    }
+
+    async fn membership(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Membership>, StoreError> {
+        delegate!(self.membership(workgroup, email))
+    }
+
+    async fn memberships_of(&self, email: &EmailAddress) -> Result<Vec<Membership>, StoreError> {
+        delegate!(self.memberships_of(email))
+    }
+
+    async fn agents(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> Result<Page<Agent>, StoreError> {
+        delegate!(self.agents(workgroup, page))
+    }
+
+    async fn invitation(
+        &self,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<Option<Invitation>, StoreError> {
+        delegate!(self.invitation(workgroup, id))
+    }
+
+    async fn invitation_by_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<Invitation>, StoreError> {
+        delegate!(self.invitation_by_token(hash))
+    }
+
+    async fn invitations(
+        &self,
+        workgroup: &WorkgroupId,
+        status: Option<Status>,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        delegate!(self.invitations(workgroup, status, now, page))
+    }
+
+    async fn insert_invitation(
+        &self,
+        invitation: &Invitation,
+        now: Timestamp,
+    ) -> Result<Inserted, StoreError> {
+        delegate!(self.insert_invitation(invitation, now))
+    }
+
+    async fn update_invitation(&self, next: &Invitation) -> Result<(), StoreError> {
+        delegate!(self.update_invitation(next))
+    }
+
+    async fn record_delivery(&self, invitation: &Invitation) -> Result<(), StoreError> {
+        delegate!(self.record_delivery(invitation))
+    }
+
+    async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
+        delegate!(self.delete_invitation(invitation))
+    }
+
+    async fn accept_invitation(
+        &self,
+        invitation: &Invitation,
+        agent: &Agent,
+        new_person: Option<&Person>,
+    ) -> Result<(), StoreError> {
+        delegate!(self.accept_invitation(invitation, agent, new_person))
+    }
+
+    async fn pending_expiring(
+        &self,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        delegate!(self.pending_expiring(now, until))
+    }
+}
+
+/// The mailer chosen at start. With SES, every email sent also lands in the outbox, so accept
+/// links are printed and `link` finds them whichever mailer runs.
+#[derive(Clone)]
+pub enum AnyMailer {
+    Outbox(Outbox),
+    Ses { ses: aws::SesMailer, copy: Outbox },
+}
+
+impl Mailer for AnyMailer {
+    async fn send(&self, email: &Email) -> Result<(), MailError> {
+        match self {
+            AnyMailer::Outbox(outbox) => outbox.send(email).await,
+            AnyMailer::Ses { ses, copy } => {
+                ses.send(email).await?;
+                copy.send(email).await
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! How many DynamoDB and SES calls each use case makes on the AWS adapters (against moto), as
+//! counted by an SDK interceptor; and that none of them is ever a `Scan`. The README's table
+//! of calls per operation is this test's table.
+
+use aws::{DynamoStore, SesMailer, calls::CallLog, dynamo::table::create_table, ses::Sender};
+use chrono::TimeDelta;
+use shared::{
+    App, Caller, Settings,
+    address::EmailAddress,
+    clock::Clock,
+    invitation::Status,
+    message::AcceptLinks,
+    people::WorkgroupName,
+    role::Role,
+    secret::SecretKey,
+    usecases::{ListQuery, invite::InviteRequest},
+};
+use tests::{fakes::ManualClock, harness::start_time, moto::moto};
+
+type AwsApp = App<DynamoStore, SesMailer, ManualClock>;
+
+async fn aws_app(log: &CallLog) -> AwsApp {
+    let sdk = moto().sdk_config().await;
+    let ses = aws_sdk_sesv2::Client::new(&sdk);
+    ses.create_email_identity()
+        .email_identity("example.com")
+        .send()
+        .await
+        .expect("the sender's domain becomes an identity");
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = format!("calls-{}", std::process::id());
+    create_table(&dynamodb, &table)
+        .await
+        .expect("the table is created");
+
+    let counted_dynamodb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .interceptor(log.clone())
+            .build(),
+    );
+    let counted_ses = aws_sdk_sesv2::Client::from_conf(
+        aws_sdk_sesv2::config::Builder::from(&sdk)
+            .interceptor(log.clone())
+            .build(),
+    );
+    App {
+        store: DynamoStore::new(counted_dynamodb, table),
+        mailer: SesMailer::new(
+            counted_ses,
+            Sender::parse("invitations@example.com").expect("a valid sender"),
+        ),
+        clock: ManualClock::at(start_time()),
+        key: SecretKey::generate(),
+        settings: Settings::new(AcceptLinks::new("https://invitations.test").unwrap()),
+    }
+}
+
+fn caller(email: &str) -> Caller {
+    Caller {
+        subject: format!("sub-{email}"),
+        email: EmailAddress::parse(email).unwrap(),
+        name: None,
+    }
+}
+
+/// What one operation called, as `(service operation, count)` sorted by name.
+fn calls(log: &CallLog) -> Vec<(String, usize)> {
+    let mut counted: std::collections::BTreeMap<String, usize> = Default::default();
+    for call in log.take() {
+        *counted
+            .entry(format!("{} {}", call.service, call.operation))
+            .or_default() += 1;
+    }
+    counted.into_iter().collect()
+}
+
+fn expect(measured: &[(String, usize)], expected: &[(&str, usize)], operation: &str) {
+    let expected: Vec<(String, usize)> = expected
+        .iter()
+        .map(|(call, n)| ((*call).to_owned(), *n))
+        .collect();
+    assert_eq!(measured, expected.as_slice(), "calls made by: {operation}");
+    assert!(
+        measured.iter().all(|(call, _)| !call.ends_with(" Scan")),
+        "{operation} scanned the table"
+    );
+    println!(
+        "| {operation} | {} |",
+        measured
+            .iter()
+            .map(|(c, n)| format!("{n} × {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
+    let log = CallLog::default();
+    let app = aws_app(&log).await;
+    let ada = caller("ada@example.com");
+    log.take();
+
+    let founded = app
+        .create_workgroup(&ada, WorkgroupName::parse("Acme IT").unwrap(), None)
+        .await
+        .unwrap();
+    expect(
+        &calls(&log),
+        &[("DynamoDB GetItem", 1), ("DynamoDB TransactWriteItems", 1)],
+        "create a workgroup",
+    );
+    let wg = founded.workgroup.id.clone();
+
+    let invite = InviteRequest {
+        emails: vec!["ann@example.com, bob@example.com, cy@example.com".into()],
+        role: Role::Manager,
+        locale: None,
+    };
+    app.invite(&ada, &wg, &invite).await.unwrap();
+    expect(
+        &calls(&log),
+        &[
+            ("DynamoDB GetItem", 1),
+            ("DynamoDB TransactWriteItems", 3),
+            ("DynamoDB UpdateItem", 3),
+            ("SESv2 SendEmail", 3),
+        ],
+        "invite 3 addresses",
+    );
+
+    let page = app
+        .list_invitations(&ada, &wg, Some(Status::Pending), &ListQuery::default())
+        .await
+        .unwrap();
+    expect(
+        &calls(&log),
+        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        "list a page of invitations",
+    );
+    let bob = page
+        .items
+        .iter()
+        .find(|i| i.email.as_str() == "bob@example.com")
+        .unwrap()
+        .clone();
+
+    app.list_agents(&ada, &wg, &ListQuery::default())
+        .await
+        .unwrap();
+    expect(
+        &calls(&log),
+        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        "list a page of agents",
+    );
+
+    app.my_workgroups(&ada).await.unwrap();
+    expect(&calls(&log), &[("DynamoDB Query", 1)], "list my workgroups");
+
+    app.get_invitation(&ada, &wg, &bob.id).await.unwrap();
+    expect(
+        &calls(&log),
+        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        "read one invitation",
+    );
+
+    let ann_token = app.key.invitation_token(
+        &page
+            .items
+            .iter()
+            .find(|i| i.email.as_str() == "ann@example.com")
+            .unwrap()
+            .id,
+        &page
+            .items
+            .iter()
+            .find(|i| i.email.as_str() == "ann@example.com")
+            .unwrap()
+            .nonce,
+    );
+    app.lookup_invitation(ann_token.expose()).await.unwrap();
+    expect(
+        &calls(&log),
+        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        "look an invitation up",
+    );
+
+    app.accept_invitation(&caller("ann@example.com"), ann_token.expose(), Some("Ann"))
+        .await
+        .unwrap();
+    expect(
+        &calls(&log),
+        &[
+            ("DynamoDB GetItem", 1),
+            ("DynamoDB Query", 1),
+            ("DynamoDB TransactWriteItems", 1),
+        ],
+        "accept (first registration)",
+    );
+
+    let bob_token = app.key.invitation_token(&bob.id, &bob.nonce);
+    app.decline_invitation(bob_token.expose()).await.unwrap();
+    expect(
+        &calls(&log),
+        &[("DynamoDB PutItem", 1), ("DynamoDB Query", 1)],
+        "decline",
+    );
+
+    app.resend_invitation(&ada, &wg, &bob.id).await.unwrap();
+    expect(
+        &calls(&log),
+        &[
+            ("DynamoDB GetItem", 1),
+            ("DynamoDB PutItem", 1),
+            ("DynamoDB Query", 1),
+            ("DynamoDB UpdateItem", 1),
+            ("SESv2 SendEmail", 1),
+        ],
+        "resend",
+    );
+
+    app.cancel_invitation(&ada, &wg, &bob.id).await.unwrap();
+    expect(
+        &calls(&log),
+        &[
+            ("DynamoDB DeleteItem", 1),
+            ("DynamoDB GetItem", 1),
+            ("DynamoDB Query", 1),
+        ],
+        "cancel",
+    );
+
+    app.clock.advance(TimeDelta::days(23));
+    let report = app.send_due_reminders(app.clock.now()).await.unwrap();
+    assert_eq!(report.sent, 1, "cy's 7-day reminder");
+    let sweep = calls(&log);
+    let queries = sweep
+        .iter()
+        .find(|(c, _)| c == "DynamoDB Query")
+        .map_or(0, |(_, n)| *n);
+    assert!(
+        queries <= 9,
+        "one query per day of the 8-day window at most: {sweep:?}"
+    );
+    println!("| reminder sweep (1 due) | {sweep:?} |");
+    assert!(sweep.iter().all(|(call, _)| !call.ends_with(" Scan")));
+}
