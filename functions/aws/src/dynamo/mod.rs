@@ -276,6 +276,20 @@ fn parse_position(position: &str) -> Result<(String, EmailAddress), StoreError> 
     Ok((sort.to_owned(), email))
 }
 
+/// Every item of a query, following its pages.
+async fn every_item(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    context: &'static str,
+) -> Result<Vec<Item>, StoreError> {
+    query
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| StoreError::backend(context, e))
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("`{0}` is not a page position this store wrote")]
 struct BadPosition(String);
@@ -405,32 +419,23 @@ impl Store for DynamoStore {
     }
 
     async fn memberships_of(&self, email: &EmailAddress) -> Result<Vec<Membership>, StoreError> {
-        let mut memberships = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(BY_PERSON.name)
-                .key_condition_expression("gsi1pk = :p")
-                .expression_attribute_values(":p", s(keys::person(email)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::backend("failed to query memberships", e))?;
-            for item in output.items.unwrap_or_default() {
-                let item: MembershipItem = from_item(item)?;
-                memberships.push(Membership {
-                    workgroup: item.workgroup,
-                    agent: item.agent,
-                });
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(memberships);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_PERSON.name)
+            .key_condition_expression("gsi1pk = :p")
+            .expression_attribute_values(":p", s(keys::person(email)));
+        let items = every_item(query, "failed to query memberships").await?;
+        items
+            .into_iter()
+            .map(|item| {
+                from_item::<MembershipItem>(item).map(|m| Membership {
+                    workgroup: m.workgroup,
+                    agent: m.agent,
+                })
+            })
+            .collect()
     }
 
     async fn agents(
@@ -713,31 +718,17 @@ impl Store for DynamoStore {
         let mut found = Vec::new();
         let mut day = now + TimeDelta::seconds(1);
         while day.date_naive() <= until.date_naive() {
-            let mut start = None;
-            loop {
-                let output = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(BY_EXPIRY_DAY.name)
-                    .key_condition_expression("gsi4pk = :day AND gsi4sk BETWEEN :from AND :to")
-                    .expression_attribute_values(":day", s(keys::expiry_day(day)))
-                    .expression_attribute_values(
-                        ":from",
-                        s(keys::second(now + TimeDelta::seconds(1))),
-                    )
-                    .expression_attribute_values(":to", s(format!("{}#~", keys::second(until))))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::backend("failed to query expiring invitations", e))?;
-                for item in output.items.unwrap_or_default() {
-                    found.push(from_item::<InvitationItem>(item)?.invitation);
-                }
-                start = output.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(BY_EXPIRY_DAY.name)
+                .key_condition_expression("gsi4pk = :day AND gsi4sk BETWEEN :from AND :to")
+                .expression_attribute_values(":day", s(keys::expiry_day(day)))
+                .expression_attribute_values(":from", s(keys::second(now + TimeDelta::seconds(1))))
+                .expression_attribute_values(":to", s(format!("{}#~", keys::second(until))));
+            for item in every_item(query, "failed to query expiring invitations").await? {
+                found.push(from_item::<InvitationItem>(item)?.invitation);
             }
             day = day
                 .checked_add_days(Days::new(1))
