@@ -122,7 +122,8 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
 
     /// Writes a new invitation unless the address is an agent of the workgroup or has a live
-    /// invitation there. An expired one still in storage is replaced.
+    /// invitation there. An expired one still in storage is replaced. Conflict: a concurrent
+    /// write to the same items refused this one (DynamoDB transactions can); nothing was written.
     fn insert_invitation(
         &self,
         invitation: &Invitation,

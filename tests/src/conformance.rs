@@ -1220,10 +1220,13 @@ pub async fn exactly_one_of_twenty_concurrent_invitations_of_one_address_is_crea
     let mut created = Vec::new();
     let mut found = Vec::new();
     for (result, candidate) in results.into_iter().zip(&candidates) {
-        match ok(result, "a concurrent insert") {
-            Inserted::Created => created.push(candidate.clone()),
-            Inserted::Exists(existing) => found.push(*existing),
-            Inserted::AlreadyAgent => panic!("the invitee is no agent"),
+        match result {
+            Ok(Inserted::Created) => created.push(candidate.clone()),
+            Ok(Inserted::Exists(existing)) => found.push(*existing),
+            Ok(Inserted::AlreadyAgent) => panic!("the invitee is no agent"),
+            // Refused by a concurrent write, with nothing written: the caller retries.
+            Err(StoreError::Conflict) => {}
+            Err(error) => panic!("a concurrent insert failed: {error}"),
         }
     }
     assert_eq!(created.len(), 1, "exactly one insert creates");
@@ -1241,7 +1244,7 @@ pub async fn exactly_one_of_twenty_concurrent_invitations_of_one_address_is_crea
 pub async fn accept_racing_cancel_leaves_exactly_one_consistent_outcome<S: Store>(store: &S) {
     let scene = Scene::new(store, "Accept or cancel").await;
     let now = at(TimeDelta::hours(1));
-    let mut outcomes = (0, 0);
+    let mut outcomes = (0, 0, 0);
     for round in 0..20 {
         let email = address(&format!("round{round}"));
         let invitation = scene.invite(store, &email, Role::Associate, start()).await;
@@ -1257,10 +1260,6 @@ pub async fn accept_racing_cancel_leaves_exactly_one_consistent_outcome<S: Store
             store.invitation(&scene.workgroup.id, &invitation.id).await,
             "reading",
         );
-        assert_eq!(
-            stored, None,
-            "round {round}: the invitation is gone either way"
-        );
         let membership = ok(
             store.membership(&scene.workgroup.id, &email).await,
             "reading",
@@ -1269,19 +1268,36 @@ pub async fn accept_racing_cancel_leaves_exactly_one_consistent_outcome<S: Store
         match (accepted, cancelled) {
             (Ok(()), Err(StoreError::Conflict)) => {
                 outcomes.0 += 1;
+                assert_eq!(stored, None, "round {round}: accepted, yet still invited");
                 assert_eq!(membership.map(|m| m.agent), Some(agent), "round {round}");
                 assert_eq!(registered, Some(person), "round {round}");
             }
             (Err(StoreError::Conflict), Ok(())) => {
                 outcomes.1 += 1;
+                assert_eq!(stored, None, "round {round}: cancelled, yet still invited");
                 assert_eq!(membership, None, "round {round}: cancelled, yet a member");
                 assert_eq!(registered, None, "round {round}: cancelled, yet registered");
             }
+            // DynamoDB may refuse both writes of a race (a transaction conflict): then nothing
+            // changed, and the use case that lost retries.
+            (Err(StoreError::Conflict), Err(StoreError::Conflict)) => {
+                outcomes.2 += 1;
+                assert_eq!(
+                    stored.as_ref(),
+                    Some(&invitation),
+                    "round {round}: both lost"
+                );
+                assert_eq!(membership, None, "round {round}: both lost, yet a member");
+                assert_eq!(registered, None, "round {round}: both lost, yet registered");
+            }
             (accepted, cancelled) => panic!(
-                "round {round}: exactly one of accept and cancel must succeed, \
-                 got {accepted:?} and {cancelled:?}"
+                "round {round}: accept and cancel both succeeded or failed otherwise: \
+                 {accepted:?} and {cancelled:?}"
             ),
         }
     }
-    assert_eq!(outcomes.0 + outcomes.1, 20);
+    assert!(
+        outcomes.0 + outcomes.1 > 0,
+        "no round had a winner: {outcomes:?}"
+    );
 }

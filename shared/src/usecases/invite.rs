@@ -130,11 +130,18 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         for _ in 0..MAX_ATTEMPTS {
             let send = self.send_by(inviter, request.role, request.locale);
             let (invitation, token) = Invitation::issue(&inviter.workgroup, address.clone(), send);
-            let existing = match self
+            let inserted = match self
                 .store
                 .insert_invitation(&invitation, invitation.sent_at)
-                .await?
+                .await
             {
+                Err(StoreError::Conflict) => {
+                    lost_a_race = true;
+                    continue;
+                }
+                inserted => inserted?,
+            };
+            let existing = match inserted {
                 Inserted::Created => {
                     let sent = self.deliver(invitation, &token, Occasion::Invitation).await;
                     return Ok(InviteOutcome::Invited(sent));

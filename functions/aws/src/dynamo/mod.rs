@@ -216,10 +216,13 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     move |error| {
+        // A concurrent transaction on the item refuses the write too: nothing was written.
         if error
             .as_service_error()
             .and_then(|e| e.code())
-            .is_some_and(|code| code == "ConditionalCheckFailedException")
+            .is_some_and(|code| {
+                code == "ConditionalCheckFailedException" || code == "TransactionConflictException"
+            })
         {
             StoreError::Conflict
         } else {
@@ -228,16 +231,20 @@ where
     }
 }
 
-/// The cancellation reasons of a transaction whose conditions failed, or the error.
+/// The cancellation reasons of a transaction that a condition or a concurrent transaction
+/// refused (nothing was written), or the error.
 fn cancelled(
     error: SdkError<TransactWriteItemsError, aws_smithy_runtime_api::http::Response>,
     context: &'static str,
 ) -> Result<Vec<aws_sdk_dynamodb::types::CancellationReason>, StoreError> {
     match error.into_service_error() {
         TransactWriteItemsError::TransactionCanceledException(e)
-            if e.cancellation_reasons()
-                .iter()
-                .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
+            if e.cancellation_reasons().iter().any(|r| {
+                matches!(
+                    r.code(),
+                    Some("ConditionalCheckFailed" | "TransactionConflict")
+                )
+            }) =>
         {
             Ok(e.cancellation_reasons().to_vec())
         }
@@ -607,6 +614,12 @@ impl Store for DynamoStore {
             Ok(_) => Ok(Inserted::Created),
             Err(error) => {
                 let reasons = cancelled(error, "failed to insert an invitation")?;
+                if reasons
+                    .iter()
+                    .any(|r| r.code() == Some("TransactionConflict"))
+                {
+                    return Err(StoreError::Conflict);
+                }
                 if failed(reasons.first()) {
                     return Ok(Inserted::AlreadyAgent);
                 }
