@@ -7,6 +7,9 @@
 //! | membership | `WG#<wg>` | `AGENT#<email>` | `by_person`: `PERSON#<email>` / `<name>#<wg>` |
 //! | invitation | `WG#<wg>` | `INVITEE#<email>` | `by_invitation_id`: `INVITATION#<id>`; `by_token`: `TOKEN#<hash>` (pending only); `by_expiry_day`: `EXPIRES#<yyyy-mm-dd>` / `<expiry>#<id>` (pending only); `by_send` (local): `SENT#<sent>#<id>` |
 //!
+//! Expressions name every non-key attribute through `#placeholders`, so no attribute name can
+//! collide with a DynamoDB reserved word.
+//!
 //! Keying an invitation by its address makes "one live invitation per address and workgroup"
 //! the primary key itself. `expires_at` (epoch seconds) is the TTL attribute; TTL deletes late,
 //! so lists filter on it and the domain checks it on every read.
@@ -650,8 +653,11 @@ impl Store for DynamoStore {
             .table_name(&self.table)
             .set_item(Some(to_item(&InvitationItem::of(next))?))
             .condition_expression(
-                "attribute_exists(pk) AND version = :previous AND invitation.id = :id",
+                "attribute_exists(pk) AND #version = :previous AND #invitation.#id = :id",
             )
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#invitation", "invitation")
+            .expression_attribute_names("#id", "id")
             .expression_attribute_values(":previous", n(previous))
             .expression_attribute_values(":id", s(next.id.as_str()))
             .send()
@@ -670,8 +676,11 @@ impl Store for DynamoStore {
                 keys::workgroup(&invitation.workgroup.id),
                 &keys::invitee(&invitation.email),
             )))
-            .update_expression("SET invitation.delivery = :delivery")
-            .condition_expression("nonce = :nonce")
+            .update_expression("SET #invitation.#delivery = :delivery")
+            .condition_expression("#nonce = :nonce")
+            .expression_attribute_names("#invitation", "invitation")
+            .expression_attribute_names("#delivery", "delivery")
+            .expression_attribute_names("#nonce", "nonce")
             .expression_attribute_values(":delivery", delivery)
             .expression_attribute_values(":nonce", s(String::from(invitation.nonce.clone())))
             .send()
@@ -688,7 +697,10 @@ impl Store for DynamoStore {
                 keys::workgroup(&invitation.workgroup.id),
                 &keys::invitee(&invitation.email),
             )))
-            .condition_expression("version = :version AND invitation.id = :id")
+            .condition_expression("#version = :version AND #invitation.#id = :id")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#invitation", "invitation")
+            .expression_attribute_names("#id", "id")
             .expression_attribute_values(":version", n(invitation.version))
             .expression_attribute_values(":id", s(invitation.id.as_str()))
             .send()
@@ -709,7 +721,10 @@ impl Store for DynamoStore {
                 keys::workgroup(&invitation.workgroup.id),
                 &keys::invitee(&invitation.email),
             )))
-            .condition_expression("version = :version AND invitation.id = :id")
+            .condition_expression("#version = :version AND #invitation.#id = :id")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_names("#invitation", "invitation")
+            .expression_attribute_names("#id", "id")
             .expression_attribute_values(":version", n(invitation.version))
             .expression_attribute_values(":id", s(invitation.id.as_str()))
             .build();
