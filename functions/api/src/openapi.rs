@@ -51,7 +51,7 @@ fn operation(op: Operation) -> Value {
     let not_member = problem("Unknown workgroup, or the caller is not a member of it.");
     let forbidden = problem("The caller's role does not allow this.");
     let bad = problem("Invalid input; nothing was changed.");
-    let conflict = problem("A concurrent change won; nothing was changed, retry.");
+    let conflict = problem("A concurrent change won the race; retry.");
     let gone = problem("Unknown, used, cancelled, superseded or expired token.");
     match op {
         Operation::CreateWorkgroup => json!({

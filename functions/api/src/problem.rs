@@ -97,7 +97,7 @@ impl From<StoreError> for Problem {
             StoreError::Conflict => Problem::new(
                 StatusCode::CONFLICT,
                 "conflict",
-                "the data changed while the request ran; nothing was changed, try again",
+                "the data changed while the request ran and a concurrent change won; try again",
             ),
             backend => Problem::internal(&backend),
         }
