@@ -13,8 +13,16 @@ use shared::{
     store::{MailError, Mailer},
 };
 
-/// Who emails are sent from: a verified SES identity, and the configuration set whose event
-/// destinations receive delivery, bounce and complaint events.
+/// The longest text an RFC 2047 encoded word may carry, in UTF-8 bytes: 45 bytes become 60
+/// base64 characters, and with `=?UTF-8?B?` and `?=` the word stays within the 75 allowed.
+const ENCODED_WORD_BYTES: usize = 45;
+
+/// The `purpose` tag every email carries, so event destinations can tell these emails apart.
+const PURPOSE_TAG: (&str, &str) = ("purpose", "invitation");
+
+/// Who emails are sent from: a verified SES identity (the address or its domain), an optional
+/// display name, and the configuration set whose event destinations receive delivery, bounce
+/// and complaint events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sender {
     address: EmailAddress,
@@ -23,23 +31,40 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// `no-reply@example.com` or `Workgroup invitations <no-reply@example.com>`.
-    pub fn parse(text: &str) -> Result<Self, InvalidEmail> {
-        let text = text.trim();
-        let (name, address) = match (text.rfind('<'), text.ends_with('>')) {
-            (Some(open), true) => (
-                Some(text[..open].trim().trim_matches('"').to_owned()).filter(|n| !n.is_empty()),
-                &text[open + 1..text.len() - 1],
-            ),
-            _ => (None, text),
-        };
-        Ok(Self {
-            address: EmailAddress::parse(address)?,
-            name: name.map(|n| n.chars().filter(|c| !c.is_control()).collect()),
+    /// Sends from `address`, with no display name and no configuration set.
+    pub fn new(address: EmailAddress) -> Self {
+        Self {
+            address,
+            name: None,
             configuration_set: None,
-        })
+        }
     }
 
+    /// `no-reply@example.com`, `Workgroup invitations <no-reply@example.com>` or
+    /// `"Invitations, Acme" <no-reply@example.com>`.
+    pub fn parse(text: &str) -> Result<Self, InvalidEmail> {
+        let text = text.trim();
+        match (text.rfind('<'), text.ends_with('>')) {
+            (Some(open), true) => {
+                let sender = Self::new(EmailAddress::parse(&text[open + 1..text.len() - 1])?);
+                Ok(sender.with_name(text[..open].trim().trim_matches('"')))
+            }
+            _ => Ok(Self::new(EmailAddress::parse(text)?)),
+        }
+    }
+
+    /// The display name recipients see. Control characters are dropped (a name cannot add a
+    /// header); an empty name means none.
+    pub fn with_name(self, name: &str) -> Self {
+        let name: String = name.chars().filter(|c| !c.is_control()).collect();
+        let name = name.trim();
+        Self {
+            name: (!name.is_empty()).then(|| name.to_owned()),
+            ..self
+        }
+    }
+
+    /// Sends every email through this SES configuration set.
     pub fn with_configuration_set(self, name: &str) -> Self {
         Self {
             configuration_set: Some(name.to_owned()),
@@ -47,20 +72,38 @@ impl Sender {
         }
     }
 
-    /// The `From` header value: a non-ASCII name travels as an RFC 2047 encoded word.
+    /// The address emails come from (its domain is the SES identity to verify).
+    pub fn address(&self) -> &EmailAddress {
+        &self.address
+    }
+
+    /// The `From` header value. An ASCII name is quoted; any other name travels as RFC 2047
+    /// encoded words (as SES asks), split on character boundaries to keep each word short.
     fn header_value(&self) -> String {
         match &self.name {
             None => self.address.to_string(),
             Some(name) if name.is_ascii() => {
                 format!("\"{}\" <{}>", name.replace(['"', '\\'], ""), self.address)
             }
-            Some(name) => format!(
-                "=?UTF-8?B?{}?= <{}>",
-                STANDARD.encode(name.as_bytes()),
-                self.address
-            ),
+            Some(name) => {
+                let mut words: Vec<String> = Vec::new();
+                let mut chunk = String::new();
+                for c in name.chars() {
+                    if chunk.len() + c.len_utf8() > ENCODED_WORD_BYTES {
+                        words.push(encoded_word(&chunk));
+                        chunk.clear();
+                    }
+                    chunk.push(c);
+                }
+                words.push(encoded_word(&chunk));
+                format!("{} <{}>", words.join(" "), self.address)
+            }
         }
     }
+}
+
+fn encoded_word(text: &str) -> String {
+    format!("=?UTF-8?B?{}?=", STANDARD.encode(text.as_bytes()))
 }
 
 /// Sends through SES v2. Cheap to clone: the client is shared.
@@ -71,8 +114,16 @@ pub struct SesMailer {
 }
 
 impl SesMailer {
+    /// A mailer on `client` (built once from the shared `aws_config`), sending as `sender`.
     pub fn new(client: Client, sender: Sender) -> Self {
         Self { client, sender }
+    }
+}
+
+fn build_error(source: aws_sdk_sesv2::error::BuildError) -> MailError {
+    MailError {
+        context: "failed to build an SES message".into(),
+        source: Some(Box::new(source)),
     }
 }
 
@@ -81,10 +132,7 @@ fn utf8(text: &str) -> Result<Content, MailError> {
         .data(text)
         .charset("UTF-8")
         .build()
-        .map_err(|e| MailError {
-            context: "failed to build an SES message".into(),
-            source: Some(Box::new(e)),
-        })
+        .map_err(build_error)
 }
 
 impl Mailer for SesMailer {
@@ -99,13 +147,10 @@ impl Mailer for SesMailer {
             )
             .build();
         let purpose = MessageTag::builder()
-            .name("purpose")
-            .value("invitation")
+            .name(PURPOSE_TAG.0)
+            .value(PURPOSE_TAG.1)
             .build()
-            .map_err(|e| MailError {
-                context: "failed to build an SES message".into(),
-                source: Some(Box::new(e)),
-            })?;
+            .map_err(build_error)?;
         self.client
             .send_email()
             .from_email_address(self.sender.header_value())
@@ -125,5 +170,95 @@ impl Mailer for SesMailer {
                 context: "failed to send an email with SES".into(),
                 source: Some(Box::new(e)),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoded(header: &str) -> String {
+        let name = header.rsplit_once(" <").expect("a name and an address").0;
+        let bytes: Vec<u8> = name
+            .split(' ')
+            .flat_map(|word| {
+                let b64 = word
+                    .strip_prefix("=?UTF-8?B?")
+                    .and_then(|w| w.strip_suffix("?="))
+                    .unwrap_or_else(|| panic!("`{word}` is not an encoded word"));
+                STANDARD.decode(b64).unwrap()
+            })
+            .collect();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn a_bare_address_is_the_whole_from_header() {
+        let sender = Sender::parse(" No-Reply@Example.COM ").unwrap();
+        assert_eq!(sender.header_value(), "no-reply@example.com");
+    }
+
+    #[test]
+    fn an_ascii_name_is_quoted_without_quotes_or_backslashes_of_its_own() {
+        for (input, header) in [
+            (
+                "Workgroup invitations <a@example.com>",
+                "\"Workgroup invitations\" <a@example.com>",
+            ),
+            (
+                "\"Acme, Inc.\" <a@example.com>",
+                "\"Acme, Inc.\" <a@example.com>",
+            ),
+            ("Evil\\\" x <a@example.com>", "\"Evil x\" <a@example.com>"),
+            ("<a@example.com>", "a@example.com"),
+        ] {
+            assert_eq!(
+                Sender::parse(input).unwrap().header_value(),
+                header,
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_name_cannot_add_a_header() {
+        let sender = Sender::new(EmailAddress::parse("a@example.com").unwrap())
+            .with_name("Acme\r\nBcc: victim@example.com");
+        let header = sender.header_value();
+        assert!(!header.contains(['\r', '\n']), "{header}");
+    }
+
+    #[test]
+    fn a_non_ascii_name_travels_as_encoded_words_of_at_most_75_characters() {
+        for name in ["招待", &"ワークグループ招待".repeat(6), "Café ☕ team"] {
+            let sender = Sender::parse(&format!("{name} <a@example.com>")).unwrap();
+            let header = sender.header_value();
+            assert!(header.is_ascii(), "{header}");
+            assert!(header.ends_with(" <a@example.com>"), "{header}");
+            assert!(header.split(' ').all(|w| w.len() <= 75), "{header}");
+            assert_eq!(decoded(&header), name);
+        }
+    }
+
+    #[test]
+    fn an_internationalised_domain_is_sent_in_its_ascii_form() {
+        let sender = Sender::parse("Invitations <no-reply@例え.jp>").unwrap();
+        assert_eq!(
+            sender.header_value(),
+            "\"Invitations\" <no-reply@xn--r8jz45g.jp>"
+        );
+    }
+
+    #[test]
+    fn a_sender_that_is_not_an_address_is_refused() {
+        for input in [
+            "",
+            "Invitations",
+            "Invitations <>",
+            "a@b",
+            "Name <not an address>",
+        ] {
+            assert!(Sender::parse(input).is_err(), "{input:?}");
+        }
     }
 }
