@@ -21,6 +21,19 @@ use aws_sdk_dynamodb::config::Credentials;
 /// The moto release the tests are written against.
 pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 
+/// moto's own server, but answering one request at a time. Threaded, moto runs a
+/// `TransactWriteItems` on a copy of the table that it puts back if the transaction fails,
+/// undoing whatever a concurrent request wrote meanwhile, which DynamoDB never does. Requests
+/// still race as they would on DynamoDB: between each other, not inside one.
+const SERIAL_SERVER: &str = r#"
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.threaded_moto_server import MotoRequestHandler
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+run_simple(sys.argv[1], int(sys.argv[2]), DomainDispatcherApplication(create_backend_app),
+           threaded=False, request_handler=MotoRequestHandler)
+"#;
+
 /// A running moto server.
 pub struct Moto {
     port: u16,
@@ -45,8 +58,9 @@ impl Moto {
             // `sh` ends moto when the test process exits and with it the pipe on `cat`'s stdin.
             let keeper = Command::new("sh")
                 .arg("-c")
-                .arg(r#""$0" -H 127.0.0.1 -p "$1" >"$2" 2>&1 & pid=$!; cat >/dev/null; kill $pid"#)
+                .arg(r#""$0" -c "$MOTO_SERIAL_SERVER" 127.0.0.1 "$1" >"$2" 2>&1 & pid=$!; cat >/dev/null; kill $pid"#)
                 .arg(&server)
+                .env("MOTO_SERIAL_SERVER", SERIAL_SERVER)
                 .arg(port.to_string())
                 .arg(&log)
                 .stdin(Stdio::piped())
@@ -127,7 +141,7 @@ fn venv_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv")
 }
 
-/// The `moto_server` script of the project's virtualenv, installed there first if missing.
+/// The Python of the project's virtualenv with moto, installed there first if missing.
 /// Test binaries run one after another, but a lock keeps two installs from racing anyway.
 fn installed_server() -> Result<PathBuf, String> {
     let venv = venv_dir();
@@ -136,7 +150,7 @@ fn installed_server() -> Result<PathBuf, String> {
     lock.lock()
         .map_err(|e| format!("cannot lock the virtualenv: {e}"))?;
     let moto_env = venv.join("moto");
-    let server = moto_env.join("bin/moto_server");
+    let server = moto_env.join("bin/python");
     let marker = moto_env.join("installed.txt");
     let installed = std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == MOTO_REQUIREMENT);
     if !(installed && server.exists()) {
