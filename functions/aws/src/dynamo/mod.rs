@@ -1,48 +1,81 @@
-//! The DynamoDB store: one table, every item reached by key or by one index query.
+//! The DynamoDB store: one table, every item reached by key or by one index query, never a
+//! `Scan`.
 //!
-//! | item | `pk` | `sk` | indexes |
+//! ## Items
+//!
+//! Keys are strings (`pk`, `sk`); [`table`] defines the table, `keys.rs` spells every key.
+//!
+//! | item | `pk` | `sk` | index keys |
 //! | --- | --- | --- | --- |
 //! | workgroup | `WG#<wg>` | `WORKGROUP` | |
 //! | person | `PERSON#<email>` | `PERSON` | |
-//! | membership | `WG#<wg>` | `AGENT#<email>` | `by_person`: `PERSON#<email>` / `<name>#<wg>` |
-//! | invitation | `WG#<wg>` | `INVITEE#<email>` | `by_invitation_id`: `INVITATION#<id>`; `by_token`: `TOKEN#<hash>` (pending only); `by_expiry_day`: `EXPIRES#<yyyy-mm-dd>` / `<expiry>#<id>` (pending only); `by_send` (local): `SENT#<sent>#<id>` |
+//! | membership (workgroup and agent copied in) | `WG#<wg>` | `AGENT#<email>` | `gsi1pk` `PERSON#<email>`, `gsi1sk` `<workgroup name>␁<wg>` |
+//! | invitation | `WG#<wg>` | `INVITEE#<email>` | `gsi2pk` `INVITATION#<id>`; `lsi1sk` `SENT#<sent_at>#<id>`; while pending: `gsi3pk` `TOKEN#<token hash>`, `gsi4pk` `EXPIRES#<yyyy-mm-dd>`, `gsi4sk` `<expires_at>#<id>` |
 //!
-//! Expressions name every non-key attribute through `#placeholders`, so no attribute name can
-//! collide with a DynamoDB reserved word.
+//! Times in keys are epoch seconds padded to 12 digits, so they sort as numbers. `␁` is U+0001,
+//! which sorts below any character of a name, so "Acme" comes before "Acme IT".
 //!
-//! Keying an invitation by its address makes "one live invitation per address and workgroup"
-//! the primary key itself. `expires_at` (epoch seconds) is the TTL attribute; TTL deletes late,
-//! so lists filter on it and the domain checks it on every read.
+//! Keying an invitation by its address makes "one invitation per address and workgroup" the
+//! primary key itself. Its `expires_at` (a number: epoch seconds of the expiry) is the table's
+//! TTL attribute. TTL deletes late (moto never does), so lists filter on `expires_at > now`, an
+//! insert replaces an expired invitation, and the domain checks the expiry of whatever it reads.
+//!
+//! ## Indexes (all project every attribute)
+//!
+//! | index | kind | keys | holds |
+//! | --- | --- | --- | --- |
+//! | `by_person` | global | `gsi1pk` / `gsi1sk` | memberships, by workgroup name |
+//! | `by_invitation_id` | global | `gsi2pk` | invitations |
+//! | `by_token` | global, sparse | `gsi3pk` | pending invitations |
+//! | `by_expiry_day` | global, sparse | `gsi4pk` / `gsi4sk` | pending invitations, by expiry |
+//! | `by_send` | local | `pk` / `lsi1sk` | invitations, by send |
+//!
+//! ## Access patterns
 //!
 //! | access pattern | reached by | call |
 //! | --- | --- | --- |
-//! | membership (authorisation), person | key | GetItem, consistent |
-//! | agents of a workgroup | `pk`, `begins_with(sk, "AGENT#")` | Query |
-//! | my workgroups | `by_person` | Query |
-//! | invitations, newest first | `by_send`, filter `expires_at > now` | Query |
-//! | invitation by id / by token | `by_invitation_id` / `by_token` | Query |
-//! | reminder candidates | `by_expiry_day`, one query per day of the window | Query |
-//! | invite | membership must not exist, invitation absent or expired | TransactWriteItems |
-//! | resend, decline, reminder claim | `version` unchanged | PutItem |
-//! | delivery report | same send (`nonce`) | UpdateItem |
+//! | a person, a membership (they decide writes) | key | GetItem, consistent |
+//! | the agents of a workgroup, by email | `pk`, `begins_with(sk, "AGENT#")` | Query, consistent |
+//! | the workgroups of a person, by name | `by_person` | Query |
+//! | a workgroup's live invitations, newest first | `by_send` backwards, filter `expires_at > now` (and the status) | Query, consistent, read on until the page is full |
+//! | an invitation by id / by token | `by_invitation_id` / `by_token` | Query |
+//! | the reminder sweep's candidates | `by_expiry_day`, one partition per day of the window | Query per day, concurrently |
+//! | create a workgroup | workgroup, membership, person: each absent | TransactWriteItems |
+//! | invite | membership absent (ConditionCheck); invitation absent or expired (Put) | TransactWriteItems |
+//! | resend, decline, claim a reminder | `version` is the previous one | PutItem |
+//! | record a delivery | same send (`nonce`) | UpdateItem |
 //! | cancel | `version` unchanged | DeleteItem |
-//! | accept, create workgroup | all conditions at once | TransactWriteItems |
+//! | accept | invitation unchanged (Delete); membership and person absent (Put) | TransactWriteItems |
+//!
+//! A failed condition, or a concurrent transaction on the same items, refuses the whole write:
+//! it comes back as [`StoreError::Conflict`] (or, on invite, as what was found), and nothing is
+//! written. Expressions name every attribute through `#placeholders`, so no attribute name can
+//! collide with a reserved word.
+//!
+//! Page positions are the last listed item's keys: its address for agents, its `by_send` sort
+//! key and address for invitations. The domain seals them into opaque, tamper-proof cursors; a
+//! position this store did not write is refused.
 
+mod items;
+mod keys;
 pub mod table;
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::{
     Client,
-    error::SdkError,
-    operation::transact_write_items::TransactWriteItemsError,
+    error::{ProvideErrorMetadata, SdkError},
+    operation::{
+        query::builders::QueryFluentBuilder, transact_write_items::TransactWriteItemsError,
+    },
     types::{
-        AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure,
-        TransactWriteItem,
+        AttributeValue, CancellationReason, ConditionCheck, Delete, Put,
+        ReturnValuesOnConditionCheckFailure, TransactWriteItem,
     },
 };
-use chrono::{Days, TimeDelta};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use aws_smithy_runtime_api::http::Response;
+use futures::future::try_join_all;
+use serde::de::DeserializeOwned;
 use shared::{
     address::EmailAddress,
     clock::Timestamp,
@@ -53,9 +86,14 @@ use shared::{
     store::{Inserted, Page, PageRequest, Store, StoreError},
 };
 
-use table::{BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_SEND, BY_TOKEN};
-
-type Item = HashMap<String, AttributeValue>;
+use items::{
+    InvitationItem, Item, MembershipItem, PersonItem, WorkgroupItem, from_item,
+    invitation_attributes as attr, to_item,
+};
+use table::{
+    BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_SEND, BY_TOKEN, Index, PARTITION_KEY, SORT_KEY,
+    TTL_ATTRIBUTE,
+};
 
 /// The [`Store`] on one DynamoDB table. Cheap to clone: the client is shared.
 #[derive(Debug, Clone)]
@@ -65,133 +103,13 @@ pub struct DynamoStore {
 }
 
 impl DynamoStore {
+    /// The store on `table`, a table made from [`table`]'s definition.
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
             table: table.into(),
         }
     }
-}
-
-mod keys {
-    use super::*;
-
-    pub fn workgroup(id: &WorkgroupId) -> String {
-        format!("WG#{id}")
-    }
-    pub fn person(email: &EmailAddress) -> String {
-        format!("PERSON#{email}")
-    }
-    pub fn agent(email: &EmailAddress) -> String {
-        format!("AGENT#{email}")
-    }
-    pub fn invitee(email: &EmailAddress) -> String {
-        format!("INVITEE#{email}")
-    }
-    pub fn sent(invitation: &Invitation) -> String {
-        format!(
-            "SENT#{:012}#{}",
-            invitation.sent_at.timestamp(),
-            invitation.id
-        )
-    }
-    /// Seconds padded so that strings sort like numbers.
-    pub fn second(at: Timestamp) -> String {
-        format!("{:012}", at.timestamp())
-    }
-    pub fn expiry_day(at: Timestamp) -> String {
-        format!("EXPIRES#{}", at.format("%Y-%m-%d"))
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct WorkgroupItem {
-    pk: String,
-    sk: String,
-    workgroup: Workgroup,
-}
-
-#[derive(Serialize, Deserialize)]
-struct PersonItem {
-    pk: String,
-    sk: String,
-    person: Person,
-}
-
-#[derive(Serialize, Deserialize)]
-struct MembershipItem {
-    pk: String,
-    sk: String,
-    gsi1pk: String,
-    gsi1sk: String,
-    workgroup: Workgroup,
-    agent: Agent,
-}
-
-impl MembershipItem {
-    fn of(workgroup: &Workgroup, agent: &Agent) -> Self {
-        Self {
-            pk: keys::workgroup(&workgroup.id),
-            sk: keys::agent(&agent.email),
-            gsi1pk: keys::person(&agent.email),
-            gsi1sk: format!("{}#{}", workgroup.name, workgroup.id),
-            workgroup: workgroup.clone(),
-            agent: agent.clone(),
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct InvitationItem {
-    pk: String,
-    sk: String,
-    gsi2pk: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    gsi3pk: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    gsi4pk: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    gsi4sk: Option<String>,
-    lsi1sk: String,
-    expires_at: i64,
-    status: Status,
-    version: u64,
-    /// The current send's nonce, which delivery reports are conditioned on.
-    nonce: String,
-    invitation: Invitation,
-}
-
-impl InvitationItem {
-    fn of(invitation: &Invitation) -> Self {
-        let pending = invitation.status == Status::Pending;
-        let expires = invitation.expires_at();
-        Self {
-            pk: keys::workgroup(&invitation.workgroup.id),
-            sk: keys::invitee(&invitation.email),
-            gsi2pk: format!("INVITATION#{}", invitation.id),
-            gsi3pk: invitation
-                .token_hash
-                .as_ref()
-                .filter(|_| pending)
-                .map(|hash| format!("TOKEN#{}", hash.as_str())),
-            gsi4pk: pending.then(|| keys::expiry_day(expires)),
-            gsi4sk: pending.then(|| format!("{}#{}", keys::second(expires), invitation.id)),
-            lsi1sk: keys::sent(invitation),
-            expires_at: expires.timestamp(),
-            status: invitation.status,
-            version: invitation.version,
-            nonce: String::from(invitation.nonce.clone()),
-            invitation: invitation.clone(),
-        }
-    }
-}
-
-fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(value).map_err(|e| StoreError::backend("failed to encode an item", e))
-}
-
-fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
-    serde_dynamo::from_item(item).map_err(|e| StoreError::backend("failed to decode an item", e))
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -202,44 +120,54 @@ fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn key(pk: String, sk: &str) -> Item {
-    HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+fn key(pk: String, sk: String) -> Item {
+    HashMap::from([
+        (PARTITION_KEY.to_owned(), s(pk)),
+        (SORT_KEY.to_owned(), s(sk)),
+    ])
 }
 
-fn built<T, E: std::error::Error + Send + Sync + 'static>(
-    result: Result<T, E>,
-) -> Result<T, StoreError> {
+fn invitation_key(invitation: &Invitation) -> Item {
+    key(
+        keys::workgroup(&invitation.workgroup.id),
+        keys::invitee(&invitation.email),
+    )
+}
+
+fn built<T, E>(result: Result<T, E>) -> Result<T, StoreError>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
     result.map_err(|e| StoreError::backend("failed to build a request", e))
 }
 
-/// A failed condition is a conflict; anything else a backend failure saying what was done.
-fn conditional<E, R>(context: &'static str) -> impl FnOnce(SdkError<E, R>) -> StoreError
+/// For a single-item write: a failed condition, or a transaction holding the item, refused
+/// it (nothing was written); anything else is a backend failure saying what was attempted.
+fn refused<E>(context: &'static str) -> impl FnOnce(SdkError<E, Response>) -> StoreError
 where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     move |error| {
-        // A concurrent transaction on the item refuses the write too: nothing was written.
-        if error
-            .as_service_error()
-            .and_then(|e| e.code())
-            .is_some_and(|code| {
-                code == "ConditionalCheckFailedException" || code == "TransactionConflictException"
-            })
-        {
-            StoreError::Conflict
-        } else {
-            StoreError::backend(context, error)
+        let code = error.as_service_error().and_then(|e| e.code());
+        match code {
+            Some("ConditionalCheckFailedException" | "TransactionConflictException") => {
+                StoreError::Conflict
+            }
+            _ => StoreError::backend(context, error),
         }
     }
 }
 
-/// The cancellation reasons of a transaction that a condition or a concurrent transaction
-/// refused (nothing was written), or the error.
-fn cancelled(
-    error: SdkError<TransactWriteItemsError, aws_smithy_runtime_api::http::Response>,
+fn condition_failed(reason: Option<&CancellationReason>) -> bool {
+    reason.is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
+}
+
+/// The reasons of a transaction that a failed condition or a concurrent transaction cancelled
+/// (nothing was written), or the failure.
+fn cancellation(
+    error: SdkError<TransactWriteItemsError, Response>,
     context: &'static str,
-) -> Result<Vec<aws_sdk_dynamodb::types::CancellationReason>, StoreError> {
+) -> Result<Vec<CancellationReason>, StoreError> {
     match error.into_service_error() {
         TransactWriteItemsError::TransactionCanceledException(e)
             if e.cancellation_reasons().iter().any(|r| {
@@ -255,56 +183,20 @@ fn cancelled(
     }
 }
 
-fn failed(reason: Option<&aws_sdk_dynamodb::types::CancellationReason>) -> bool {
-    reason.is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
+/// A transactional Put of a new item: refused if an item has its key.
+fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", PARTITION_KEY);
+    Ok(TransactWriteItem::builder()
+        .put(built(put.build())?)
+        .build())
 }
-
-fn put(table: &str, item: Item, condition: &str) -> Result<Put, StoreError> {
-    built(
-        Put::builder()
-            .table_name(table)
-            .set_item(Some(item))
-            .condition_expression(condition)
-            .build(),
-    )
-}
-
-/// Positions are `<sort key>|<address>`: enough to rebuild the query's start key.
-fn position_of(sort: &str, email: &EmailAddress) -> String {
-    format!("{sort}|{email}")
-}
-
-fn parse_position(position: &str) -> Result<(String, EmailAddress), StoreError> {
-    let bad = || {
-        StoreError::backend(
-            "failed to read a page position",
-            BadPosition(position.chars().take(80).collect()),
-        )
-    };
-    let (sort, email) = position.rsplit_once('|').ok_or_else(bad)?;
-    let email = EmailAddress::parse(email).map_err(|_| bad())?;
-    Ok((sort.to_owned(), email))
-}
-
-/// Every item of a query, following its pages.
-async fn every_item(
-    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    context: &'static str,
-) -> Result<Vec<Item>, StoreError> {
-    query
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| StoreError::backend(context, e))
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("`{0}` is not a page position this store wrote")]
-struct BadPosition(String);
 
 impl DynamoStore {
+    /// One item by key, consistently read.
     async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
         let output = self
             .client
@@ -318,28 +210,73 @@ impl DynamoStore {
         output.item.map(from_item).transpose()
     }
 
-    /// The one invitation an index entry points at.
+    /// The one invitation an index's partition holds.
     async fn invitation_on(
         &self,
-        index: &str,
-        partition: &str,
-        value: String,
+        index: Index,
+        partition: String,
     ) -> Result<Option<Invitation>, StoreError> {
         let output = self
             .client
             .query()
             .table_name(&self.table)
-            .index_name(index)
-            .key_condition_expression("#k = :v")
-            .expression_attribute_names("#k", partition)
-            .expression_attribute_values(":v", s(value))
+            .index_name(index.name)
+            .key_condition_expression("#k = :k")
+            .expression_attribute_names("#k", index.partition)
+            .expression_attribute_values(":k", s(partition))
             .send()
             .await
             .map_err(|e| StoreError::backend("failed to query an index", e))?;
         match output.items.unwrap_or_default().into_iter().next() {
-            Some(item) => Ok(Some(from_item::<InvitationItem>(item)?.invitation)),
+            Some(item) => Ok(Some(from_item::<InvitationItem>(item)?.into_invitation())),
             None => Ok(None),
         }
+    }
+
+    /// Every item of a query, following its pages.
+    async fn every_item(
+        &self,
+        query: QueryFluentBuilder,
+        context: &'static str,
+    ) -> Result<Vec<Item>, StoreError> {
+        query
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| StoreError::backend(context, e))
+    }
+
+    /// Up to `limit` items of a query from `start`, and whether more follow. `Limit` counts
+    /// the items read before the filter drops any, so reading goes on until `limit + 1` items
+    /// passed it or the range ends.
+    async fn page_of(
+        &self,
+        query: QueryFluentBuilder,
+        mut start: Option<Item>,
+        limit: usize,
+        context: &'static str,
+    ) -> Result<(Vec<Item>, bool), StoreError> {
+        let wanted = limit.saturating_add(1);
+        let mut found = Vec::new();
+        loop {
+            let output = query
+                .clone()
+                .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::backend(context, e))?;
+            found.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if found.len() >= wanted || start.is_none() {
+                break;
+            }
+        }
+        let more = found.len() > limit;
+        found.truncate(limit);
+        Ok((found, more))
     }
 
     async fn transact(
@@ -356,32 +293,35 @@ impl DynamoStore {
         {
             Ok(_) => Ok(()),
             Err(error) => {
-                cancelled(error, context)?;
+                cancellation(error, context)?;
                 Err(StoreError::Conflict)
             }
         }
     }
 
-    fn new_person(&self, person: &Person) -> Result<TransactWriteItem, StoreError> {
-        let item = to_item(&PersonItem {
-            pk: keys::person(&person.email),
-            sk: "PERSON".into(),
-            person: person.clone(),
-        })?;
-        Ok(TransactWriteItem::builder()
-            .put(put(&self.table, item, "attribute_not_exists(pk)")?)
-            .build())
-    }
-
-    fn new_membership(
+    /// The pending invitations expiring on `day`, within `[from, to]` (sort keys).
+    async fn expiring_on(
         &self,
-        workgroup: &Workgroup,
-        agent: &Agent,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let item = to_item(&MembershipItem::of(workgroup, agent))?;
-        Ok(TransactWriteItem::builder()
-            .put(put(&self.table, item, "attribute_not_exists(pk)")?)
-            .build())
+        day: chrono::NaiveDate,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Invitation>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_EXPIRY_DAY.name)
+            .key_condition_expression("#day = :day AND #at BETWEEN :from AND :to")
+            .expression_attribute_names("#day", BY_EXPIRY_DAY.partition)
+            .expression_attribute_names("#at", BY_EXPIRY_DAY.sort.unwrap_or_default())
+            .expression_attribute_values(":day", s(keys::expiry_day(day)))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to));
+        self.every_item(query, "failed to query expiring invitations")
+            .await?
+            .into_iter()
+            .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
+            .collect()
     }
 }
 
@@ -392,26 +332,24 @@ impl Store for DynamoStore {
         founder: &Agent,
         new_person: Option<&Person>,
     ) -> Result<(), StoreError> {
-        let item = to_item(&WorkgroupItem {
-            pk: keys::workgroup(&workgroup.id),
-            sk: "WORKGROUP".into(),
-            workgroup: workgroup.clone(),
-        })?;
         let mut items = vec![
-            TransactWriteItem::builder()
-                .put(put(&self.table, item, "attribute_not_exists(pk)")?)
-                .build(),
-            self.new_membership(workgroup, founder)?,
+            put_new(&self.table, to_item(&WorkgroupItem::of(workgroup))?)?,
+            put_new(
+                &self.table,
+                to_item(&MembershipItem::of(workgroup, founder))?,
+            )?,
         ];
         if let Some(person) = new_person {
-            items.push(self.new_person(person)?);
+            items.push(put_new(&self.table, to_item(&PersonItem::of(person))?)?);
         }
         self.transact(items, "failed to create a workgroup").await
     }
 
     async fn person(&self, email: &EmailAddress) -> Result<Option<Person>, StoreError> {
-        let item: Option<PersonItem> = self.get(key(keys::person(email), "PERSON")).await?;
-        Ok(item.map(|i| i.person))
+        let item: Option<PersonItem> = self
+            .get(key(keys::person(email), keys::PERSON.to_owned()))
+            .await?;
+        Ok(item.map(PersonItem::into_person))
     }
 
     async fn membership(
@@ -420,12 +358,9 @@ impl Store for DynamoStore {
         email: &EmailAddress,
     ) -> Result<Option<Membership>, StoreError> {
         let item: Option<MembershipItem> = self
-            .get(key(keys::workgroup(workgroup), &keys::agent(email)))
+            .get(key(keys::workgroup(workgroup), keys::agent(email)))
             .await?;
-        Ok(item.map(|i| Membership {
-            workgroup: i.workgroup,
-            agent: i.agent,
-        }))
+        Ok(item.map(MembershipItem::into_membership))
     }
 
     async fn memberships_of(&self, email: &EmailAddress) -> Result<Vec<Membership>, StoreError> {
@@ -434,17 +369,13 @@ impl Store for DynamoStore {
             .query()
             .table_name(&self.table)
             .index_name(BY_PERSON.name)
-            .key_condition_expression("gsi1pk = :p")
-            .expression_attribute_values(":p", s(keys::person(email)));
-        let items = every_item(query, "failed to query memberships").await?;
-        items
+            .key_condition_expression("#person = :person")
+            .expression_attribute_names("#person", BY_PERSON.partition)
+            .expression_attribute_values(":person", s(keys::person(email)));
+        self.every_item(query, "failed to query memberships")
+            .await?
             .into_iter()
-            .map(|item| {
-                from_item::<MembershipItem>(item).map(|m| Membership {
-                    workgroup: m.workgroup,
-                    agent: m.agent,
-                })
-            })
+            .map(|item| from_item::<MembershipItem>(item).map(MembershipItem::into_membership))
             .collect()
     }
 
@@ -456,36 +387,32 @@ impl Store for DynamoStore {
         let pk = keys::workgroup(workgroup);
         let start = match &page.after {
             Some(after) => {
-                let (_, email) = parse_position(&format!("AGENT|{after}"))?;
-                Some(key(pk.clone(), &keys::agent(&email)))
+                let email = keys::parse_agent_position(after)?;
+                Some(key(pk.clone(), keys::agent(&email)))
             }
             None => None,
         };
-        let limit = page.limit.max(1);
-        let output = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :agent)")
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :agent)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
             .expression_attribute_values(":pk", s(pk))
-            .expression_attribute_values(":agent", s("AGENT#"))
-            .set_exclusive_start_key(start)
-            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::backend("failed to query agents", e))?;
-        let mut agents = output
-            .items
-            .unwrap_or_default()
+            .expression_attribute_values(":agent", s(keys::AGENT_PREFIX))
+            .consistent_read(true);
+        let (items, more) = self
+            .page_of(query, start, page.limit.max(1), "failed to query agents")
+            .await?;
+        let agents = items
             .into_iter()
-            .map(|item| from_item::<MembershipItem>(item).map(|m| m.agent))
+            .map(|item| from_item::<MembershipItem>(item).map(MembershipItem::into_agent))
             .collect::<Result<Vec<_>, _>>()?;
-        let more = agents.len() > limit;
-        agents.truncate(limit);
-        let next = more
-            .then(|| agents.last().map(|a| a.email.to_string()))
-            .flatten();
+        let next = agents
+            .last()
+            .filter(|_| more)
+            .map(|last| keys::agent_position(&last.email));
         Ok(Page {
             items: agents,
             next,
@@ -498,11 +425,7 @@ impl Store for DynamoStore {
         id: &InvitationId,
     ) -> Result<Option<Invitation>, StoreError> {
         let found = self
-            .invitation_on(
-                BY_INVITATION_ID.name,
-                BY_INVITATION_ID.partition,
-                format!("INVITATION#{id}"),
-            )
+            .invitation_on(BY_INVITATION_ID, keys::invitation(id))
             .await?;
         Ok(found.filter(|i| &i.workgroup.id == workgroup))
     }
@@ -511,12 +434,7 @@ impl Store for DynamoStore {
         &self,
         hash: &TokenHash,
     ) -> Result<Option<Invitation>, StoreError> {
-        self.invitation_on(
-            BY_TOKEN.name,
-            BY_TOKEN.partition,
-            format!("TOKEN#{}", hash.as_str()),
-        )
-        .await
+        self.invitation_on(BY_TOKEN, keys::token(hash)).await
     }
 
     async fn invitations(
@@ -527,60 +445,59 @@ impl Store for DynamoStore {
         page: PageRequest,
     ) -> Result<Page<Invitation>, StoreError> {
         let pk = keys::workgroup(workgroup);
-        let limit = page.limit.max(1);
-        let mut start = match &page.after {
+        let sent = BY_SEND.sort.unwrap_or_default();
+        let start = match &page.after {
             Some(after) => {
-                let (sent, email) = parse_position(after)?;
-                let mut start = key(pk.clone(), &keys::invitee(&email));
-                start.insert("lsi1sk".into(), s(sent));
+                let (sort, email) = keys::parse_invitation_position(after)?;
+                let mut start = key(pk.clone(), keys::invitee(&email));
+                start.insert(sent.to_owned(), s(sort));
                 Some(start)
             }
             None => None,
         };
-        let mut filter = "expires_at > :now".to_owned();
-        if status.is_some() {
-            filter.push_str(" AND #status = :status");
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_SEND.name)
+            .key_condition_expression("#pk = :pk AND begins_with(#sent, :sent)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sent", sent)
+            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":sent", s(keys::SENT_PREFIX))
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .filter_expression(match status {
+                None => "#expires > :now",
+                Some(_) => "#expires > :now AND #status = :status",
+            })
+            .scan_index_forward(false)
+            .consistent_read(true);
+        if let Some(status) = status {
+            query = query
+                .expression_attribute_names("#status", attr::STATUS)
+                .expression_attribute_values(":status", s(status.as_str()));
         }
-        let mut found: Vec<Invitation> = Vec::new();
-        // Limit applies before the filter: read on until the page is full or the index ends.
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(BY_SEND.name)
-                .key_condition_expression("pk = :pk AND begins_with(lsi1sk, :sent)")
-                .filter_expression(&filter)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":sent", s("SENT#"))
-                .expression_attribute_values(":now", n(now.timestamp()))
-                .scan_index_forward(false)
-                .consistent_read(true)
-                .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start);
-            if let Some(status) = status {
-                query = query
-                    .expression_attribute_names("#status", "status")
-                    .expression_attribute_values(":status", s(status.as_str()));
-            }
-            let output = query
-                .send()
-                .await
-                .map_err(|e| StoreError::backend("failed to query invitations", e))?;
-            for item in output.items.unwrap_or_default() {
-                found.push(from_item::<InvitationItem>(item)?.invitation);
-            }
-            start = output.last_evaluated_key;
-            if found.len() > limit || start.is_none() {
-                break;
-            }
-        }
-        let more = found.len() > limit;
-        found.truncate(limit);
-        let next = more
-            .then(|| found.last().map(|i| position_of(&keys::sent(i), &i.email)))
-            .flatten();
-        Ok(Page { items: found, next })
+        let (items, more) = self
+            .page_of(
+                query,
+                start,
+                page.limit.max(1),
+                "failed to query invitations",
+            )
+            .await?;
+        let invitations = items
+            .into_iter()
+            .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = invitations
+            .last()
+            .filter(|_| more)
+            .map(|last| keys::invitation_position(last.sent_at, &last.id, &last.email));
+        Ok(Page {
+            items: invitations,
+            next,
+        })
     }
 
     async fn insert_invitation(
@@ -588,16 +505,21 @@ impl Store for DynamoStore {
         invitation: &Invitation,
         now: Timestamp,
     ) -> Result<Inserted, StoreError> {
-        let pk = keys::workgroup(&invitation.workgroup.id);
         let not_an_agent = ConditionCheck::builder()
             .table_name(&self.table)
-            .set_key(Some(key(pk, &keys::agent(&invitation.email))))
-            .condition_expression("attribute_not_exists(pk)")
+            .set_key(Some(key(
+                keys::workgroup(&invitation.workgroup.id),
+                keys::agent(&invitation.email),
+            )))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
             .build();
-        let put = Put::builder()
+        let absent_or_expired = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&InvitationItem::of(invitation))?))
-            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+            .condition_expression("attribute_not_exists(#pk) OR #expires <= :now")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
             .expression_attribute_values(":now", n(now.timestamp()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build();
@@ -605,45 +527,36 @@ impl Store for DynamoStore {
             TransactWriteItem::builder()
                 .condition_check(built(not_an_agent)?)
                 .build(),
-            TransactWriteItem::builder().put(built(put)?).build(),
+            TransactWriteItem::builder()
+                .put(built(absent_or_expired)?)
+                .build(),
         ];
-        match self
+        let error = match self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
             .send()
             .await
         {
-            Ok(_) => Ok(Inserted::Created),
-            Err(error) => {
-                let reasons = cancelled(error, "failed to insert an invitation")?;
-                if reasons
-                    .iter()
-                    .any(|r| r.code() == Some("TransactionConflict"))
-                {
-                    return Err(StoreError::Conflict);
-                }
-                if failed(reasons.first()) {
-                    return Ok(Inserted::AlreadyAgent);
-                }
-                match reasons.get(1).and_then(|r| r.item.clone()) {
-                    Some(old) => Ok(Inserted::Exists(Box::new(
-                        from_item::<InvitationItem>(old)?.invitation,
-                    ))),
-                    // The old item is not always returned: read it.
-                    None => {
-                        let old: Option<InvitationItem> = self
-                            .get(key(
-                                keys::workgroup(&invitation.workgroup.id),
-                                &keys::invitee(&invitation.email),
-                            ))
-                            .await?;
-                        old.map(|i| Inserted::Exists(Box::new(i.invitation)))
-                            .ok_or(StoreError::Conflict)
-                    }
-                }
-            }
+            Ok(_) => return Ok(Inserted::Created),
+            Err(error) => error,
+        };
+        let reasons = cancellation(error, "failed to insert an invitation")?;
+        if condition_failed(reasons.first()) {
+            return Ok(Inserted::AlreadyAgent);
         }
+        if !condition_failed(reasons.get(1)) {
+            // A concurrent transaction on one of the items: nothing was written.
+            return Err(StoreError::Conflict);
+        }
+        let old = match reasons.get(1).and_then(|r| r.item.clone()) {
+            Some(old) => Some(from_item::<InvitationItem>(old)?),
+            // DynamoDB returns the item that failed the condition; should it not, read it.
+            None => self.get(invitation_key(invitation)).await?,
+        };
+        // Gone since (cancelled, accepted): the caller may try again.
+        let old = old.ok_or(StoreError::Conflict)?;
+        Ok(Inserted::Exists(Box::new(old.into_invitation())))
     }
 
     async fn update_invitation(&self, next: &Invitation) -> Result<(), StoreError> {
@@ -653,17 +566,18 @@ impl Store for DynamoStore {
             .table_name(&self.table)
             .set_item(Some(to_item(&InvitationItem::of(next))?))
             .condition_expression(
-                "attribute_exists(pk) AND #version = :previous AND #invitation.#id = :id",
+                "attribute_exists(#pk) AND #version = :previous AND #invitation.#id = :id",
             )
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_names("#invitation", "invitation")
-            .expression_attribute_names("#id", "id")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#invitation", attr::INVITATION)
+            .expression_attribute_names("#id", attr::ID)
             .expression_attribute_values(":previous", n(previous))
             .expression_attribute_values(":id", s(next.id.as_str()))
             .send()
             .await
             .map(|_| ())
-            .map_err(conditional("failed to update an invitation"))
+            .map_err(refused("failed to update an invitation"))
     }
 
     async fn record_delivery(&self, invitation: &Invitation) -> Result<(), StoreError> {
@@ -672,41 +586,35 @@ impl Store for DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(
-                keys::workgroup(&invitation.workgroup.id),
-                &keys::invitee(&invitation.email),
-            )))
+            .set_key(Some(invitation_key(invitation)))
             .update_expression("SET #invitation.#delivery = :delivery")
             .condition_expression("#nonce = :nonce")
-            .expression_attribute_names("#invitation", "invitation")
-            .expression_attribute_names("#delivery", "delivery")
-            .expression_attribute_names("#nonce", "nonce")
+            .expression_attribute_names("#invitation", attr::INVITATION)
+            .expression_attribute_names("#delivery", attr::DELIVERY)
+            .expression_attribute_names("#nonce", attr::NONCE)
             .expression_attribute_values(":delivery", delivery)
             .expression_attribute_values(":nonce", s(String::from(invitation.nonce.clone())))
             .send()
             .await
             .map(|_| ())
-            .map_err(conditional("failed to record a delivery"))
+            .map_err(refused("failed to record a delivery"))
     }
 
     async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(key(
-                keys::workgroup(&invitation.workgroup.id),
-                &keys::invitee(&invitation.email),
-            )))
+            .set_key(Some(invitation_key(invitation)))
             .condition_expression("#version = :version AND #invitation.#id = :id")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_names("#invitation", "invitation")
-            .expression_attribute_names("#id", "id")
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#invitation", attr::INVITATION)
+            .expression_attribute_names("#id", attr::ID)
             .expression_attribute_values(":version", n(invitation.version))
             .expression_attribute_values(":id", s(invitation.id.as_str()))
             .send()
             .await
             .map(|_| ())
-            .map_err(conditional("failed to delete an invitation"))
+            .map_err(refused("failed to delete an invitation"))
     }
 
     async fn accept_invitation(
@@ -715,25 +623,27 @@ impl Store for DynamoStore {
         agent: &Agent,
         new_person: Option<&Person>,
     ) -> Result<(), StoreError> {
-        let delete = Delete::builder()
+        let unchanged = Delete::builder()
             .table_name(&self.table)
-            .set_key(Some(key(
-                keys::workgroup(&invitation.workgroup.id),
-                &keys::invitee(&invitation.email),
-            )))
+            .set_key(Some(invitation_key(invitation)))
             .condition_expression("#version = :version AND #invitation.#id = :id")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_names("#invitation", "invitation")
-            .expression_attribute_names("#id", "id")
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#invitation", attr::INVITATION)
+            .expression_attribute_names("#id", attr::ID)
             .expression_attribute_values(":version", n(invitation.version))
             .expression_attribute_values(":id", s(invitation.id.as_str()))
             .build();
         let mut items = vec![
-            TransactWriteItem::builder().delete(built(delete)?).build(),
-            self.new_membership(&invitation.workgroup, agent)?,
+            TransactWriteItem::builder()
+                .delete(built(unchanged)?)
+                .build(),
+            put_new(
+                &self.table,
+                to_item(&MembershipItem::of(&invitation.workgroup, agent))?,
+            )?,
         ];
         if let Some(person) = new_person {
-            items.push(self.new_person(person)?);
+            items.push(put_new(&self.table, to_item(&PersonItem::of(person))?)?);
         }
         self.transact(items, "failed to accept an invitation").await
     }
@@ -743,25 +653,19 @@ impl Store for DynamoStore {
         now: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<Invitation>, StoreError> {
-        let mut found = Vec::new();
-        let mut day = now + TimeDelta::seconds(1);
-        while day.date_naive() <= until.date_naive() {
-            let query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(BY_EXPIRY_DAY.name)
-                .key_condition_expression("gsi4pk = :day AND gsi4sk BETWEEN :from AND :to")
-                .expression_attribute_values(":day", s(keys::expiry_day(day)))
-                .expression_attribute_values(":from", s(keys::second(now + TimeDelta::seconds(1))))
-                .expression_attribute_values(":to", s(format!("{}#~", keys::second(until))));
-            for item in every_item(query, "failed to query expiring invitations").await? {
-                found.push(from_item::<InvitationItem>(item)?.invitation);
-            }
-            day = day
-                .checked_add_days(Days::new(1))
-                .ok_or(StoreError::Conflict)?;
+        let first = now + chrono::TimeDelta::seconds(1);
+        if until < first {
+            return Ok(Vec::new());
         }
-        Ok(found)
+        // Sort keys are `<second>#<id>`: from the first second in, up to the one after `until`
+        // out (a bare second sorts before every key of that second).
+        let from = keys::second(first);
+        let to = keys::second(until + chrono::TimeDelta::seconds(1));
+        let days = first
+            .date_naive()
+            .iter_days()
+            .take_while(|day| *day <= until.date_naive());
+        let per_day = try_join_all(days.map(|day| self.expiring_on(day, &from, &to))).await?;
+        Ok(per_day.into_iter().flatten().collect())
     }
 }

@@ -1,0 +1,315 @@
+//! The stored items: private structs that `serde_dynamo` maps to and from attribute maps, each
+//! built from the domain value it holds, with its keys beside it. The field names are the
+//! attribute names of [`super::table`] (a test holds them together).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use shared::{
+    invitation::{Invitation, Status},
+    people::{Agent, Membership, Person, Workgroup},
+    store::StoreError,
+};
+
+use super::keys;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::backend("failed to encode an item", e))
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::backend("failed to decode an item", e))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WorkgroupItem {
+    pk: String,
+    sk: String,
+    workgroup: Workgroup,
+}
+
+impl WorkgroupItem {
+    pub fn of(workgroup: &Workgroup) -> Self {
+        Self {
+            pk: keys::workgroup(&workgroup.id),
+            sk: keys::WORKGROUP.to_owned(),
+            workgroup: workgroup.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PersonItem {
+    pk: String,
+    sk: String,
+    person: Person,
+}
+
+impl PersonItem {
+    pub fn of(person: &Person) -> Self {
+        Self {
+            pk: keys::person(&person.email),
+            sk: keys::PERSON.to_owned(),
+            person: person.clone(),
+        }
+    }
+
+    pub fn into_person(self) -> Person {
+        self.person
+    }
+}
+
+/// A membership, with the workgroup and the agent copied in, so that both "the agents of a
+/// workgroup" and "the workgroups of a person" are one query.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MembershipItem {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    workgroup: Workgroup,
+    agent: Agent,
+}
+
+impl MembershipItem {
+    pub fn of(workgroup: &Workgroup, agent: &Agent) -> Self {
+        Self {
+            pk: keys::workgroup(&workgroup.id),
+            sk: keys::agent(&agent.email),
+            gsi1pk: keys::person(&agent.email),
+            gsi1sk: keys::by_name(workgroup),
+            workgroup: workgroup.clone(),
+            agent: agent.clone(),
+        }
+    }
+
+    pub fn into_membership(self) -> Membership {
+        Membership {
+            workgroup: self.workgroup,
+            agent: self.agent,
+        }
+    }
+
+    pub fn into_agent(self) -> Agent {
+        self.agent
+    }
+}
+
+/// An invitation, with the attributes that conditions and filters read (`expires_at`,
+/// `status`, `version`, `nonce`) copied to the top level from the invitation they derive from.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct InvitationItem {
+    pk: String,
+    sk: String,
+    gsi2pk: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    gsi3pk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    gsi4pk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    gsi4sk: Option<String>,
+    lsi1sk: String,
+    expires_at: i64,
+    status: Status,
+    version: u64,
+    /// The current send's nonce, which delivery reports are conditioned on.
+    nonce: String,
+    invitation: Invitation,
+}
+
+/// Names of the non-key attributes of an invitation item, for expressions.
+pub mod invitation_attributes {
+    pub const STATUS: &str = "status";
+    pub const VERSION: &str = "version";
+    pub const NONCE: &str = "nonce";
+    /// The invitation itself, a map; `delivery` and `id` are paths inside it.
+    pub const INVITATION: &str = "invitation";
+    pub const DELIVERY: &str = "delivery";
+    pub const ID: &str = "id";
+}
+
+impl InvitationItem {
+    pub fn of(invitation: &Invitation) -> Self {
+        let pending = invitation.status == Status::Pending;
+        let expires_at = invitation.expires_at();
+        Self {
+            pk: keys::workgroup(&invitation.workgroup.id),
+            sk: keys::invitee(&invitation.email),
+            gsi2pk: keys::invitation(&invitation.id),
+            gsi3pk: invitation
+                .token_hash
+                .as_ref()
+                .filter(|_| pending)
+                .map(keys::token),
+            gsi4pk: pending.then(|| keys::expiry_day(expires_at.date_naive())),
+            gsi4sk: pending.then(|| keys::expiry(expires_at, &invitation.id)),
+            lsi1sk: keys::sent(invitation.sent_at, &invitation.id),
+            expires_at: expires_at.timestamp(),
+            status: invitation.status,
+            version: invitation.version,
+            nonce: String::from(invitation.nonce.clone()),
+            invitation: invitation.clone(),
+        }
+    }
+
+    pub fn into_invitation(self) -> Invitation {
+        self.invitation
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use shared::{
+        address::EmailAddress,
+        ids::{AgentId, WorkgroupId},
+        invitation::{self, Inviter},
+        message::Locale,
+        people::{DisplayName, WorkgroupName},
+        role::Role,
+        secret::SecretKey,
+    };
+
+    use super::*;
+    use crate::dynamo::table::{
+        self, BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_SEND, BY_TOKEN, PARTITION_KEY,
+        SORT_KEY, TTL_ATTRIBUTE,
+    };
+
+    fn names(item: &Item) -> BTreeSet<&str> {
+        item.keys().map(String::as_str).collect()
+    }
+
+    fn set<'a>(names: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {
+        names.into_iter().collect()
+    }
+
+    fn scene() -> (Workgroup, Person, Agent, Invitation) {
+        let now = Utc.with_ymd_and_hms(2031, 3, 3, 23, 59, 59).unwrap();
+        let workgroup = Workgroup {
+            id: WorkgroupId::generate(),
+            name: WorkgroupName::parse("Acme IT").unwrap(),
+            locale: Locale::En,
+        };
+        let person = Person {
+            id: AgentId::generate(),
+            email: EmailAddress::parse("ada@example.com").unwrap(),
+            name: DisplayName::parse("Ada").unwrap(),
+            registered_at: now,
+        };
+        let agent = Agent::joining(&person, Role::Administrator, now);
+        let key = SecretKey::generate();
+        let send = invitation::Send {
+            by: Inviter {
+                id: agent.id.clone(),
+                email: agent.email.clone(),
+                name: agent.name.clone(),
+            },
+            role: Role::Manager,
+            locale: None,
+            now,
+            key: &key,
+        };
+        let email = EmailAddress::parse("ann@example.com").unwrap();
+        let (invitation, _) = Invitation::issue(&workgroup, email, send);
+        (workgroup, person, agent, invitation)
+    }
+
+    #[test]
+    fn item_attributes_are_the_tables_key_and_index_attributes() {
+        let (workgroup, person, agent, pending) = scene();
+        let table_keys = [PARTITION_KEY, SORT_KEY];
+
+        let item = to_item(&WorkgroupItem::of(&workgroup)).unwrap();
+        assert_eq!(
+            names(&item),
+            set(table_keys.into_iter().chain(["workgroup"]))
+        );
+        let item = to_item(&PersonItem::of(&person)).unwrap();
+        assert_eq!(names(&item), set(table_keys.into_iter().chain(["person"])));
+
+        let item = to_item(&MembershipItem::of(&workgroup, &agent)).unwrap();
+        let by_person = [BY_PERSON.partition, BY_PERSON.sort.unwrap()];
+        assert_eq!(
+            names(&item),
+            set(table_keys
+                .into_iter()
+                .chain(by_person)
+                .chain(["workgroup", "agent"]))
+        );
+
+        use invitation_attributes::*;
+        let item = to_item(&InvitationItem::of(&pending)).unwrap();
+        let payload = [TTL_ATTRIBUTE, STATUS, VERSION, NONCE, INVITATION];
+        let always = [BY_INVITATION_ID.partition, BY_SEND.sort.unwrap()];
+        let while_pending = [
+            BY_TOKEN.partition,
+            BY_EXPIRY_DAY.partition,
+            BY_EXPIRY_DAY.sort.unwrap(),
+        ];
+        assert_eq!(
+            names(&item),
+            set(table_keys
+                .into_iter()
+                .chain(always)
+                .chain(while_pending)
+                .chain(payload))
+        );
+        assert!(matches!(item[TTL_ATTRIBUTE], AttributeValue::N(_)));
+        let AttributeValue::M(invitation) = &item[INVITATION] else {
+            panic!("the invitation is a map");
+        };
+        assert!(invitation.contains_key(DELIVERY) && invitation.contains_key(ID));
+
+        let declined = pending
+            .decline(pending.sent_at + TimeDelta::hours(1))
+            .unwrap();
+        let item = to_item(&InvitationItem::of(&declined)).unwrap();
+        assert_eq!(
+            names(&item),
+            set(table_keys.into_iter().chain(always).chain(payload)),
+            "a declined invitation leaves the sparse indexes"
+        );
+        let carried: BTreeSet<String> = [
+            to_item(&InvitationItem::of(&pending)).unwrap(),
+            to_item(&MembershipItem::of(&workgroup, &agent)).unwrap(),
+        ]
+        .iter()
+        .flat_map(|item| item.keys().cloned())
+        .collect();
+        for name in table::key_attributes() {
+            assert!(carried.contains(name), "no item carries {name}");
+        }
+    }
+
+    #[test]
+    fn an_invitation_item_is_keyed_by_workgroup_and_address_and_expires_with_it() {
+        let (workgroup, _, _, invitation) = scene();
+        let item = to_item(&InvitationItem::of(&invitation)).unwrap();
+        let text = |name: &str| match &item[name] {
+            AttributeValue::S(text) => text.clone(),
+            other => panic!("{name} is {other:?}"),
+        };
+        assert_eq!(text("pk"), format!("WG#{}", workgroup.id));
+        assert_eq!(text("sk"), "INVITEE#ann@example.com");
+        assert_eq!(text("gsi2pk"), format!("INVITATION#{}", invitation.id));
+        // Sent 2031-03-03T23:59:59Z: the expiry day is 30 days later, in UTC.
+        assert_eq!(text("gsi4pk"), "EXPIRES#2031-04-02");
+        let expires_at = invitation.expires_at().timestamp();
+        assert_eq!(
+            text("gsi4sk"),
+            format!("{expires_at:012}#{}", invitation.id)
+        );
+        assert_eq!(
+            item[TTL_ATTRIBUTE],
+            AttributeValue::N(expires_at.to_string())
+        );
+        let decoded: InvitationItem = from_item(item).unwrap();
+        assert_eq!(decoded.into_invitation(), invitation);
+    }
+}

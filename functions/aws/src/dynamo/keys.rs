@@ -1,0 +1,191 @@
+//! Every key and index value the store writes or looks up, and the page positions it hands out:
+//! the one place that knows how they are spelled.
+
+use chrono::NaiveDate;
+use shared::{
+    address::EmailAddress,
+    clock::Timestamp,
+    ids::{InvitationId, WorkgroupId},
+    people::Workgroup,
+    secret::TokenHash,
+    store::StoreError,
+};
+
+/// The sort key of a workgroup item.
+pub const WORKGROUP: &str = "WORKGROUP";
+/// The sort key of a person item.
+pub const PERSON: &str = "PERSON";
+/// The sort keys of a workgroup's memberships start with it.
+pub const AGENT_PREFIX: &str = "AGENT#";
+/// The `by_send` sort keys start with it.
+pub const SENT_PREFIX: &str = "SENT#";
+
+/// Sorts below every character a workgroup name may hold (names have no control characters),
+/// so a name sorts before its extensions ("Acme" before "Acme IT") as it does on its own.
+const NAME_END: char = '\u{1}';
+
+/// The partition of a workgroup: the workgroup, its memberships and its invitations.
+pub fn workgroup(id: &WorkgroupId) -> String {
+    format!("WG#{id}")
+}
+
+/// The partition of a person's item, and of their memberships in `by_person`.
+pub fn person(email: &EmailAddress) -> String {
+    format!("PERSON#{email}")
+}
+
+pub fn agent(email: &EmailAddress) -> String {
+    format!("{AGENT_PREFIX}{email}")
+}
+
+/// The sort key of a membership in `by_person`: the workgroup's name, then its id.
+pub fn by_name(workgroup: &Workgroup) -> String {
+    format!("{}{NAME_END}{}", workgroup.name, workgroup.id)
+}
+
+/// The sort key of an invitation: one per address and workgroup.
+pub fn invitee(email: &EmailAddress) -> String {
+    format!("INVITEE#{email}")
+}
+
+pub fn invitation(id: &InvitationId) -> String {
+    format!("INVITATION#{id}")
+}
+
+pub fn token(hash: &TokenHash) -> String {
+    format!("TOKEN#{}", hash.as_str())
+}
+
+/// The `by_send` sort key: newest first when read backwards, ties broken by id.
+pub fn sent(sent_at: Timestamp, id: &InvitationId) -> String {
+    format!("{SENT_PREFIX}{}#{id}", second(sent_at))
+}
+
+/// The `by_expiry_day` partition holding the invitations that expire on `day`.
+pub fn expiry_day(day: NaiveDate) -> String {
+    format!("EXPIRES#{}", day.format("%Y-%m-%d"))
+}
+
+/// The `by_expiry_day` sort key: the second of the expiry, then the id.
+pub fn expiry(expires_at: Timestamp, id: &InvitationId) -> String {
+    format!("{}#{id}", second(expires_at))
+}
+
+/// Epoch seconds, zero-padded so that strings sort as the numbers do (until the year 33658).
+pub fn second(at: Timestamp) -> String {
+    format!("{:012}", at.timestamp().max(0))
+}
+
+/// Where the page after an agent starts: their address.
+pub fn agent_position(email: &EmailAddress) -> String {
+    email.to_string()
+}
+
+pub fn parse_agent_position(position: &str) -> Result<EmailAddress, StoreError> {
+    EmailAddress::parse(position)
+        .ok()
+        .filter(|email| email.as_str() == position)
+        .ok_or_else(|| bad_position(position))
+}
+
+/// Where the page after an invitation starts: its `by_send` sort key and its address, which
+/// are (with the workgroup) the start key of the next query.
+pub fn invitation_position(sent_at: Timestamp, id: &InvitationId, email: &EmailAddress) -> String {
+    format!("{}|{email}", sent(sent_at, id))
+}
+
+/// The `by_send` sort key and the address of a position [`invitation_position`] wrote.
+pub fn parse_invitation_position(position: &str) -> Result<(String, EmailAddress), StoreError> {
+    let bad = || bad_position(position);
+    // The sort key holds no `|`; a quoted address may.
+    let (sort, email) = position.split_once('|').ok_or_else(bad)?;
+    let (seconds, id) = sort
+        .strip_prefix(SENT_PREFIX)
+        .and_then(|rest| rest.split_once('#'))
+        .ok_or_else(bad)?;
+    let well_formed = seconds.len() == 12
+        && seconds.bytes().all(|b| b.is_ascii_digit())
+        && InvitationId::parse(id).is_some();
+    if !well_formed {
+        return Err(bad());
+    }
+    Ok((
+        sort.to_owned(),
+        parse_agent_position(email).map_err(|_| bad())?,
+    ))
+}
+
+fn bad_position(position: &str) -> StoreError {
+    StoreError::backend(
+        "failed to read a page position",
+        BadPosition(position.chars().take(80).collect()),
+    )
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a page position this store wrote")]
+struct BadPosition(String);
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use shared::{message::Locale, people::WorkgroupName};
+
+    use super::*;
+
+    fn email(text: &str) -> EmailAddress {
+        EmailAddress::parse(text).unwrap()
+    }
+
+    #[test]
+    fn an_invitation_position_reads_back_as_its_sort_key_and_address() {
+        let at = Utc.with_ymd_and_hms(2031, 3, 3, 9, 0, 0).unwrap();
+        let id = InvitationId::generate();
+        let quoted = email(r#""a|b#c"@example.com"#);
+        let position = invitation_position(at, &id, &quoted);
+        assert_eq!(
+            parse_invitation_position(&position).unwrap(),
+            (sent(at, &id), quoted)
+        );
+    }
+
+    #[test]
+    fn positions_this_store_did_not_write_are_refused() {
+        let id = InvitationId::generate();
+        for position in [
+            "",
+            "ann@example.com",
+            "SENT#1|ann@example.com",
+            &format!("SENT#000000000001#{id}"),
+            &format!("SENT#00000000000x#{id}|ann@example.com"),
+            "SENT#000000000001#inv_nothex|ann@example.com",
+            &format!("WG#000000000001#{id}|ann@example.com"),
+            &format!("SENT#000000000001#{id}|not an address"),
+            &format!("SENT#000000000001#{id}|ANN@example.com"),
+        ] {
+            assert!(
+                matches!(
+                    parse_invitation_position(position),
+                    Err(StoreError::Backend { .. })
+                ),
+                "{position:?} was accepted"
+            );
+        }
+        assert!(parse_agent_position("Ann@Example.com").is_err());
+        assert!(parse_agent_position(" ann@example.com").is_err());
+    }
+
+    #[test]
+    fn a_workgroup_name_sorts_before_its_extensions_and_seconds_sort_as_numbers() {
+        let named = |name: &str| Workgroup {
+            id: WorkgroupId::generate(),
+            name: WorkgroupName::parse(name).unwrap(),
+            locale: Locale::En,
+        };
+        assert!(by_name(&named("Acme")) < by_name(&named("Acme IT")));
+        assert!(by_name(&named("Acme")) < by_name(&named("Acme!")));
+        let early = Utc.with_ymd_and_hms(2001, 9, 9, 1, 46, 39).unwrap();
+        let late = Utc.with_ymd_and_hms(2001, 9, 9, 1, 46, 40).unwrap();
+        assert!(second(early) < second(late), "999999999 < 1000000000");
+    }
+}
