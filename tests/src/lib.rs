@@ -1,6 +1,8 @@
-//! Black-box test support: fakes, the store conformance suite, the HTTP harness and moto.
+//! Black-box test support: fakes, the store conformance suite, the HTTP harness, moto and a
+//! Lambda Runtime API emulator.
 
 pub mod conformance;
 pub mod fakes;
 pub mod harness;
 pub mod moto;
+pub mod runtime_api;

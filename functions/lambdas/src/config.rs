@@ -1,0 +1,311 @@
+//! The configuration a function reads from its environment, once, at cold start.
+//!
+//! Every variable is listed in [`VARIABLES`]: the templates set them, and a test checks that
+//! both templates set exactly these for each function.
+
+use std::fmt;
+
+use aws::ses::Sender;
+use shared::{Settings, invitation::ReminderSchedule, message::AcceptLinks};
+
+use crate::Function;
+
+/// One environment variable a function reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Variable {
+    pub name: &'static str,
+    /// Who must have it set; functions not listed never read it.
+    pub needed: Needed,
+    pub meaning: &'static str,
+}
+
+/// Which functions read a variable, and whether they must have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needed {
+    /// Required by every function.
+    Everywhere,
+    /// Required by the functions that send email.
+    ToSendEmail,
+    /// Optional, read by the functions that send email.
+    OptionalToSendEmail,
+    /// Optional, read only by one function.
+    OptionalIn(Function),
+}
+
+impl Variable {
+    pub fn read_by(&self, function: Function) -> bool {
+        match self.needed {
+            Needed::Everywhere => true,
+            Needed::ToSendEmail | Needed::OptionalToSendEmail => function.sends_email(),
+            Needed::OptionalIn(only) => only == function,
+        }
+    }
+
+    pub fn required_by(&self, function: Function) -> bool {
+        match self.needed {
+            Needed::Everywhere => true,
+            Needed::ToSendEmail => function.sends_email(),
+            Needed::OptionalToSendEmail | Needed::OptionalIn(_) => false,
+        }
+    }
+}
+
+pub const TABLE_NAME: Variable = Variable {
+    name: "TABLE_NAME",
+    needed: Needed::Everywhere,
+    meaning: "the DynamoDB table",
+};
+pub const SECRET_KEY_ARN: Variable = Variable {
+    name: "SECRET_KEY_ARN",
+    needed: Needed::Everywhere,
+    meaning: "the Secrets Manager secret holding the token and cursor key (64 hex digits)",
+};
+pub const APP_BASE_URL: Variable = Variable {
+    name: "APP_BASE_URL",
+    needed: Needed::Everywhere,
+    meaning: "where the web app is served; accept links are <APP_BASE_URL>/accept#token=…",
+};
+pub const SES_SENDER: Variable = Variable {
+    name: "SES_SENDER",
+    needed: Needed::ToSendEmail,
+    meaning: "the From address, `address` or `Name <address>`, a verified SES identity",
+};
+pub const SES_CONFIGURATION_SET: Variable = Variable {
+    name: "SES_CONFIGURATION_SET",
+    needed: Needed::OptionalToSendEmail,
+    meaning: "the SES configuration set every email is sent with",
+};
+pub const INVITE_MAX_ADDRESSES: Variable = Variable {
+    name: "INVITE_MAX_ADDRESSES",
+    needed: Needed::OptionalIn(Function::Invite),
+    meaning: "most addresses in one invite request (default 50)",
+};
+pub const REMINDER_DAYS_BEFORE: Variable = Variable {
+    name: "REMINDER_DAYS_BEFORE",
+    needed: Needed::OptionalIn(Function::Remind),
+    meaning: "days before expiry a reminder goes out, comma-separated (default 7,1)",
+};
+
+pub const VARIABLES: [Variable; 7] = [
+    TABLE_NAME,
+    SECRET_KEY_ARN,
+    APP_BASE_URL,
+    SES_SENDER,
+    SES_CONFIGURATION_SET,
+    INVITE_MAX_ADDRESSES,
+    REMINDER_DAYS_BEFORE,
+];
+
+/// A variable that is missing or cannot be used; the message names it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("environment variable {name}: {problem}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+/// Everything a function reads from its environment.
+#[derive(Clone)]
+pub struct Config {
+    pub function: Function,
+    pub table: String,
+    pub secret_key_arn: String,
+    /// Present in the functions that send email.
+    pub sender: Option<Sender>,
+    pub settings: Settings,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("function", &self.function)
+            .field("table", &self.table)
+            .field("secret_key_arn", &self.secret_key_arn)
+            .field("sender", &self.sender)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env(function: Function) -> Result<Self, ConfigError> {
+        Self::from_lookup(function, |name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `lookup`; an empty value counts as unset.
+    pub fn from_lookup(
+        function: Function,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let read = |variable: Variable| -> Result<Option<String>, ConfigError> {
+            debug_assert!(
+                variable.read_by(function),
+                "{} is not read here",
+                variable.name
+            );
+            let value = lookup(variable.name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty());
+            if value.is_none() && variable.required_by(function) {
+                return Err(problem(variable, "is not set"));
+            }
+            Ok(value)
+        };
+        let required = |variable: Variable| read(variable).map(Option::unwrap_or_default);
+
+        let table = required(TABLE_NAME)?;
+        let secret_key_arn = required(SECRET_KEY_ARN)?;
+        let base_url = required(APP_BASE_URL)?;
+        let links = AcceptLinks::new(&base_url).map_err(|e| problem(APP_BASE_URL, e))?;
+        let mut settings = Settings::new(links);
+
+        let sender = if function.sends_email() {
+            let address = required(SES_SENDER)?;
+            let sender = Sender::parse(&address).map_err(|e| problem(SES_SENDER, e))?;
+            Some(match read(SES_CONFIGURATION_SET)? {
+                Some(set) => sender.with_configuration_set(&set),
+                None => sender,
+            })
+        } else {
+            None
+        };
+        if INVITE_MAX_ADDRESSES.read_by(function)
+            && let Some(limit) = read(INVITE_MAX_ADDRESSES)?
+        {
+            settings.max_addresses_per_request = limit
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| problem(INVITE_MAX_ADDRESSES, "must be a positive number"))?;
+        }
+        if REMINDER_DAYS_BEFORE.read_by(function)
+            && let Some(days) = read(REMINDER_DAYS_BEFORE)?
+        {
+            settings.reminders =
+                ReminderSchedule::parse(&days).map_err(|e| problem(REMINDER_DAYS_BEFORE, e))?;
+        }
+        Ok(Self {
+            function,
+            table,
+            secret_key_arn,
+            sender,
+            settings,
+        })
+    }
+}
+
+fn problem(variable: Variable, problem: impl fmt::Display) -> ConfigError {
+    ConfigError {
+        name: variable.name,
+        problem: problem.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn complete() -> HashMap<&'static str, &'static str> {
+        HashMap::from([
+            ("TABLE_NAME", "invitations"),
+            (
+                "SECRET_KEY_ARN",
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:key",
+            ),
+            ("APP_BASE_URL", "https://app.example.com/"),
+            ("SES_SENDER", "Invitations <no-reply@example.com>"),
+            ("SES_CONFIGURATION_SET", "invitations"),
+            ("INVITE_MAX_ADDRESSES", "20"),
+            ("REMINDER_DAYS_BEFORE", "10,3"),
+        ])
+    }
+
+    fn read(function: Function, env: &HashMap<&str, &str>) -> Result<Config, ConfigError> {
+        Config::from_lookup(function, |name| env.get(name).map(|v| v.to_string()))
+    }
+
+    #[test]
+    fn a_complete_environment_is_read() {
+        let invite = read(Function::Invite, &complete()).unwrap();
+        assert_eq!(invite.table, "invitations");
+        assert_eq!(invite.settings.max_addresses_per_request, 20);
+        let sender = invite.sender.expect("invite sends email");
+        assert_eq!(sender.address().as_str(), "no-reply@example.com");
+        let remind = read(Function::Remind, &complete()).unwrap();
+        assert_eq!(remind.settings.reminders.days_before(), &[10, 3]);
+        // The list function neither sends email nor reads the other functions' settings.
+        let list = read(Function::List, &complete()).unwrap();
+        assert!(list.sender.is_none());
+        assert_eq!(
+            list.settings.max_addresses_per_request,
+            Settings::DEFAULT_MAX_ADDRESSES
+        );
+    }
+
+    #[test]
+    fn each_missing_required_variable_is_named() {
+        for function in Function::ALL {
+            for variable in VARIABLES.iter().filter(|v| v.required_by(function)) {
+                let mut env = complete();
+                env.remove(variable.name);
+                let error = read(function, &env).unwrap_err();
+                assert_eq!(error.name, variable.name, "{function:?}");
+                assert!(error.to_string().contains(variable.name));
+                // Blank is the same as missing.
+                env.insert(variable.name, "  ");
+                assert_eq!(read(function, &env).unwrap_err().name, variable.name);
+            }
+        }
+    }
+
+    #[test]
+    fn optional_variables_may_be_missing() {
+        let mut env = complete();
+        for name in [
+            "SES_CONFIGURATION_SET",
+            "INVITE_MAX_ADDRESSES",
+            "REMINDER_DAYS_BEFORE",
+        ] {
+            env.remove(name);
+        }
+        for function in Function::ALL {
+            read(function, &env).unwrap();
+        }
+        // Functions that send no email need no sender.
+        env.remove("SES_SENDER");
+        for function in [Function::Workgroups, Function::List, Function::Accept] {
+            read(function, &env).unwrap();
+        }
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let cases = [
+            (Function::Invite, "APP_BASE_URL", "app.example.com"),
+            (Function::Invite, "SES_SENDER", "not an address"),
+            (Function::Invite, "INVITE_MAX_ADDRESSES", "0"),
+            (Function::Invite, "INVITE_MAX_ADDRESSES", "many"),
+            (Function::Remind, "REMINDER_DAYS_BEFORE", "7,x"),
+            (Function::Remind, "REMINDER_DAYS_BEFORE", "40"),
+        ];
+        for (function, name, value) in cases {
+            let mut env = complete();
+            env.insert(name, value);
+            let error = read(function, &env).unwrap_err();
+            assert_eq!(error.name, name, "{value}");
+        }
+    }
+
+    #[test]
+    fn every_variable_is_read_by_some_function() {
+        for variable in VARIABLES {
+            assert!(
+                Function::ALL.iter().any(|f| variable.read_by(*f)),
+                "{}",
+                variable.name
+            );
+        }
+    }
+}

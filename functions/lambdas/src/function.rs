@@ -1,0 +1,59 @@
+//! The functions of a deployment and what each one needs.
+
+use api::{Served, routes};
+
+/// One Lambda function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    Workgroups,
+    Invite,
+    List,
+    Manage,
+    Accept,
+    Remind,
+}
+
+impl Function {
+    pub const ALL: [Function; 6] = [
+        Function::Workgroups,
+        Function::Invite,
+        Function::List,
+        Function::Manage,
+        Function::Accept,
+        Function::Remind,
+    ];
+
+    /// The binary's name, which is also how the templates refer to it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Workgroups => "workgroups",
+            Function::Invite => "invite",
+            Function::List => "list",
+            Function::Manage => "manage",
+            Function::Accept => "accept",
+            Function::Remind => "remind",
+        }
+    }
+
+    /// The API's share this function answers; the reminder function answers no route.
+    pub fn routes(self) -> Option<routes::Function> {
+        match self {
+            Function::Workgroups => Some(routes::Function::Workgroups),
+            Function::Invite => Some(routes::Function::Invite),
+            Function::List => Some(routes::Function::List),
+            Function::Manage => Some(routes::Function::Manage),
+            Function::Accept => Some(routes::Function::Accept),
+            Function::Remind => None,
+        }
+    }
+
+    /// What [`api::handle`] answers in this function: only its own routes.
+    pub fn served(self) -> Option<Served> {
+        self.routes().map(Served::Only)
+    }
+
+    /// Whether the function emails invitees, and so needs a sender and SES permissions.
+    pub fn sends_email(self) -> bool {
+        matches!(self, Function::Invite | Function::Manage | Function::Remind)
+    }
+}

@@ -1,0 +1,76 @@
+//! The Lambda functions. Each binary in `src/bin` is one function and its `main` is two lines:
+//! everything it does at cold start (configuration, logs, clients, the secret key) is here, once
+//! for all of them, so the functions differ only in which routes or event they answer.
+//!
+//! | binary | answers | sends email |
+//! | --- | --- | --- |
+//! | `workgroups` | `POST /workgroups`, `GET /workgroups` | no |
+//! | `invite` | `POST /workgroups/{wg}/invitations` | yes |
+//! | `list` | agents, invitations, one invitation, `GET /openapi.json` | no |
+//! | `manage` | cancel, resend | yes |
+//! | `accept` | lookup, accept, decline | no |
+//! | `remind` | the EventBridge Scheduler tick | yes |
+
+pub mod config;
+pub mod deployment;
+pub mod function;
+pub mod logs;
+pub mod remind;
+
+pub use config::{Config, ConfigError};
+pub use deployment::Deployment;
+pub use function::Function;
+
+use std::convert::Infallible;
+
+use lambda_http::{Body, Request, Response, service_fn};
+
+/// Starts an HTTP function: reads its configuration, builds its clients once, then answers API
+/// Gateway requests until the sandbox is shut down. A bad configuration ends the start with a
+/// message naming the variable.
+pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
+    if function.served().is_none() {
+        return Err(format!("the {} function answers no HTTP route", function.name()).into());
+    }
+    let deployment = start(function).await?;
+    let deployment = &deployment;
+    lambda_http::run(service_fn(move |request: Request| async move {
+        Ok::<_, Infallible>(answer_http(deployment, request).await)
+    }))
+    .await
+}
+
+/// Answers one API Gateway request with the function's share of the API; any other route is a
+/// 404, as if it did not exist.
+pub async fn answer_http(deployment: &Deployment, request: Request) -> Response<Body> {
+    match deployment.config.function.served() {
+        Some(served) => api::handle(&deployment.app, served, request).await,
+        None => Response::builder()
+            .status(404)
+            .body(Body::Empty)
+            .expect("a valid response"),
+    }
+}
+
+/// Starts the scheduled reminder function.
+pub async fn serve_remind() -> Result<(), lambda_runtime::Error> {
+    let deployment = start(Function::Remind).await?;
+    let deployment = &deployment;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        remind::handle(deployment, event)
+    }))
+    .await
+}
+
+async fn start(function: Function) -> Result<Deployment, lambda_runtime::Error> {
+    logs::init();
+    let started = async {
+        let config = Config::from_env(function)?;
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Deployment::connect(config, &sdk).await
+    };
+    started.await.map_err(|error| {
+        tracing::error!(function = function.name(), %error, "cannot start");
+        error.into()
+    })
+}
