@@ -32,7 +32,7 @@ pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
     if function.served().is_none() {
         return Err(format!("the {} function answers no HTTP route", function.name()).into());
     }
-    let deployment = start(function).await?;
+    let deployment = start(function).await;
     let deployment = &deployment;
     lambda_http::run(service_fn(move |request: Request| async move {
         Ok::<_, Infallible>(answer_http(deployment, request).await)
@@ -54,7 +54,7 @@ pub async fn answer_http(deployment: &Deployment, request: Request) -> Response<
 
 /// Starts the scheduled reminder function.
 pub async fn serve_remind() -> Result<(), lambda_runtime::Error> {
-    let deployment = start(Function::Remind).await?;
+    let deployment = start(Function::Remind).await;
     let deployment = &deployment;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
         remind::handle(deployment, event)
@@ -62,15 +62,20 @@ pub async fn serve_remind() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
-async fn start(function: Function) -> Result<Deployment, lambda_runtime::Error> {
+/// Builds the function, or ends the process: Lambda reports the failed init, and the log line
+/// (JSON like every other) names what is wrong.
+async fn start(function: Function) -> Deployment {
     logs::init();
     let started = async {
         let config = Config::from_env(function)?;
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Deployment::connect(config, &sdk).await
     };
-    started.await.map_err(|error| {
-        tracing::error!(function = function.name(), %error, "cannot start");
-        error.into()
-    })
+    match started.await {
+        Ok(deployment) => deployment,
+        Err(error) => {
+            tracing::error!(function = function.name(), %error, "cannot start");
+            std::process::exit(1)
+        }
+    }
 }
