@@ -15,6 +15,7 @@ pub mod config;
 pub mod deployment;
 pub mod function;
 pub mod logs;
+pub mod permissions;
 pub mod remind;
 
 pub use config::{Config, ConfigError};
