@@ -1,0 +1,393 @@
+// The same stack as infra/template.yaml (SAM), in the CDK. A test in the Rust workspace reads
+// both templates back and checks they agree with the code on every name: environment
+// variables, key attributes, indexes, the TTL attribute, routes and each function's grants.
+
+import * as path from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { RustFunction } from 'cargo-lambda-cdk';
+import { Construct } from 'constructs';
+
+export interface InvitationsProps extends StackProps {
+  /** Where the web app is served; accept links are <appBaseUrl>/accept#token=... */
+  readonly appBaseUrl: string;
+  /** The bare From address of invitation emails. */
+  readonly senderAddress: string;
+  readonly senderName?: string;
+  /** The SES identity the sender belongs to: its domain, or the address itself. */
+  readonly senderIdentity: string;
+  /** Create that identity here (default true); false when it is verified already. */
+  readonly createSenderIdentity?: boolean;
+  /** An external OIDC issuer and audience; without them a Cognito user pool is created. */
+  readonly jwtIssuer?: string;
+  readonly jwtAudience?: string;
+  /** Prefix of the Cognito hosted UI domain. */
+  readonly authDomainPrefix?: string;
+  readonly inviteMaxAddresses?: number;
+  readonly reminderDaysBefore?: string;
+  readonly reminderSchedule?: string;
+  readonly alarmEmail?: string;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The workspace root, where Cargo.toml lists every function's crate. */
+const WORKSPACE = path.join(__dirname, '..', '..', '..');
+
+type FunctionName = 'workgroups' | 'invite' | 'list' | 'manage' | 'accept' | 'remind';
+
+export class InvitationsStack extends Stack {
+  constructor(scope: Construct, id: string, props: InvitationsProps) {
+    super(scope, id, props);
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    // ------------------------------------------------------------ storage and secrets
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expires_at',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const globalIndex = (indexName: string, partition: string, sort?: string) =>
+      table.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: partition, type: dynamodb.AttributeType.STRING },
+        sortKey: sort ? { name: sort, type: dynamodb.AttributeType.STRING } : undefined,
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    globalIndex('by_person', 'gsi1pk', 'gsi1sk');
+    globalIndex('by_invitation_id', 'gsi2pk');
+    globalIndex('by_token', 'gsi3pk');
+    globalIndex('by_expiry_day', 'gsi4pk', 'gsi4sk');
+    table.addLocalSecondaryIndex({
+      indexName: 'by_send',
+      sortKey: { name: 'lsi1sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    // Signs invitation tokens and list cursors; kept with the table, since a new key would
+    // void every link already emailed.
+    const secretKey = new secretsmanager.Secret(this, 'SecretKey', {
+      description: 'Key for invitation tokens and list cursors (64 hex digits)',
+      generateSecretString: {
+        passwordLength: 64,
+        excludeUppercase: true,
+        excludePunctuation: true,
+        excludeCharacters: 'ghijklmnopqrstuvwxyz',
+        includeSpace: false,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // ------------------------------------------------------------ email
+    const configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      tlsPolicy: ses.ConfigurationSetTlsPolicy.REQUIRE,
+      reputationMetrics: true,
+      sendingEnabled: true,
+      suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+    });
+    if (props.createSenderIdentity ?? true) {
+      const identity = new ses.EmailIdentity(this, 'SenderEmailIdentity', {
+        identity: props.senderIdentity.includes('@')
+          ? ses.Identity.email(props.senderIdentity)
+          : ses.Identity.domain(props.senderIdentity),
+        configurationSet,
+        dkimSigning: true,
+        dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
+      });
+      if (!props.senderIdentity.includes('@')) {
+        new CfnOutput(this, 'SenderDkimRecords', {
+          description: 'The three CNAME records that verify the sender domain (name=value)',
+          value: [
+            `${identity.dkimDnsTokenName1}=${identity.dkimDnsTokenValue1}`,
+            `${identity.dkimDnsTokenName2}=${identity.dkimDnsTokenValue2}`,
+            `${identity.dkimDnsTokenName3}=${identity.dkimDnsTokenValue3}`,
+          ].join(' '),
+        });
+      }
+    }
+    const sender = props.senderName
+      ? `${props.senderName} <${props.senderAddress}>`
+      : props.senderAddress;
+
+    // ------------------------------------------------------------ sign-in
+    let issuer: string;
+    let audience: string;
+    if (props.jwtIssuer) {
+      if (!props.jwtAudience) throw new Error('jwtAudience is required with jwtIssuer');
+      issuer = props.jwtIssuer;
+      audience = props.jwtAudience;
+    } else {
+      const userPool = new cognito.UserPool(this, 'UserPool', {
+        signInAliases: { email: true },
+        autoVerify: { email: true },
+        standardAttributes: {
+          email: { required: true, mutable: true },
+          fullname: { required: false, mutable: true },
+        },
+        passwordPolicy: { minLength: 12 },
+        accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      });
+      const client = userPool.addClient('UserPoolClient', {
+        generateSecret: false,
+        authFlows: { userSrp: true },
+        oAuth: {
+          flows: { authorizationCodeGrant: true },
+          scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+          callbackUrls: [props.appBaseUrl],
+          logoutUrls: [props.appBaseUrl],
+        },
+        supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+        preventUserExistenceErrors: true,
+        idTokenValidity: Duration.minutes(60),
+        accessTokenValidity: Duration.minutes(60),
+      });
+      if (props.authDomainPrefix) {
+        userPool.addDomain('UserPoolDomain', {
+          cognitoDomain: { domainPrefix: props.authDomainPrefix },
+        });
+        new CfnOutput(this, 'HostedUiDomain', {
+          value: `${props.authDomainPrefix}.auth.${this.region}.amazoncognito.com`,
+        });
+      }
+      issuer = `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`;
+      audience = client.userPoolClientId;
+      new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+    }
+
+    // ------------------------------------------------------------ functions
+    const common = {
+      TABLE_NAME: table.tableName,
+      SECRET_KEY_ARN: secretKey.secretArn,
+      APP_BASE_URL: props.appBaseUrl,
+    };
+    const mail = {
+      SES_SENDER: sender,
+      SES_CONFIGURATION_SET: configurationSet.configurationSetName,
+    };
+    const environments: Record<FunctionName, Record<string, string>> = {
+      workgroups: { ...common },
+      invite: { ...common, ...mail, INVITE_MAX_ADDRESSES: String(props.inviteMaxAddresses ?? 50) },
+      list: { ...common },
+      manage: { ...common, ...mail },
+      accept: { ...common },
+      remind: { ...common, ...mail, REMINDER_DAYS_BEFORE: props.reminderDaysBefore ?? '7,1' },
+    };
+    const descriptions: Record<FunctionName, string> = {
+      workgroups: 'Create a workgroup, list mine',
+      invite: 'Invite agents by email',
+      list: 'List agents and invitations, read one invitation, the OpenAPI document',
+      manage: 'Cancel or resend an invitation',
+      accept: 'Look up, accept or decline an invitation by its token',
+      remind: 'The reminder sweep, on EventBridge Scheduler ticks',
+    };
+    const timeouts: Partial<Record<FunctionName, Duration>> = {
+      invite: Duration.seconds(29),
+      remind: Duration.minutes(5),
+    };
+    const fn = {} as Record<FunctionName, RustFunction>;
+    for (const name of Object.keys(environments) as FunctionName[]) {
+      const logGroup = new logs.LogGroup(this, `${capitalise(name)}Logs`, { retention });
+      fn[name] = new RustFunction(this, `${capitalise(name)}Function`, {
+        manifestPath: path.join(WORKSPACE, 'Cargo.toml'),
+        binaryName: name,
+        runtime: 'provided.al2023',
+        architecture: lambda.Architecture.ARM_64,
+        bundling: { architecture: lambda.Architecture.ARM_64 },
+        description: descriptions[name],
+        memorySize: 256,
+        timeout: timeouts[name] ?? Duration.seconds(10),
+        environment: environments[name],
+        loggingFormat: lambda.LoggingFormat.JSON,
+        logGroup,
+        reservedConcurrentExecutions: name === 'remind' ? 1 : undefined,
+      });
+      fn[name].addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [secretKey.secretArn],
+        }),
+      );
+    }
+
+    // Exactly the actions each function's use cases call (see functions/lambdas/src/permissions.rs).
+    const onTable = (name: FunctionName, actions: string[]) =>
+      fn[name].addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+    const queries = (name: FunctionName, indexes: string[]) =>
+      fn[name].addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
+        }),
+      );
+    onTable('workgroups', ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    queries('workgroups', ['by_person']);
+    onTable('invite', ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    onTable('list', ['dynamodb:GetItem', 'dynamodb:Query']);
+    queries('list', ['by_send', 'by_invitation_id']);
+    onTable('manage', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    queries('manage', ['by_invitation_id']);
+    onTable('accept', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    queries('accept', ['by_token']);
+    onTable('remind', ['dynamodb:PutItem']);
+    queries('remind', ['by_expiry_day']);
+    for (const name of ['invite', 'manage', 'remind'] as FunctionName[]) {
+      fn[name].addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ses:SendEmail'],
+          resources: [
+            this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' }),
+            this.formatArn({
+              service: 'ses',
+              resource: 'configuration-set',
+              resourceName: configurationSet.configurationSetName,
+            }),
+          ],
+          conditions: { StringEquals: { 'ses:FromAddress': props.senderAddress } },
+        }),
+      );
+    }
+
+    // ------------------------------------------------------------ the API
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention });
+    const api = new apigw.HttpApi(this, 'Api', {
+      defaultAuthorizer: new HttpJwtAuthorizer('Jwt', issuer, {
+        jwtAudience: [audience],
+        identitySource: ['$request.header.Authorization'],
+      }),
+    });
+    const stage = api.defaultStage!.node.defaultChild as apigw.CfnStage;
+    stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      // No headers and no query strings: nothing here can carry a token.
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    };
+    const open = new apigw.HttpNoneAuthorizer();
+    const route = (name: FunctionName, method: apigw.HttpMethod, routePath: string, signedIn = true) =>
+      api.addRoutes({
+        path: routePath,
+        methods: [method],
+        integration: new HttpLambdaIntegration(`${capitalise(name)}${method}${routePath}`, fn[name]),
+        authorizer: signedIn ? undefined : open,
+      });
+    const { GET, POST, DELETE } = apigw.HttpMethod;
+    route('workgroups', POST, '/workgroups');
+    route('workgroups', GET, '/workgroups');
+    route('list', GET, '/workgroups/{wg}/agents');
+    route('invite', POST, '/workgroups/{wg}/invitations');
+    route('list', GET, '/workgroups/{wg}/invitations');
+    route('list', GET, '/workgroups/{wg}/invitations/{id}');
+    route('manage', DELETE, '/workgroups/{wg}/invitations/{id}');
+    route('manage', POST, '/workgroups/{wg}/invitations/{id}/resend');
+    route('accept', POST, '/invitations/lookup', false);
+    route('accept', POST, '/invitations/accept');
+    route('accept', POST, '/invitations/decline', false);
+    route('list', GET, '/openapi.json', false);
+
+    // ------------------------------------------------------------ the reminder schedule
+    fn.remind.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
+    const tickDeadLetters = new sqs.Queue(this, 'RemindTickDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    new scheduler.Schedule(this, 'RemindTick', {
+      schedule: scheduler.ScheduleExpression.expression(props.reminderSchedule ?? 'rate(1 hour)'),
+      description: 'The reminder sweep',
+      target: new targets.LambdaInvoke(fn.remind, {
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+        deadLetterQueue: tickDeadLetters,
+        // The function reads the tick's time from `time`.
+        input: scheduler.ScheduleTargetInput.fromObject({
+          version: '0',
+          id: scheduler.ContextAttribute.executionId,
+          'detail-type': 'Scheduled Event',
+          source: 'aws.scheduler',
+          account: this.account,
+          time: scheduler.ContextAttribute.scheduledTime,
+          region: this.region,
+          resources: [scheduler.ContextAttribute.scheduleArn],
+          detail: { attempt: scheduler.ContextAttribute.attemptNumber },
+        }),
+      }),
+    });
+
+    // ------------------------------------------------------------ alarms
+    // Unencrypted on purpose: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true });
+    if (props.alarmEmail) {
+      alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+    const notify = new actions.SnsAction(alarmTopic);
+    const all = Object.entries(fn) as [FunctionName, RustFunction][];
+    const summed = (metric: 'Errors' | 'Throttles') =>
+      new cloudwatch.MathExpression({
+        expression: `SUM([${all.map(([name]) => name).join(', ')}])`,
+        usingMetrics: Object.fromEntries(
+          all.map(([name, f]) => [name, f.metric(metric, { statistic: 'Sum', period: Duration.minutes(5) })]),
+        ),
+        period: Duration.minutes(5),
+      });
+    const alarm = (id: string, description: string, metric: cloudwatch.IMetric) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(notify);
+    alarm('FunctionErrorsAlarm', 'A function failed (Errors > 0 in 5 minutes)', summed('Errors'));
+    alarm('FunctionThrottlesAlarm', 'A function was throttled (Throttles > 0 in 5 minutes)', summed('Throttles'));
+    alarm(
+      'RemindEventsDroppedAlarm',
+      'A reminder tick was dropped (AsyncEventsDropped > 0)',
+      fn.remind.metric('AsyncEventsDropped', { statistic: 'Sum', period: Duration.minutes(5) }),
+    );
+    alarm(
+      'RemindDeadLettersAlarm',
+      'A reminder tick could not be delivered by EventBridge Scheduler (dead-letter queue not empty)',
+      tickDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
+    );
+
+    // ------------------------------------------------------------ outputs
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    new CfnOutput(this, 'JwtIssuerUrl', { value: issuer });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'SecretKeyArn', { value: secretKey.secretArn });
+    new CfnOutput(this, 'ConfigurationSetName', { value: configurationSet.configurationSetName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+  }
+}
+
+function capitalise(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -1,0 +1,132 @@
+// Assertions on the synthesised CDK template: node --test --require ts-node/register test/stack.test.ts
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as cdk from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { InvitationsStack, InvitationsProps } from '../lib/stack';
+
+const base: InvitationsProps = {
+  appBaseUrl: 'https://app.example.com',
+  senderAddress: 'no-reply@example.com',
+  senderIdentity: 'example.com',
+};
+
+function synth(props: Partial<InvitationsProps> = {}): Template {
+  // Bundling is skipped: these tests check the template, not the Rust build.
+  const app = new cdk.App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new InvitationsStack(app, 'Test', { ...base, ...props }));
+}
+
+const template = synth();
+
+test('the table: on demand, keys, four global and one local index, TTL, PITR, retained', () => {
+  template.hasResource('AWS::DynamoDB::Table', {
+    DeletionPolicy: 'Retain',
+    Properties: Match.objectLike({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'by_person' }),
+        Match.objectLike({ IndexName: 'by_invitation_id' }),
+        Match.objectLike({ IndexName: 'by_token' }),
+        Match.objectLike({ IndexName: 'by_expiry_day' }),
+      ],
+      LocalSecondaryIndexes: [Match.objectLike({ IndexName: 'by_send' })],
+    }),
+  });
+});
+
+test('six functions, all arm64 on provided.al2023 with JSON logs', () => {
+  template.resourceCountIs('AWS::Lambda::Function', 6);
+  const functions = template.findResources('AWS::Lambda::Function');
+  for (const [id, resource] of Object.entries(functions)) {
+    const p = resource.Properties;
+    assert.deepEqual(p.Architectures, ['arm64'], id);
+    assert.equal(p.Runtime, 'provided.al2023', id);
+    assert.equal(p.Handler, 'bootstrap', id);
+    assert.equal(p.LoggingConfig.LogFormat, 'JSON', id);
+  }
+});
+
+test('the HTTP API: a JWT authorizer on the Cognito pool, twelve routes, three of them open', () => {
+  template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+    AuthorizerType: 'JWT',
+    IdentitySource: ['$request.header.Authorization'],
+    JwtConfiguration: Match.objectLike({ Audience: [Match.anyValue()] }),
+  });
+  template.resourceCountIs('AWS::Cognito::UserPool', 1);
+  const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+  assert.equal(routes.length, 12);
+  const open = routes
+    .filter((r) => r.Properties.AuthorizationType === 'NONE')
+    .map((r) => r.Properties.RouteKey)
+    .sort();
+  assert.deepEqual(open, ['GET /openapi.json', 'POST /invitations/decline', 'POST /invitations/lookup']);
+  for (const r of routes.filter((r) => r.Properties.AuthorizationType !== 'NONE')) {
+    assert.equal(r.Properties.AuthorizationType, 'JWT', r.Properties.RouteKey);
+  }
+});
+
+test('an external issuer replaces the user pool', () => {
+  const external = synth({ jwtIssuer: 'https://issuer.example.com', jwtAudience: 'client-1' });
+  external.resourceCountIs('AWS::Cognito::UserPool', 0);
+  external.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+    JwtConfiguration: { Issuer: 'https://issuer.example.com', Audience: ['client-1'] },
+  });
+  assert.throws(() => synth({ jwtIssuer: 'https://issuer.example.com' }), /jwtAudience/);
+});
+
+test('the reminder schedule passes the scheduled time and has a dead-letter queue', () => {
+  const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+  assert.equal(schedules.length, 1);
+  const target = schedules[0].Properties.Target;
+  assert.match(JSON.stringify(target.Input), /<aws\.scheduler\.scheduled-time>/);
+  assert.ok(target.DeadLetterConfig.Arn, 'a dead-letter queue');
+  assert.equal(target.RetryPolicy.MaximumRetryAttempts, 3);
+  assert.equal(schedules[0].Properties.ScheduleExpression, 'rate(1 hour)');
+});
+
+test('no grant on a wildcard resource but SES identities, scoped to the sender address', () => {
+  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    for (const statement of policy.Properties.PolicyDocument.Statement) {
+      const resources = [statement.Resource].flat();
+      const wildcard = resources.some((r) => r === '*');
+      assert.ok(!wildcard, `${id} grants ${statement.Action} on *`);
+      if ([statement.Action].flat().includes('ses:SendEmail')) {
+        assert.deepEqual(statement.Condition, {
+          StringEquals: { 'ses:FromAddress': 'no-reply@example.com' },
+        });
+      }
+    }
+  }
+});
+
+test('alarms on errors, throttles and dropped or undelivered reminder ticks', () => {
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'AsyncEventsDropped',
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    Metrics: Match.arrayWith([Match.objectLike({ Expression: Match.stringLikeRegexp('SUM') })]),
+  });
+});
+
+test('the secret key is generated as 64 hex digits and retained', () => {
+  template.hasResource('AWS::SecretsManager::Secret', {
+    DeletionPolicy: 'Retain',
+    Properties: Match.objectLike({
+      GenerateSecretString: Match.objectLike({
+        PasswordLength: 64,
+        ExcludeUppercase: true,
+        ExcludePunctuation: true,
+        ExcludeCharacters: 'ghijklmnopqrstuvwxyz',
+      }),
+    }),
+  });
+});
