@@ -4,5 +4,6 @@
 pub mod conformance;
 pub mod fakes;
 pub mod harness;
+pub mod infra;
 pub mod moto;
 pub mod runtime_api;

@@ -1,0 +1,449 @@
+//! The deployment templates, checked offline: cfn-lint and `sam validate --lint` on the SAM
+//! template, `cdk synth` with the CDK app's own assertion tests and cfn-lint on its output, and
+//! both templates read back against the code: every environment variable, key attribute, index,
+//! the TTL attribute, every route with its authorizer, and each function's grants.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use api::routes::ROUTES;
+use aws::dynamo::table::{
+    GLOBAL_INDEXES, Index, LOCAL_INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, key_attributes,
+};
+use lambdas::{Function, config::VARIABLES};
+use serde_json::Value;
+use tests::infra::{cdk_template, checked, infra_dir, npx, sam_template, tool};
+
+#[test]
+fn cfn_lint_finds_nothing_in_the_sam_template() {
+    checked(tool("cfn-lint").arg(infra_dir().join("template.yaml")))
+        .unwrap_or_else(|why| panic!("{why}"));
+}
+
+#[test]
+fn sam_validate_lint_passes() {
+    checked(
+        tool("sam")
+            .args(["validate", "--lint"])
+            .current_dir(infra_dir()),
+    )
+    .unwrap_or_else(|why| panic!("{why}"));
+}
+
+#[test]
+fn the_cdk_app_passes_its_assertion_tests() {
+    let output = checked(&mut npx(&[
+        "node",
+        "--test",
+        "--require",
+        "ts-node/register",
+        "test/stack.test.ts",
+    ]))
+    .unwrap_or_else(|why| panic!("{why}"));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("# fail 0"), "{report}");
+    assert!(!report.contains("# pass 0"), "{report}");
+}
+
+#[test]
+fn both_templates_match_the_code() {
+    let out = tempfile::tempdir().unwrap();
+    let cdk_path = cdk_template(out.path());
+    // cfn-lint on the synthesised template; W3005 (a redundant DependsOn) is how the CDK writes
+    // every function's role.
+    checked(tool("cfn-lint").arg(&cdk_path).arg("--ignore-checks=W3005"))
+        .unwrap_or_else(|why| panic!("{why}"));
+    let cdk: Value = serde_json::from_slice(&std::fs::read(&cdk_path).unwrap()).unwrap();
+    let sam = sam_template();
+
+    for (name, template) in [("SAM", Template::sam(&sam)), ("CDK", Template::cdk(&cdk))] {
+        template.check_table(name);
+        for function in Function::ALL {
+            let expected: BTreeSet<&str> = VARIABLES
+                .iter()
+                .filter(|v| v.read_by(function))
+                .map(|v| v.name)
+                .collect();
+            let set = template.environment(function);
+            let set: BTreeSet<&str> = set.iter().map(String::as_str).collect();
+            assert_eq!(set, expected, "{name}: environment of {function:?}");
+            assert_eq!(
+                template.grants(function),
+                expected_grants(function),
+                "{name}: grants of {function:?}"
+            );
+        }
+        let expected_routes: BTreeSet<(String, &str, bool)> = ROUTES
+            .iter()
+            .map(|r| {
+                let function = Function::ALL
+                    .into_iter()
+                    .find(|f| f.routes() == Some(r.function))
+                    .unwrap();
+                (
+                    format!("{} {}", r.method, r.path),
+                    function.name(),
+                    r.authenticated,
+                )
+            })
+            .collect();
+        assert_eq!(template.routes(), expected_routes, "{name}: routes");
+    }
+}
+
+/// `(action, resource)` pairs, resources named `table`, `index/<name>`, `secret`,
+/// `ses:identity/*` and `ses:configuration-set`.
+fn expected_grants(function: Function) -> BTreeSet<(String, String)> {
+    let permissions = function.permissions();
+    let mut grants = BTreeSet::new();
+    for action in permissions.item_actions {
+        grants.insert((action.to_string(), "table".to_owned()));
+    }
+    if permissions.queries_table {
+        grants.insert(("dynamodb:Query".to_owned(), "table".to_owned()));
+    }
+    for index in permissions.queried_indexes {
+        grants.insert(("dynamodb:Query".to_owned(), format!("index/{index}")));
+    }
+    grants.insert((
+        "secretsmanager:GetSecretValue".to_owned(),
+        "secret".to_owned(),
+    ));
+    if permissions.sends_email {
+        grants.insert(("ses:SendEmail".to_owned(), "ses:identity/*".to_owned()));
+        grants.insert((
+            "ses:SendEmail".to_owned(),
+            "ses:configuration-set".to_owned(),
+        ));
+    }
+    grants
+}
+
+/// A template read the same way whichever tool wrote it.
+struct Template<'a> {
+    resources: &'a serde_json::Map<String, Value>,
+    /// Function logical id by binary name.
+    functions: BTreeMap<&'static str, String>,
+    sam: bool,
+    globals: Option<&'a Value>,
+}
+
+fn of_type<'a>(
+    resources: &'a serde_json::Map<String, Value>,
+    kind: &'a str,
+) -> impl Iterator<Item = (&'a String, &'a Value)> {
+    resources.iter().filter(move |(_, r)| r["Type"] == kind)
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+impl<'a> Template<'a> {
+    fn sam(template: &'a Value) -> Self {
+        let resources = template["Resources"].as_object().unwrap();
+        let mut functions = BTreeMap::new();
+        for (id, resource) in of_type(resources, "AWS::Serverless::Function") {
+            let binary = resource["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap();
+            assert_eq!(
+                resource["Metadata"]["BuildMethod"], "rust-cargolambda",
+                "{id}"
+            );
+            let function = Function::ALL
+                .into_iter()
+                .find(|f| f.name() == binary)
+                .unwrap();
+            functions.insert(function.name(), id.clone());
+        }
+        assert_eq!(
+            functions.len(),
+            Function::ALL.len(),
+            "one SAM function per binary"
+        );
+        Self {
+            resources,
+            functions,
+            sam: true,
+            globals: Some(&template["Globals"]["Function"]),
+        }
+    }
+
+    fn cdk(template: &'a Value) -> Self {
+        let resources = template["Resources"].as_object().unwrap();
+        let mut functions = BTreeMap::new();
+        for function in Function::ALL {
+            let mut prefix = function.name().to_owned();
+            prefix[..1].make_ascii_uppercase();
+            prefix.push_str("Function");
+            let ids: Vec<&String> = of_type(resources, "AWS::Lambda::Function")
+                .map(|(id, _)| id)
+                // The CDK's logical ids end in an 8-digit hash.
+                .filter(|id| id.starts_with(&prefix) && id.len() == prefix.len() + 8)
+                .collect();
+            assert_eq!(ids.len(), 1, "one CDK function for {function:?}: {ids:?}");
+            functions.insert(function.name(), ids[0].clone());
+        }
+        Self {
+            resources,
+            functions,
+            sam: false,
+            globals: None,
+        }
+    }
+
+    fn function(&self, function: Function) -> &Value {
+        &self.resources[&self.functions[function.name()]]
+    }
+
+    fn check_table(&self, name: &str) {
+        let tables: Vec<_> = of_type(self.resources, "AWS::DynamoDB::Table").collect();
+        assert_eq!(tables.len(), 1, "{name}: one table");
+        let table = &tables[0].1["Properties"];
+        let keys = |schema: &Value| -> (String, Option<String>) {
+            let find = |kind: &str| {
+                schema
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|k| k["KeyType"] == kind)
+                    .map(|k| k["AttributeName"].as_str().unwrap().to_owned())
+            };
+            (find("HASH").unwrap(), find("RANGE"))
+        };
+        assert_eq!(
+            keys(&table["KeySchema"]),
+            (PARTITION_KEY.to_owned(), Some(SORT_KEY.to_owned())),
+            "{name}: table keys"
+        );
+        let defined: BTreeSet<(String, String)> = table["AttributeDefinitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["AttributeName"].as_str().unwrap().to_owned(),
+                    d["AttributeType"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let expected: BTreeSet<(String, String)> = key_attributes()
+            .into_iter()
+            .map(|a| (a.to_owned(), "S".to_owned()))
+            .collect();
+        assert_eq!(defined, expected, "{name}: attribute definitions");
+        let indexes = |list: &Value| -> BTreeSet<(String, String, Option<String>, String)> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    let (partition, sort) = keys(&i["KeySchema"]);
+                    let projection = i["Projection"]["ProjectionType"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                    (
+                        i["IndexName"].as_str().unwrap().to_owned(),
+                        partition,
+                        sort,
+                        projection,
+                    )
+                })
+                .collect()
+        };
+        let expected_indexes =
+            |list: &[Index]| -> BTreeSet<(String, String, Option<String>, String)> {
+                list.iter()
+                    .map(|i| {
+                        (
+                            i.name.to_owned(),
+                            i.partition.to_owned(),
+                            i.sort.map(str::to_owned),
+                            "ALL".to_owned(),
+                        )
+                    })
+                    .collect()
+            };
+        assert_eq!(
+            indexes(&table["GlobalSecondaryIndexes"]),
+            expected_indexes(&GLOBAL_INDEXES),
+            "{name}: global indexes"
+        );
+        assert_eq!(
+            indexes(&table["LocalSecondaryIndexes"]),
+            expected_indexes(&LOCAL_INDEXES),
+            "{name}: local indexes"
+        );
+        assert_eq!(
+            table["TimeToLiveSpecification"]["AttributeName"], TTL_ATTRIBUTE,
+            "{name}"
+        );
+        assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true, "{name}");
+        assert_eq!(table["BillingMode"], "PAY_PER_REQUEST", "{name}");
+        assert_eq!(
+            table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true,
+            "{name}"
+        );
+    }
+
+    fn environment(&self, function: Function) -> BTreeSet<String> {
+        let own = &self.function(function)["Properties"]["Environment"]["Variables"];
+        let mut names: BTreeSet<String> = own
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        if let Some(globals) = self.globals {
+            if let Some(shared) = globals["Environment"]["Variables"].as_object() {
+                names.extend(shared.keys().cloned());
+            }
+        }
+        names
+    }
+
+    /// Where a statement's resource points, by the names of the resources it refers to.
+    fn target(&self, resource: &Value) -> String {
+        let text = resource.to_string();
+        let refers_to = |kind: &str| {
+            of_type(self.resources, kind).any(|(id, _)| {
+                // `{"Ref": "Id"}`, `{"Fn::GetAtt": ["Id", …]}`, or `${Id}` / `${Id.Arn}` in a Sub.
+                text.contains(&format!("\"{id}\""))
+                    || text.contains(&format!("${{{id}}}"))
+                    || text.contains(&format!("${{{id}."))
+            })
+        };
+        if let Some(at) = text.find("/index/") {
+            let name: String = text[at + 7..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                refers_to("AWS::DynamoDB::Table"),
+                "an index of another table: {text}"
+            );
+            return format!("index/{name}");
+        }
+        if refers_to("AWS::DynamoDB::Table") {
+            return "table".into();
+        }
+        if refers_to("AWS::SecretsManager::Secret") {
+            return "secret".into();
+        }
+        if text.contains(":identity/*") {
+            return "ses:identity/*".into();
+        }
+        if text.contains("configuration-set/") && refers_to("AWS::SES::ConfigurationSet") {
+            return "ses:configuration-set".into();
+        }
+        panic!("a grant on an unexpected resource: {text}");
+    }
+
+    fn statements(&self, function: Function) -> Vec<Value> {
+        if self.sam {
+            let policies = self.function(function)["Properties"]["Policies"]
+                .as_array()
+                .unwrap();
+            return policies
+                .iter()
+                .flat_map(|p| p["Statement"].as_array().unwrap().clone())
+                .collect();
+        }
+        // The CDK: the inline policy attached to the function's role.
+        let role = &self.function(function)["Properties"]["Role"]["Fn::GetAtt"][0];
+        of_type(self.resources, "AWS::IAM::Policy")
+            .filter(|(_, p)| {
+                p["Properties"]["Roles"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["Ref"] == *role)
+            })
+            .flat_map(|(_, p)| {
+                p["Properties"]["PolicyDocument"]["Statement"]
+                    .as_array()
+                    .unwrap()
+                    .clone()
+            })
+            .collect()
+    }
+
+    fn grants(&self, function: Function) -> BTreeSet<(String, String)> {
+        let mut grants = BTreeSet::new();
+        for statement in self.statements(function) {
+            assert_eq!(statement["Effect"], "Allow");
+            let resources = match &statement["Resource"] {
+                Value::Array(items) => items.clone(),
+                one => vec![one.clone()],
+            };
+            for action in strings(&statement["Action"]) {
+                if action == "ses:SendEmail" {
+                    // Only from the configured sender.
+                    assert!(
+                        statement["Condition"]["StringEquals"]["ses:FromAddress"].is_string()
+                            || statement["Condition"]["StringEquals"]["ses:FromAddress"]
+                                .is_object(),
+                        "SendEmail without a sender condition: {statement}"
+                    );
+                }
+                for resource in &resources {
+                    grants.insert((action.clone(), self.target(resource)));
+                }
+            }
+        }
+        grants
+    }
+
+    /// `("METHOD /path", function, signed in)` for every route.
+    fn routes(&self) -> BTreeSet<(String, &'static str, bool)> {
+        let mut routes = BTreeSet::new();
+        if self.sam {
+            for (binary, id) in &self.functions {
+                let events = self.resources[id]["Properties"]["Events"].as_object();
+                for event in events.into_iter().flat_map(|e| e.values()) {
+                    if event["Type"] != "HttpApi" {
+                        continue;
+                    }
+                    let p = &event["Properties"];
+                    let open = p["Auth"]["Authorizer"] == "NONE";
+                    routes.insert((
+                        format!(
+                            "{} {}",
+                            p["Method"].as_str().unwrap(),
+                            p["Path"].as_str().unwrap()
+                        ),
+                        *binary,
+                        !open,
+                    ));
+                }
+            }
+            return routes;
+        }
+        for (_, route) in of_type(self.resources, "AWS::ApiGatewayV2::Route") {
+            let p = &route["Properties"];
+            let target = p["Target"].to_string();
+            let (_, integration) = of_type(self.resources, "AWS::ApiGatewayV2::Integration")
+                .find(|(id, _)| target.contains(&format!("\"{id}\"")))
+                .expect("the route's integration");
+            let uri = integration["Properties"]["IntegrationUri"].to_string();
+            let binary = self
+                .functions
+                .iter()
+                .find(|(_, id)| uri.contains(&format!("\"{id}\"")))
+                .map(|(binary, _)| *binary)
+                .expect("the integration's function");
+            let auth = p["AuthorizationType"].as_str().unwrap();
+            routes.insert((
+                p["RouteKey"].as_str().unwrap().to_owned(),
+                binary,
+                auth == "JWT",
+            ));
+        }
+        routes
+    }
+}

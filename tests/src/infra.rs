@@ -1,0 +1,146 @@
+//! The deployment tools the template checks run: cfn-lint, the SAM CLI and cargo-lambda (pinned,
+//! in a project-local virtualenv) and the CDK app's npm packages (from its lock file). The first
+//! test that needs them installs what is missing, under the same lock as moto; a test never
+//! skips for want of them.
+
+use std::{
+    fs::File,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    sync::OnceLock,
+};
+
+/// The Python tools, pinned.
+pub const PYTHON_TOOLS: [&str; 3] = [
+    "cfn-lint==1.58.0",
+    "aws-sam-cli==1.170.0",
+    "cargo-lambda==1.9.2",
+];
+
+/// `<workspace>`.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests package sits in the workspace")
+        .to_path_buf()
+}
+
+pub fn infra_dir() -> PathBuf {
+    workspace().join("infra")
+}
+
+pub fn cdk_dir() -> PathBuf {
+    infra_dir().join("cdk")
+}
+
+/// The virtualenv's `bin/`, with the tools installed.
+pub fn tools_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| install().unwrap_or_else(|why| panic!("infrastructure tools: {why}")))
+}
+
+fn install() -> Result<PathBuf, String> {
+    let venv = workspace().join(".venv");
+    std::fs::create_dir_all(&venv).map_err(|e| e.to_string())?;
+    let lock = File::create(venv.join("install.lock")).map_err(|e| e.to_string())?;
+    lock.lock()
+        .map_err(|e| format!("cannot lock the virtualenv: {e}"))?;
+    let env = venv.join("infra");
+    let marker = env.join("installed.txt");
+    let wanted = PYTHON_TOOLS.join(" ");
+    let installed = std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == wanted);
+    if !installed {
+        checked(Command::new("python3").arg("-m").arg("venv").arg(&env))?;
+        checked(
+            Command::new(env.join("bin/python"))
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(PYTHON_TOOLS),
+        )?;
+        std::fs::write(&marker, &wanted).map_err(|e| e.to_string())?;
+    }
+    // npm ci when the installed tree is not the lock file's.
+    let lockfile = std::fs::read(cdk_dir().join("package-lock.json")).map_err(|e| e.to_string())?;
+    let npm_marker = cdk_dir().join("node_modules/.installed-lock.json");
+    if std::fs::read(&npm_marker).ok().as_deref() != Some(lockfile.as_slice()) {
+        checked(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(cdk_dir()),
+        )?;
+        std::fs::write(&npm_marker, &lockfile).map_err(|e| e.to_string())?;
+    }
+    Ok(env.join("bin"))
+}
+
+/// Runs a command, failing with its output unless it exits 0.
+pub fn checked(command: &mut Command) -> Result<Output, String> {
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if output.status.success() {
+        Ok(output)
+    } else {
+        Err(format!(
+            "{command:?} failed ({}):\n{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+/// A command from the tools' virtualenv, with the tools first on `PATH`, no telemetry, and no
+/// AWS endpoint but loopback.
+pub fn tool(name: &str) -> Command {
+    let bin = tools_bin();
+    let mut command = Command::new(bin.join(name));
+    let path = std::env::var("PATH").unwrap_or_default();
+    command
+        .env("PATH", format!("{}:{path}", bin.display()))
+        .env("SAM_CLI_TELEMETRY", "0")
+        .env("CDK_DISABLE_CLI_TELEMETRY", "true")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
+/// `npx <args>` in the CDK app, with the tools on `PATH`.
+pub fn npx(args: &[&str]) -> Command {
+    let bin = tools_bin();
+    let mut command = Command::new("npx");
+    let path = std::env::var("PATH").unwrap_or_default();
+    command
+        .args(["--no-install"])
+        .args(args)
+        .current_dir(cdk_dir())
+        .env("PATH", format!("{}:{path}", bin.display()))
+        .env("CDK_DISABLE_CLI_TELEMETRY", "true");
+    command
+}
+
+/// The SAM template as CloudFormation JSON (intrinsics as `{"Ref": …}` objects), decoded by
+/// cfn-lint's own YAML reader.
+pub fn sam_template() -> serde_json::Value {
+    let output = checked(tool("python").args([
+        "-c",
+        "import json, sys\nfrom cfnlint.decode import decode\ntemplate, errors = decode(sys.argv[1])\nassert not errors, errors\nprint(json.dumps(template, default=str))",
+    ]).arg(infra_dir().join("template.yaml")))
+    .unwrap_or_else(|why| panic!("{why}"));
+    serde_json::from_slice(&output.stdout).expect("the decoded template is JSON")
+}
+
+/// Synthesises the CDK app without building the functions; returns the template's path.
+pub fn cdk_template(out: &Path) -> PathBuf {
+    checked(
+        npx(&["ts-node", "--prefer-ts-exts", "bin/app.ts"])
+            .env("CDK_SKIP_BUNDLING", "1")
+            .env("CDK_OUTDIR", out),
+    )
+    .unwrap_or_else(|why| panic!("{why}"));
+    out.join("WorkgroupInvitations.template.json")
+}
