@@ -46,7 +46,6 @@ pub struct RuntimeApi {
     state: Arc<Mutex<State>>,
     changed: Arc<Notify>,
     next_id: AtomicU64,
-    started: Instant,
 }
 
 const PREFIX: &str = "/2018-06-01/runtime";
@@ -81,7 +80,6 @@ impl RuntimeApi {
             state,
             changed,
             next_id: AtomicU64::new(1),
-            started: Instant::now(),
         }
     }
 
@@ -138,12 +136,13 @@ impl RuntimeApi {
         }
     }
 
-    /// Waits until the function has polled for its first event, i.e. finished its init.
-    pub async fn wait_for_first_poll(&self, within: Duration) -> Option<Duration> {
+    /// Waits until the function has polled for its first event, i.e. finished its init, and
+    /// returns when that was.
+    pub async fn wait_for_first_poll(&self, within: Duration) -> Option<Instant> {
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
             if let Some(at) = self.state.lock().unwrap().first_poll {
-                return Some(at - self.started);
+                return Some(at);
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
