@@ -59,7 +59,10 @@ impl AwsStack {
                 "SECRET_KEY_ARN".to_owned(),
                 secret.arn().expect("an ARN").to_owned(),
             ),
-            ("APP_BASE_URL".to_owned(), "https://app.example.com".to_owned()),
+            (
+                "APP_BASE_URL".to_owned(),
+                "https://app.example.com".to_owned(),
+            ),
             (
                 "SES_SENDER".to_owned(),
                 format!("Invitations <no-reply@{domain}>"),

@@ -30,14 +30,24 @@ fn first_event(function: &str) -> serde_json::Value {
             signed_in,
             Some(json!({ "emails": "x@example.com", "role": "associate" })),
         ),
-        "list" => api_gateway_event("GET", &format!("/workgroups/wg_{:032}/invitations", 0), signed_in, None),
+        "list" => api_gateway_event(
+            "GET",
+            &format!("/workgroups/wg_{:032}/invitations", 0),
+            signed_in,
+            None,
+        ),
         "manage" => api_gateway_event(
             "DELETE",
             &format!("/workgroups/wg_{:032}/invitations/inv_{:032}", 0, 0),
             signed_in,
             None,
         ),
-        "accept" => api_gateway_event("POST", "/invitations/lookup", None, Some(json!({ "token": "x".repeat(43) }))),
+        "accept" => api_gateway_event(
+            "POST",
+            "/invitations/lookup",
+            None,
+            Some(json!({ "token": "x".repeat(43) })),
+        ),
         _ => json!({
             "version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.scheduler",
             "time": chrono_now(), "detail": {}
@@ -70,21 +80,31 @@ fn ms(d: Duration) -> String {
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = args.next().expect("usage: coldstart <binary dir> [runs] [function ...]");
+    let dir = args
+        .next()
+        .expect("usage: coldstart <binary dir> [runs] [function ...]");
     let runs: usize = args.next().map_or(20, |n| n.parse().expect("runs"));
     let chosen: Vec<String> = args.collect();
     let functions: Vec<&str> = if chosen.is_empty() {
         FUNCTIONS.to_vec()
     } else {
-        FUNCTIONS.iter().copied().filter(|f| chosen.iter().any(|c| c == f)).collect()
+        FUNCTIONS
+            .iter()
+            .copied()
+            .filter(|f| chosen.iter().any(|c| c == f))
+            .collect()
     };
     let stack = AwsStack::new("coldstart").await;
     let env = stack.process_env();
-    println!("| function | size (bytes) | init p50 ms | init p90 ms | first answer p50 ms | first answer p90 ms |");
+    println!(
+        "| function | size (bytes) | init p50 ms | init p90 ms | first answer p50 ms | first answer p90 ms |"
+    );
     println!("| --- | --- | --- | --- | --- | --- |");
     for function in functions {
         let binary = std::path::Path::new(&dir).join(function);
-        let size = std::fs::metadata(&binary).map(|m| m.len()).unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
+        let size = std::fs::metadata(&binary)
+            .map(|m| m.len())
+            .unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
         let (mut inits, mut answers) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             let runtime = RuntimeApi::start().await;
@@ -97,9 +117,14 @@ async fn main() {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("the binary starts");
-            let polled = runtime.wait_for_first_poll(Duration::from_secs(30)).await.expect("it polls");
+            let polled = runtime
+                .wait_for_first_poll(Duration::from_secs(30))
+                .await
+                .expect("it polls");
             let init = polled - started;
-            let outcome = runtime.invoke(&first_event(function), Duration::from_secs(30)).await;
+            let outcome = runtime
+                .invoke(&first_event(function), Duration::from_secs(30))
+                .await;
             let answered = started.elapsed();
             if let Outcome::Error(error) = outcome {
                 panic!("{function} failed: {error}");
