@@ -24,7 +24,7 @@ pub use function::Function;
 
 use std::convert::Infallible;
 
-use lambda_http::{Body, Request, Response, service_fn};
+use lambda_http::{Body, Request, RequestExt, Response, request::RequestContext, service_fn};
 
 /// Starts an HTTP function: reads its configuration, builds its clients once, then answers API
 /// Gateway requests until the sandbox is shut down. A bad configuration ends the start with a
@@ -44,13 +44,26 @@ pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
 /// Answers one API Gateway request with the function's share of the API; any other route is a
 /// 404, as if it did not exist.
 pub async fn answer_http(deployment: &Deployment, request: Request) -> Response<Body> {
-    match deployment.config.function.served() {
+    // The route template (`POST /workgroups/{wg}/invitations`), never the path or the body.
+    let route = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.route_key.clone(),
+        _ => None,
+    };
+    let started = std::time::Instant::now();
+    let response = match deployment.config.function.served() {
         Some(served) => api::handle(&deployment.app, served, request).await,
         None => Response::builder()
             .status(404)
             .body(Body::Empty)
             .expect("a valid response"),
-    }
+    };
+    tracing::info!(
+        route = route.as_deref().unwrap_or("-"),
+        status = response.status().as_u16(),
+        millis = started.elapsed().as_millis() as u64,
+        "answered"
+    );
+    response
 }
 
 /// Starts the scheduled reminder function.

@@ -197,6 +197,17 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
             !log.contains("#token="),
             "{function:?} logged a link:\n{log}"
         );
+        if *function != Function::Remind {
+            let answered = lines
+                .iter()
+                .find(|l| l["fields"]["message"] == "answered")
+                .unwrap_or_else(|| panic!("{function:?} logged no answer:\n{log}"));
+            assert!(answered["span"]["requestId"].is_string(), "{answered}");
+            assert!(
+                answered["fields"]["route"].as_str().unwrap().contains(' '),
+                "{answered}"
+            );
+        }
         if *function == Function::Remind {
             let done = lines
                 .iter()
