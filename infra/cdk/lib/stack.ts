@@ -220,7 +220,6 @@ export class InvitationsStack extends Stack {
         environment: environments[name],
         loggingFormat: lambda.LoggingFormat.JSON,
         logGroup,
-        reservedConcurrentExecutions: name === 'remind' ? 1 : undefined,
       });
       fn[name].addToRolePolicy(
         new iam.PolicyStatement({
@@ -319,7 +318,7 @@ export class InvitationsStack extends Stack {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
     });
     new scheduler.Schedule(this, 'RemindTick', {
-      schedule: scheduler.ScheduleExpression.expression(props.reminderSchedule ?? 'rate(1 hour)'),
+      schedule: scheduler.ScheduleExpression.expression(props.reminderSchedule ?? 'rate(1 day)'),
       description: 'The reminder sweep',
       target: new targets.LambdaInvoke(fn.remind, {
         retryAttempts: 3,

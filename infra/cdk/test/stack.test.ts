@@ -89,7 +89,7 @@ test('the reminder schedule passes the scheduled time and has a dead-letter queu
   assert.match(JSON.stringify(target.Input), /<aws\.scheduler\.scheduled-time>/);
   assert.ok(target.DeadLetterConfig.Arn, 'a dead-letter queue');
   assert.equal(target.RetryPolicy.MaximumRetryAttempts, 3);
-  assert.equal(schedules[0].Properties.ScheduleExpression, 'rate(1 hour)');
+  assert.equal(schedules[0].Properties.ScheduleExpression, 'rate(1 day)');
 });
 
 test('no grant on a wildcard resource but SES identities, scoped to the sender address', () => {
