@@ -3,6 +3,7 @@
 //! Accepted and cancelled invitations leave the store, so only `Pending` and `Declined` are
 //! states. Expiry is never stored: it is computed from the last send and `now`.
 
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -47,8 +48,14 @@ pub enum Delivery {
     Queued,
     /// Accepted by the mail service.
     Sent,
-    /// The mail service refused it or could not be reached.
+    /// The mail service refused it or could not be reached; it is tried again (see
+    /// [`RETRY_BACKOFF`]) until [`MAX_DELIVERY_ATTEMPTS`].
     Failed,
+    /// The recipient's mail server rejected it. Nothing more is mailed to this invitation until
+    /// it is resent.
+    Bounced,
+    /// The recipient marked it as spam. Nothing more is mailed until it is resent.
+    Complained,
 }
 
 impl Delivery {
@@ -57,9 +64,32 @@ impl Delivery {
             Delivery::Queued => "queued",
             Delivery::Sent => "sent",
             Delivery::Failed => "failed",
+            Delivery::Bounced => "bounced",
+            Delivery::Complained => "complained",
         }
     }
+
+    /// The recipient does not want, or cannot take, more email from this invitation.
+    pub fn is_refused_by_recipient(self) -> bool {
+        matches!(self, Delivery::Bounced | Delivery::Complained)
+    }
 }
+
+/// How long an email may stay handed to no one before a sweep tries it: covers a sender that
+/// stopped between saving the invitation and reporting on its email.
+pub const DELIVERY_GRACE: TimeDelta = TimeDelta::minutes(5);
+
+/// The waits after a failed attempt, in order; when they run out, the email is given up on
+/// (it stays `failed`, and a resend starts over).
+pub const RETRY_BACKOFF: [TimeDelta; 4] = [
+    TimeDelta::minutes(10),
+    TimeDelta::minutes(30),
+    TimeDelta::hours(2),
+    TimeDelta::hours(6),
+];
+
+/// Attempts per email: the first, then one per backoff step.
+pub const MAX_DELIVERY_ATTEMPTS: u16 = 1 + RETRY_BACKOFF.len() as u16;
 
 /// Who sent an invitation last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +120,13 @@ pub struct Invitation {
     /// Reminder thresholds (days before expiry) already emailed for this send.
     pub reminders_sent: Vec<u16>,
     pub delivery: Delivery,
+    /// Attempts started at the current email (a resend starts over).
+    #[serde(default)]
+    pub delivery_attempts: u16,
+    /// When a sweep should try the current email (again); `None` once it was handed over or
+    /// given up on.
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
+    pub retry_at: Option<Timestamp>,
     /// Increases with every stored change; stores write on the condition that it is unchanged.
     pub version: u64,
 }
@@ -131,6 +168,8 @@ impl Invitation {
             token_hash: Some(token.hash()),
             reminders_sent: Vec::new(),
             delivery: Delivery::Queued,
+            delivery_attempts: 1,
+            retry_at: Some(send.now + DELIVERY_GRACE),
             version: 1,
         };
         (invitation, token)
@@ -152,6 +191,8 @@ impl Invitation {
             token_hash: Some(token.hash()),
             reminders_sent: Vec::new(),
             delivery: Delivery::Queued,
+            delivery_attempts: 1,
+            retry_at: Some(send.now + DELIVERY_GRACE),
             version: self.version + 1,
             ..self.clone()
         };
@@ -202,8 +243,61 @@ impl Invitation {
     /// The same send, with what became of its email. Not a lifecycle change: the version
     /// stays, and stores record it with [`crate::store::Store::record_delivery`].
     pub fn with_delivery(&self, delivery: Delivery) -> Self {
+        let retry_at = match delivery {
+            Delivery::Queued | Delivery::Failed => self.retry_at,
+            Delivery::Sent | Delivery::Bounced | Delivery::Complained => None,
+        };
         Self {
             delivery,
+            retry_at,
+            ..self.clone()
+        }
+    }
+
+    /// The same send once an attempt at its email ended at `now`: handed over, or failed and
+    /// due again after the next backoff step (or given up on after the last).
+    pub fn attempted(&self, handed_over: bool, now: Timestamp) -> Self {
+        if handed_over {
+            return self.with_delivery(Delivery::Sent);
+        }
+        let next = RETRY_BACKOFF.get(usize::from(self.delivery_attempts.max(1) - 1));
+        Self {
+            delivery: Delivery::Failed,
+            retry_at: next
+                .filter(|_| self.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
+                .map(|wait| now + *wait),
+            ..self.clone()
+        }
+    }
+
+    /// What a stored invitation becomes when a report on its email arrives: the report's
+    /// delivery fields, on the stored lifecycle.
+    pub fn with_delivery_of(&self, report: &Invitation) -> Self {
+        Self {
+            delivery: report.delivery,
+            delivery_attempts: report.delivery_attempts,
+            retry_at: report.retry_at,
+            ..self.clone()
+        }
+    }
+
+    /// Its email is due for another attempt at `now`.
+    pub fn retry_due(&self, now: Timestamp) -> bool {
+        self.is_open(now)
+            && matches!(self.delivery, Delivery::Queued | Delivery::Failed)
+            && self.delivery_attempts < MAX_DELIVERY_ATTEMPTS
+            && self.retry_at.is_some_and(|at| at <= now)
+    }
+
+    /// The invitation once a sweep has claimed the next attempt at its email: written before
+    /// sending (a version change, so two sweeps cannot both claim it), and due again after the
+    /// grace should this attempt never report.
+    pub fn retrying(&self, now: Timestamp) -> Self {
+        Self {
+            delivery: Delivery::Queued,
+            delivery_attempts: self.delivery_attempts + 1,
+            retry_at: Some(now + DELIVERY_GRACE),
+            version: self.version + 1,
             ..self.clone()
         }
     }
@@ -222,7 +316,7 @@ impl Invitation {
     /// When several thresholds have passed unsent (a sweep was missed), only the most urgent
     /// one is sent and the others count as sent with it.
     pub fn due_reminder(&self, schedule: &ReminderSchedule, now: Timestamp) -> Option<Reminder> {
-        if !self.is_open(now) {
+        if !self.is_open(now) || self.delivery.is_refused_by_recipient() {
             return None;
         }
         let left = self.expires_at() - now;

@@ -169,6 +169,13 @@ pub trait Store: Send + Sync {
         now: Timestamp,
         until: Timestamp,
     ) -> impl Future<Output = Result<Vec<Invitation>, StoreError>> + Send;
+
+    /// Live pending invitations whose email is due for another attempt (`retry_at <= now`):
+    /// the delivery sweep's candidates, reached through the few invitations that have one.
+    fn deliveries_due(
+        &self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Invitation>, StoreError>> + Send;
 }
 
 /// The mail port: hands one rendered email to a mail service.

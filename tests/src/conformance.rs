@@ -48,6 +48,7 @@ macro_rules! store_conformance {
             accepting_registers_a_person_only_once,
             accepting_a_changed_invitation_conflicts_and_writes_nothing,
             pending_expiring_covers_the_window_after_now_up_to_until,
+            deliveries_due_lists_pending_emails_awaiting_an_attempt,
             exactly_one_of_a_hundred_concurrent_accepts_succeeds,
             exactly_one_of_twenty_concurrent_invitations_of_one_address_is_created,
             accept_racing_cancel_leaves_exactly_one_consistent_outcome,
@@ -695,6 +696,81 @@ pub async fn a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version<
             .await,
         "recording a delivery of an invitation that was never stored",
     );
+}
+
+pub async fn deliveries_due_lists_pending_emails_awaiting_an_attempt<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Retries").await;
+    let wg = &scene.workgroup.id;
+    let ann = scene
+        .invite(store, &address("ann"), Role::Associate, start())
+        .await;
+    let bob = scene
+        .invite(store, &address("bob"), Role::Associate, start())
+        .await;
+    let cy = scene
+        .invite(store, &address("cy"), Role::Associate, start())
+        .await;
+    let ours = [&ann.id, &bob.id, &cy.id];
+    let due = |now: Timestamp| async move {
+        let mut ids: Vec<InvitationId> = ok(store.deliveries_due(now).await, "listing due emails")
+            .into_iter()
+            .map(|invitation| invitation.id)
+            .filter(|id| ours.contains(&id))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut ids: Vec<InvitationId>| {
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        due(start()).await,
+        [],
+        "a new email is its sender's for the grace"
+    );
+    assert_eq!(
+        due(start() + invitation::DELIVERY_GRACE).await,
+        sorted(vec![ann.id.clone(), bob.id.clone(), cy.id.clone()]),
+        "a sender that never reported leaves its emails due"
+    );
+
+    // Ann's email was handed over; Bob's failed (due after the first backoff); Cy declined.
+    let reported = start() + secs(1);
+    ok(
+        store.record_delivery(&ann.attempted(true, reported)).await,
+        "recording a delivery",
+    );
+    ok(
+        store.record_delivery(&bob.attempted(false, reported)).await,
+        "recording a failure",
+    );
+    ok(
+        store
+            .update_invitation(&cy.decline(reported).unwrap())
+            .await,
+        "declining",
+    );
+    let retry_at = reported + invitation::RETRY_BACKOFF[0];
+    assert_eq!(due(start() + invitation::DELIVERY_GRACE).await, []);
+    assert_eq!(due(retry_at - secs(1)).await, []);
+    assert_eq!(due(retry_at).await, [bob.id.clone()]);
+
+    // A sweep claims Bob's next attempt: not due again until that attempt's grace has passed.
+    let stored = ok(store.invitation(wg, &bob.id).await, "reading").expect("stored");
+    assert_eq!(stored.retry_at, Some(retry_at));
+    assert_eq!(stored.delivery, Delivery::Failed);
+    ok(
+        store.update_invitation(&stored.retrying(retry_at)).await,
+        "claiming an attempt",
+    );
+    assert_eq!(due(retry_at).await, []);
+    assert_eq!(
+        due(retry_at + invitation::DELIVERY_GRACE).await,
+        [bob.id.clone()]
+    );
+    // Expired, it is never due, though its attempt time has passed.
+    assert_eq!(due(start() + INVITATION_LIFETIME).await, []);
 }
 
 pub async fn a_delete_of_a_changed_invitation_conflicts<S: Store>(store: &S) {

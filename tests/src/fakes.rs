@@ -238,7 +238,7 @@ impl Store for MemoryStore {
         let mut tables = self.tables();
         match tables.invitations.get_mut(&invitation.id) {
             Some(stored) if stored.nonce == invitation.nonce => {
-                stored.delivery = invitation.delivery;
+                *stored = stored.with_delivery_of(invitation);
                 Ok(())
             }
             _ => Err(StoreError::Conflict),
@@ -292,6 +292,17 @@ impl Store for MemoryStore {
             .values()
             .filter(|invitation| invitation.status == Status::Pending)
             .filter(|invitation| now < invitation.expires_at() && invitation.expires_at() <= until)
+            .cloned()
+            .collect())
+    }
+
+    async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
+        Ok(self
+            .tables()
+            .invitations
+            .values()
+            .filter(|invitation| invitation.status == Status::Pending && invitation.is_live(now))
+            .filter(|invitation| invitation.retry_at.is_some_and(|at| at <= now))
             .cloned()
             .collect())
     }

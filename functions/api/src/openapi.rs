@@ -189,7 +189,7 @@ fn schemas() -> Value {
                 "status": { "type": "string", "enum": ["pending", "declined"] },
                 "invited_by": { "$ref": "#/components/schemas/Person" },
                 "sent_at": time, "expires_at": time,
-                "delivery": { "type": "string", "enum": ["queued", "sent", "failed"] }
+                "delivery": { "type": "string", "enum": ["queued", "sent", "failed", "bounced", "complained"] }
             }
         },
         "InvitationList": list("Invitation"),

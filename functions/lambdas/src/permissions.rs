@@ -2,7 +2,7 @@
 //! call. Both templates grant exactly this (a test reads them back); nothing is granted on `*`
 //! but CloudWatch Logs, which every function needs.
 
-use aws::dynamo::table::{BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_SEND, BY_TOKEN};
+use aws::dynamo::table::{BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN};
 
 use crate::Function;
 
@@ -67,8 +67,13 @@ impl Function {
                 false,
                 &[BY_TOKEN.name],
             ),
-            // the sweep: by_expiry_day; each claim: Put.
-            Function::Remind => (&["dynamodb:PutItem"], false, &[BY_EXPIRY_DAY.name]),
+            // reminders: by_expiry_day, each claim a Put; delivery retries: by_retry, each claim
+            // a Put, each outcome an Update.
+            Function::Remind => (
+                &["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                false,
+                &[BY_EXPIRY_DAY.name, BY_RETRY.name],
+            ),
         };
         Permissions {
             item_actions,

@@ -1,6 +1,8 @@
 //! The reminder function: EventBridge Scheduler invokes it on every tick with an EventBridge
 //! shaped event whose `time` is the tick's scheduled time (the templates fill it in from
-//! `<aws.scheduler.scheduled-time>`; a classic EventBridge rule sends the same shape).
+//! `<aws.scheduler.scheduled-time>`; a classic EventBridge rule sends the same shape) and whose
+//! `detail.sweep` says which sweep: `reminders` (daily) or `deliveries` (another attempt at
+//! emails the mail service did not take, every few minutes); both when absent.
 //!
 //! The sweep runs as of that time, not the moment the function happens to run, so a retried
 //! or duplicated invocation of one tick sees the same due reminders, and the sweep's claims make
@@ -9,8 +11,11 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{SubsecRound, TimeDelta};
 use lambda_runtime::LambdaEvent;
-use serde::Serialize;
-use shared::clock::{Clock, Timestamp};
+use serde::{Deserialize, Serialize};
+use shared::{
+    clock::{Clock, Timestamp},
+    usecases::remind::SweepReport,
+};
 
 use crate::Deployment;
 
@@ -19,16 +24,50 @@ use crate::Deployment;
 /// tick covers what it would have done.
 pub const MAX_TICK_DRIFT: TimeDelta = TimeDelta::hours(1);
 
+/// Which sweep a tick asks for, in `detail.sweep`; both when it names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sweep {
+    /// Reminders before expiry (the daily schedule).
+    Reminders,
+    /// Another attempt at emails the mail service did not take (the frequent schedule).
+    Deliveries,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Detail {
+    #[serde(default)]
+    sweep: Option<Sweep>,
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub candidates: usize,
+    pub sent: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl From<SweepReport> for Counts {
+    fn from(report: SweepReport) -> Self {
+        Self {
+            candidates: report.candidates,
+            sent: report.sent,
+            failed: report.failed,
+            skipped: report.skipped,
+        }
+    }
+}
+
 /// What one invocation did; the function's answer and its log line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TickReport {
     pub time: Timestamp,
     /// The tick was too far from the clock to act on.
     pub skipped_tick: bool,
-    pub candidates: usize,
-    pub sent: usize,
-    pub failed: usize,
-    pub skipped: usize,
+    pub reminders: Option<Counts>,
+    pub deliveries: Option<Counts>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +102,9 @@ pub async fn handle(
         .time
         .ok_or(TickError::NoTime)?
         .trunc_subsecs(0);
+    let sweep = serde_json::from_value::<Detail>(event.payload.detail)
+        .unwrap_or_default()
+        .sweep;
     let app = &deployment.app;
     let drift = (app.clock.now() - time).abs();
     if drift > MAX_TICK_DRIFT {
@@ -70,30 +112,34 @@ pub async fn handle(
         return Ok(TickReport {
             time,
             skipped_tick: true,
-            candidates: 0,
-            sent: 0,
-            failed: 0,
-            skipped: 0,
+            reminders: None,
+            deliveries: None,
         });
     }
-    let report = app
-        .send_due_reminders(time)
-        .await
-        .map_err(|e| TickError::Store(shared::app::error_chain(&e)))?;
-    tracing::info!(
-        %time,
-        candidates = report.candidates,
-        sent = report.sent,
-        failed = report.failed,
-        skipped = report.skipped,
-        "reminder sweep done"
-    );
-    Ok(TickReport {
+    let failed = |e: shared::store::StoreError| TickError::Store(shared::app::error_chain(&e));
+    let deliveries = match sweep {
+        Some(Sweep::Reminders) => None,
+        _ => Some(Counts::from(
+            app.retry_deliveries(time).await.map_err(failed)?,
+        )),
+    };
+    let reminders = match sweep {
+        Some(Sweep::Deliveries) => None,
+        _ => Some(Counts::from(
+            app.send_due_reminders(time).await.map_err(failed)?,
+        )),
+    };
+    let report = TickReport {
         time,
         skipped_tick: false,
-        candidates: report.candidates,
-        sent: report.sent,
-        failed: report.failed,
-        skipped: report.skipped,
-    })
+        reminders,
+        deliveries,
+    };
+    tracing::info!(
+        %time,
+        reminders = ?report.reminders,
+        deliveries = ?report.deliveries,
+        "sweep done"
+    );
+    Ok(report)
 }

@@ -172,7 +172,11 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
         Outcome::Error(error) => panic!("the sweep failed: {error}"),
     };
     assert_eq!(swept["skipped_tick"], false, "{swept}");
-    assert_eq!(swept["sent"], 0, "nothing is due yet: {swept}");
+    assert_eq!(swept["reminders"]["sent"], 0, "nothing is due yet: {swept}");
+    assert_eq!(
+        swept["deliveries"]["sent"], 0,
+        "every email was handed over: {swept}"
+    );
 
     // Logs: one JSON object per line, tied to the request id; no token, bearer or email body.
     for (function, process) in &running {
@@ -211,7 +215,7 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
         if *function == Function::Remind {
             let done = lines
                 .iter()
-                .find(|l| l["fields"]["message"] == "reminder sweep done")
+                .find(|l| l["fields"]["message"] == "sweep done")
                 .unwrap_or_else(|| panic!("no sweep line in:\n{log}"));
             assert!(done["span"]["requestId"].is_string(), "{done}");
         }

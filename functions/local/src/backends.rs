@@ -125,6 +125,10 @@ impl Store for AnyStore {
     ) -> Result<Vec<Invitation>, StoreError> {
         delegate!(self.pending_expiring(now, until))
     }
+
+    async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
+        delegate!(self.deliveries_due(now))
+    }
 }
 
 /// The mailer chosen at start. With SES, every email sent also lands in the outbox, so accept

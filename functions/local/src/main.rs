@@ -166,10 +166,22 @@ async fn remind(
 ) -> Result<(), String> {
     let at = at.unwrap_or_else(Utc::now);
     let app = app(&data, backends, ShiftedClock::starting_at(at), base_url).await?;
+    let retried = app
+        .retry_deliveries(app.clock.now())
+        .await
+        .map_err(|e| format!("the delivery sweep failed: {e}"))?;
     let report = app
         .send_due_reminders(app.clock.now())
         .await
         .map_err(|e| format!("the reminder sweep failed: {e}"))?;
+    println!(
+        "delivery sweep at {}: {} candidates, {} sent, {} failed, {} skipped",
+        at.to_rfc3339(),
+        retried.candidates,
+        retried.sent,
+        retried.failed,
+        retried.skipped
+    );
     println!(
         "reminder sweep at {}: {} candidates, {} sent, {} failed, {} skipped",
         at.to_rfc3339(),

@@ -65,6 +65,9 @@ CREATE TABLE IF NOT EXISTS invitations (
 CREATE INDEX IF NOT EXISTS invitations_by_send
     ON invitations (workgroup_id, sent_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS invitations_by_expiry ON invitations (expires_at);
+-- The few invitations whose email awaits another attempt (epoch seconds in the JSON).
+CREATE INDEX IF NOT EXISTS invitations_by_retry ON invitations (json_extract(data, '$.retry_at'))
+    WHERE json_extract(data, '$.retry_at') IS NOT NULL;
 ";
 
 /// How long an operation waits for another process holding the file's write lock.
@@ -723,7 +726,7 @@ impl Store for EmbeddedStore {
             let Some(stored) = stored.filter(|stored| stored.nonce == delivered.nonce) else {
                 return Err(StoreError::Conflict);
             };
-            let data = encode(&stored.with_delivery(delivered.delivery))?;
+            let data = encode(&stored.with_delivery_of(&delivered))?;
             tx.execute(
                 "UPDATE invitations SET data = ?1 WHERE id = ?2",
                 params![data, delivered.id.as_str()],
@@ -771,6 +774,23 @@ impl Store for EmbeddedStore {
                  ORDER BY expires_at, id",
                 params![now, until],
                 "failed to list invitations expiring soon",
+            )
+        })
+        .await
+    }
+
+    async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
+        let now = now.timestamp();
+        self.read(move |tx| {
+            select_all(
+                tx,
+                "SELECT data FROM invitations
+                 WHERE json_extract(data, '$.retry_at') IS NOT NULL
+                   AND json_extract(data, '$.retry_at') <= ?1
+                   AND expires_at > ?1 AND status = 'pending'
+                 ORDER BY json_extract(data, '$.retry_at'), id",
+                params![now],
+                "failed to list emails due for another attempt",
             )
         })
         .await

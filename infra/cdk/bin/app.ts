@@ -32,6 +32,7 @@ new InvitationsStack(app, context('stackName') ?? 'WorkgroupInvitations', {
   inviteMaxAddresses: context('inviteMaxAddresses') ? Number(context('inviteMaxAddresses')) : undefined,
   reminderDaysBefore: context('reminderDaysBefore'),
   reminderSchedule: context('reminderSchedule'),
+  deliveryRetrySchedule: context('deliveryRetrySchedule'),
   alarmEmail: context('alarmEmail'),
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

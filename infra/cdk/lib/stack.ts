@@ -42,6 +42,7 @@ export interface InvitationsProps extends StackProps {
   readonly inviteMaxAddresses?: number;
   readonly reminderDaysBefore?: string;
   readonly reminderSchedule?: string;
+  readonly deliveryRetrySchedule?: string;
   readonly alarmEmail?: string;
   readonly logRetention?: logs.RetentionDays;
 }
@@ -78,6 +79,7 @@ export class InvitationsStack extends Stack {
     globalIndex('by_invitation_id', 'gsi2pk');
     globalIndex('by_token', 'gsi3pk');
     globalIndex('by_expiry_day', 'gsi4pk', 'gsi4sk');
+    globalIndex('by_retry', 'gsi5pk', 'gsi5sk');
     table.addLocalSecondaryIndex({
       indexName: 'by_send',
       sortKey: { name: 'lsi1sk', type: dynamodb.AttributeType.STRING },
@@ -199,7 +201,7 @@ export class InvitationsStack extends Stack {
       list: 'List agents and invitations, read one invitation, the OpenAPI document',
       manage: 'Cancel or resend an invitation',
       accept: 'Look up, accept or decline an invitation by its token',
-      remind: 'The reminder sweep, on EventBridge Scheduler ticks',
+      remind: 'The reminder and delivery-retry sweeps, on EventBridge Scheduler ticks',
     };
     const timeouts: Partial<Record<FunctionName, Duration>> = {
       invite: Duration.seconds(29),
@@ -248,8 +250,8 @@ export class InvitationsStack extends Stack {
     queries('manage', ['by_invitation_id']);
     onTable('accept', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     queries('accept', ['by_token']);
-    onTable('remind', ['dynamodb:PutItem']);
-    queries('remind', ['by_expiry_day']);
+    onTable('remind', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    queries('remind', ['by_expiry_day', 'by_retry']);
     for (const name of ['invite', 'manage', 'remind'] as FunctionName[]) {
       fn[name].addToRolePolicy(
         new iam.PolicyStatement({
@@ -313,31 +315,42 @@ export class InvitationsStack extends Stack {
 
     // ------------------------------------------------------------ the reminder schedule
     fn.remind.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
-    const tickDeadLetters = new sqs.Queue(this, 'RemindTickDeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-    });
-    new scheduler.Schedule(this, 'RemindTick', {
-      schedule: scheduler.ScheduleExpression.expression(props.reminderSchedule ?? 'rate(1 day)'),
-      description: 'The reminder sweep',
-      target: new targets.LambdaInvoke(fn.remind, {
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-        deadLetterQueue: tickDeadLetters,
-        // The function reads the tick's time from `time`.
-        input: scheduler.ScheduleTargetInput.fromObject({
-          version: '0',
-          id: scheduler.ContextAttribute.executionId,
-          'detail-type': 'Scheduled Event',
-          source: 'aws.scheduler',
-          account: this.account,
-          time: scheduler.ContextAttribute.scheduledTime,
-          region: this.region,
-          resources: [scheduler.ContextAttribute.scheduleArn],
-          detail: { attempt: scheduler.ContextAttribute.attemptNumber },
+    // Two schedules on the one function: reminders (daily by default) and another attempt at
+    // emails SES could not take (every 10 minutes). The function reads the tick's time from
+    // `time` and its job from `detail.sweep`.
+    const tick = (id: string, sweep: 'reminders' | 'deliveries', expression: string) => {
+      const deadLetters = new sqs.Queue(this, `${id}DeadLetters`, {
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+      });
+      new scheduler.Schedule(this, id, {
+        schedule: scheduler.ScheduleExpression.expression(expression),
+        description: `The ${sweep} sweep`,
+        target: new targets.LambdaInvoke(fn.remind, {
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+          deadLetterQueue: deadLetters,
+          input: scheduler.ScheduleTargetInput.fromObject({
+            version: '0',
+            id: scheduler.ContextAttribute.executionId,
+            'detail-type': 'Scheduled Event',
+            source: 'aws.scheduler',
+            account: this.account,
+            time: scheduler.ContextAttribute.scheduledTime,
+            region: this.region,
+            resources: [scheduler.ContextAttribute.scheduleArn],
+            detail: { sweep, attempt: scheduler.ContextAttribute.attemptNumber },
+          }),
         }),
-      }),
-    });
+      });
+      return deadLetters;
+    };
+    const tickDeadLetters = tick('RemindTick', 'reminders', props.reminderSchedule ?? 'rate(1 day)');
+    const retryDeadLetters = tick(
+      'RetryTick',
+      'deliveries',
+      props.deliveryRetrySchedule ?? 'rate(10 minutes)',
+    );
 
     // ------------------------------------------------------------ alarms
     // Unencrypted on purpose: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
@@ -375,6 +388,11 @@ export class InvitationsStack extends Stack {
       'RemindDeadLettersAlarm',
       'A reminder tick could not be delivered by EventBridge Scheduler (dead-letter queue not empty)',
       tickDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
+    );
+    alarm(
+      'RetryDeadLettersAlarm',
+      'A delivery-retry tick could not be delivered by EventBridge Scheduler (dead-letter queue not empty)',
+      retryDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
     );
 
     // ------------------------------------------------------------ outputs

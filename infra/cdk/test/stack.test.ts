@@ -36,6 +36,7 @@ test('the table: on demand, keys, four global and one local index, TTL, PITR, re
         Match.objectLike({ IndexName: 'by_invitation_id' }),
         Match.objectLike({ IndexName: 'by_token' }),
         Match.objectLike({ IndexName: 'by_expiry_day' }),
+        Match.objectLike({ IndexName: 'by_retry' }),
       ],
       LocalSecondaryIndexes: [Match.objectLike({ IndexName: 'by_send' })],
     }),
@@ -82,14 +83,22 @@ test('an external issuer replaces the user pool', () => {
   assert.throws(() => synth({ jwtIssuer: 'https://issuer.example.com' }), /jwtAudience/);
 });
 
-test('the reminder schedule passes the scheduled time and has a dead-letter queue', () => {
+test('two schedules, reminders daily and delivery retries every 10 minutes, each with the tick time and a dead-letter queue', () => {
   const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule'));
-  assert.equal(schedules.length, 1);
-  const target = schedules[0].Properties.Target;
-  assert.match(JSON.stringify(target.Input), /<aws\.scheduler\.scheduled-time>/);
-  assert.ok(target.DeadLetterConfig.Arn, 'a dead-letter queue');
-  assert.equal(target.RetryPolicy.MaximumRetryAttempts, 3);
-  assert.equal(schedules[0].Properties.ScheduleExpression, 'rate(1 day)');
+  assert.equal(schedules.length, 2);
+  const bySweep = new Map<string, any>();
+  for (const schedule of schedules) {
+    const target = schedule.Properties.Target;
+    const input = JSON.stringify(target.Input);
+    assert.match(input, /<aws\.scheduler\.scheduled-time>/);
+    assert.ok(target.DeadLetterConfig.Arn, 'a dead-letter queue');
+    assert.equal(target.RetryPolicy.MaximumRetryAttempts, 3);
+    const sweep = /sweep\\?":\\?"(\w+)/.exec(input)?.[1];
+    assert.ok(sweep, input);
+    bySweep.set(sweep, schedule.Properties.ScheduleExpression);
+  }
+  assert.equal(bySweep.get('reminders'), 'rate(1 day)');
+  assert.equal(bySweep.get('deliveries'), 'rate(10 minutes)');
 });
 
 test('no grant on a wildcard resource but SES identities, scoped to the sender address', () => {
@@ -108,7 +117,7 @@ test('no grant on a wildcard resource but SES identities, scoped to the sender a
 });
 
 test('alarms on errors, throttles and dropped or undelivered reminder ticks', () => {
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     MetricName: 'AsyncEventsDropped',
   });

@@ -7,7 +7,7 @@ use crate::{
     app::{AccessError, App, Caller, MAX_ATTEMPTS},
     clock::Clock,
     ids::WorkgroupId,
-    invitation::{Delivery, Invitation, Inviter, Send},
+    invitation::{Invitation, Inviter, Send},
     message::{Locale, Occasion, invitation_email},
     people::Membership,
     role::{Action, Role, authorize},
@@ -203,12 +203,8 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
     ) -> Invitation {
         let link = self.settings.links.accept(token);
         let email = invitation_email(&invitation, &link, occasion);
-        let delivery = if self.send(&email).await {
-            Delivery::Sent
-        } else {
-            Delivery::Failed
-        };
-        let delivered = invitation.with_delivery(delivery);
+        let handed_over = self.send(&email).await;
+        let delivered = invitation.attempted(handed_over, self.now());
         if let Err(error) = self.store.record_delivery(&delivered).await {
             tracing::info!(invitation = %invitation.id, %error, "delivery state not recorded");
         }

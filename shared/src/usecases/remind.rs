@@ -21,6 +21,23 @@ pub struct SweepReport {
     pub skipped: usize,
 }
 
+impl SweepReport {
+    fn of(candidates: usize, results: Vec<Reminded>) -> Self {
+        let mut report = SweepReport {
+            candidates,
+            ..SweepReport::default()
+        };
+        for result in results {
+            match result {
+                Reminded::Sent => report.sent += 1,
+                Reminded::Failed => report.failed += 1,
+                Reminded::Skipped => report.skipped += 1,
+            }
+        }
+        report
+    }
+}
+
 enum Reminded {
     Sent,
     Failed,
@@ -38,18 +55,37 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             .pending_expiring(now, now + schedule.horizon())
             .await?;
         let results = join_all(candidates.iter().map(|c| self.remind(c, now))).await;
-        let mut report = SweepReport {
-            candidates: candidates.len(),
-            ..SweepReport::default()
-        };
-        for result in results {
-            match result {
-                Reminded::Sent => report.sent += 1,
-                Reminded::Failed => report.failed += 1,
-                Reminded::Skipped => report.skipped += 1,
-            }
+        Ok(SweepReport::of(candidates.len(), results))
+    }
+
+    /// Tries again every email that could not be handed over (or whose sender never
+    /// reported), each attempt claimed with a conditional write first, so concurrent sweeps
+    /// never send one email twice. Attempts back off, and stop after
+    /// [`MAX_DELIVERY_ATTEMPTS`](crate::invitation::MAX_DELIVERY_ATTEMPTS).
+    pub async fn retry_deliveries(&self, now: Timestamp) -> Result<SweepReport, StoreError> {
+        let candidates = self.store.deliveries_due(now).await?;
+        let results = join_all(candidates.iter().map(|c| self.retry(c, now))).await;
+        Ok(SweepReport::of(candidates.len(), results))
+    }
+
+    async fn retry(&self, invitation: &Invitation, now: Timestamp) -> Reminded {
+        if !invitation.retry_due(now) {
+            return Reminded::Skipped;
         }
-        Ok(report)
+        let claimed = invitation.retrying(now);
+        if let Err(error) = self.store.update_invitation(&claimed).await {
+            tracing::info!(invitation = %invitation.id, %error, "retry not claimed");
+            return Reminded::Skipped;
+        }
+        let Some(token) = claimed.current_token(&self.key, now) else {
+            return Reminded::Skipped;
+        };
+        let delivered = self.deliver(claimed, &token, Occasion::Invitation).await;
+        if delivered.delivery == crate::invitation::Delivery::Sent {
+            Reminded::Sent
+        } else {
+            Reminded::Failed
+        }
     }
 
     async fn remind(&self, invitation: &Invitation, now: Timestamp) -> Reminded {

@@ -111,6 +111,10 @@ pub struct InvitationItem {
     gsi4pk: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     gsi4sk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    gsi5pk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    gsi5sk: Option<String>,
     lsi1sk: String,
     expires_at: i64,
     status: Status,
@@ -128,6 +132,8 @@ pub mod invitation_attributes {
     /// The invitation itself, a map; `delivery` and `id` are paths inside it.
     pub const INVITATION: &str = "invitation";
     pub const DELIVERY: &str = "delivery";
+    pub const DELIVERY_ATTEMPTS: &str = "delivery_attempts";
+    pub const RETRY_AT: &str = "retry_at";
     pub const ID: &str = "id";
 }
 
@@ -146,6 +152,8 @@ impl InvitationItem {
                 .map(keys::token),
             gsi4pk: pending.then(|| keys::expiry_day(expires_at.date_naive())),
             gsi4sk: pending.then(|| keys::expiry(expires_at, &invitation.id)),
+            gsi5pk: Self::retry_keys(invitation).map(|(pk, _)| pk),
+            gsi5sk: Self::retry_keys(invitation).map(|(_, sk)| sk),
             lsi1sk: keys::sent(invitation.sent_at, &invitation.id),
             expires_at: expires_at.timestamp(),
             status: invitation.status,
@@ -153,6 +161,14 @@ impl InvitationItem {
             nonce: String::from(invitation.nonce.clone()),
             invitation: invitation.clone(),
         }
+    }
+
+    /// The `by_retry` keys, while a pending invitation's email awaits an attempt.
+    pub fn retry_keys(invitation: &Invitation) -> Option<(String, String)> {
+        let at = invitation
+            .retry_at
+            .filter(|_| invitation.status == Status::Pending)?;
+        Some((keys::RETRY.to_owned(), keys::retry(at, &invitation.id)))
     }
 
     pub fn into_invitation(self) -> Invitation {

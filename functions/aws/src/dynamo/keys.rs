@@ -66,6 +66,14 @@ pub fn expiry_day(day: NaiveDate) -> String {
     format!("EXPIRES#{}", day.format("%Y-%m-%d"))
 }
 
+/// The one `by_retry` partition: few items, only emails awaiting another attempt.
+pub const RETRY: &str = "RETRY";
+
+/// The `by_retry` sort key: the second the next attempt is due, then the id.
+pub fn retry(at: Timestamp, id: &InvitationId) -> String {
+    format!("{}#{id}", second(at))
+}
+
 /// The `by_expiry_day` sort key: the second of the expiry, then the id.
 pub fn expiry(expires_at: Timestamp, id: &InvitationId) -> String {
     format!("{}#{id}", second(expires_at))

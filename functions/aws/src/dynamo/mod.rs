@@ -91,8 +91,8 @@ use items::{
     invitation_attributes as attr, to_item,
 };
 use table::{
-    BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_SEND, BY_TOKEN, Index, PARTITION_KEY, SORT_KEY,
-    TTL_ATTRIBUTE,
+    BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN, Index, PARTITION_KEY,
+    SORT_KEY, TTL_ATTRIBUTE,
 };
 
 /// The [`Store`] on one DynamoDB table. Cheap to clone: the client is shared.
@@ -581,19 +581,47 @@ impl Store for DynamoStore {
     }
 
     async fn record_delivery(&self, invitation: &Invitation) -> Result<(), StoreError> {
-        let delivery = serde_dynamo::to_attribute_value(invitation.delivery)
+        let value = |v: serde_json::Value| {
+            serde_dynamo::to_attribute_value(v)
+                .map_err(|e| StoreError::backend("failed to encode a delivery", e))
+        };
+        let encoded = serde_json::to_value(invitation)
             .map_err(|e| StoreError::backend("failed to encode a delivery", e))?;
-        self.client
+        // The sparse `by_retry` keys follow `retry_at`: set while an attempt is due, else gone.
+        let retry_keys = InvitationItem::retry_keys(invitation);
+        let index_update = if retry_keys.is_some() {
+            ", #gsi5pk = :gsi5pk, #gsi5sk = :gsi5sk"
+        } else {
+            " REMOVE #gsi5pk, #gsi5sk"
+        };
+        let expression = format!(
+            "SET #invitation.#delivery = :delivery, #invitation.#attempts = :attempts, \
+             #invitation.#retry_at = :retry_at{index_update}"
+        );
+        let mut request = self
+            .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(invitation_key(invitation)))
-            .update_expression("SET #invitation.#delivery = :delivery")
+            .update_expression(expression)
             .condition_expression("#nonce = :nonce")
             .expression_attribute_names("#invitation", attr::INVITATION)
             .expression_attribute_names("#delivery", attr::DELIVERY)
+            .expression_attribute_names("#attempts", attr::DELIVERY_ATTEMPTS)
+            .expression_attribute_names("#retry_at", attr::RETRY_AT)
+            .expression_attribute_names("#gsi5pk", BY_RETRY.partition)
+            .expression_attribute_names("#gsi5sk", BY_RETRY.sort.unwrap_or_default())
             .expression_attribute_names("#nonce", attr::NONCE)
-            .expression_attribute_values(":delivery", delivery)
-            .expression_attribute_values(":nonce", s(String::from(invitation.nonce.clone())))
+            .expression_attribute_values(":delivery", value(encoded["delivery"].clone())?)
+            .expression_attribute_values(":attempts", value(encoded["delivery_attempts"].clone())?)
+            .expression_attribute_values(":retry_at", value(encoded["retry_at"].clone())?)
+            .expression_attribute_values(":nonce", s(String::from(invitation.nonce.clone())));
+        if let Some((partition, sort)) = retry_keys {
+            request = request
+                .expression_attribute_values(":gsi5pk", s(partition))
+                .expression_attribute_values(":gsi5sk", s(sort));
+        }
+        request
             .send()
             .await
             .map(|_| ())
@@ -667,5 +695,32 @@ impl Store for DynamoStore {
             .take_while(|day| *day <= until.date_naive());
         let per_day = try_join_all(days.map(|day| self.expiring_on(day, &from, &to))).await?;
         Ok(per_day.into_iter().flatten().collect())
+    }
+
+    async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
+        // A bare second sorts before every key of that second: `<` the next one is `<= now`.
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_RETRY.name)
+            .key_condition_expression("#retry = :retry AND #at < :next")
+            .filter_expression("#status = :pending AND #expires > :now")
+            .expression_attribute_names("#retry", BY_RETRY.partition)
+            .expression_attribute_names("#at", BY_RETRY.sort.unwrap_or_default())
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+            .expression_attribute_values(":retry", s(keys::RETRY))
+            .expression_attribute_values(
+                ":next",
+                s(keys::second(now + chrono::TimeDelta::seconds(1))),
+            )
+            .expression_attribute_values(":pending", s(Status::Pending.as_str()))
+            .expression_attribute_values(":now", n(now.timestamp()));
+        self.every_item(query, "failed to query emails due for another attempt")
+            .await?
+            .into_iter()
+            .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
+            .collect()
     }
 }

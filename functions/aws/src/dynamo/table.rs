@@ -56,6 +56,13 @@ pub const BY_EXPIRY_DAY: Index = Index {
     partition: "gsi4pk",
     sort: Some("gsi4sk"),
 };
+/// Pending invitations whose email awaits another attempt, by when (sparse, and small: only
+/// emails not yet handed to SES are in it).
+pub const BY_RETRY: Index = Index {
+    name: "by_retry",
+    partition: "gsi5pk",
+    sort: Some("gsi5sk"),
+};
 /// A workgroup's invitations by send time (a local index on the table's partition key).
 pub const BY_SEND: Index = Index {
     name: "by_send",
@@ -63,7 +70,13 @@ pub const BY_SEND: Index = Index {
     sort: Some("lsi1sk"),
 };
 
-pub const GLOBAL_INDEXES: [Index; 4] = [BY_PERSON, BY_INVITATION_ID, BY_TOKEN, BY_EXPIRY_DAY];
+pub const GLOBAL_INDEXES: [Index; 5] = [
+    BY_PERSON,
+    BY_INVITATION_ID,
+    BY_TOKEN,
+    BY_EXPIRY_DAY,
+    BY_RETRY,
+];
 pub const LOCAL_INDEXES: [Index; 1] = [BY_SEND];
 
 /// Every key attribute of the table and its indexes, once each; all are strings.
