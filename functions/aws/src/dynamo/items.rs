@@ -193,8 +193,8 @@ mod tests {
 
     use super::*;
     use crate::dynamo::table::{
-        self, BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_SEND, BY_TOKEN, PARTITION_KEY,
-        SORT_KEY, TTL_ATTRIBUTE,
+        self, BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN,
+        PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
     };
 
     fn names(item: &Item) -> BTreeSet<&str> {
@@ -263,10 +263,13 @@ mod tests {
         let item = to_item(&InvitationItem::of(&pending)).unwrap();
         let payload = [TTL_ATTRIBUTE, STATUS, VERSION, NONCE, INVITATION];
         let always = [BY_INVITATION_ID.partition, BY_SEND.sort.unwrap()];
+        // A new invitation's email is due for an attempt until its sender reports on it.
         let while_pending = [
             BY_TOKEN.partition,
             BY_EXPIRY_DAY.partition,
             BY_EXPIRY_DAY.sort.unwrap(),
+            BY_RETRY.partition,
+            BY_RETRY.sort.unwrap(),
         ];
         assert_eq!(
             names(&item),
@@ -281,6 +284,15 @@ mod tests {
             panic!("the invitation is a map");
         };
         assert!(invitation.contains_key(DELIVERY) && invitation.contains_key(ID));
+        assert!(invitation.contains_key(DELIVERY_ATTEMPTS) && invitation.contains_key(RETRY_AT));
+        let handed_over = to_item(&InvitationItem::of(
+            &pending.attempted(true, pending.sent_at),
+        ))
+        .unwrap();
+        assert!(
+            !handed_over.contains_key(BY_RETRY.partition),
+            "an email handed over leaves by_retry"
+        );
 
         let declined = pending
             .decline(pending.sent_at + TimeDelta::hours(1))
