@@ -9,7 +9,9 @@ use shared::{
     app::AccessError,
     clock::{Clock, Timestamp},
     ids::{InvitationId, WorkgroupId},
-    invitation::{Delivery, Invitation, Status},
+    invitation::{
+        DELIVERY_GRACE, Delivery, Invitation, MAX_DELIVERY_ATTEMPTS, RETRY_BACKOFF, Status,
+    },
     message::{AcceptLinks, Email, Locale},
     people::WorkgroupName,
     role::{Denied, Role},
@@ -1251,6 +1253,135 @@ async fn a_mail_failure_leaves_the_invitation_saved_and_marked_failed() {
             .await
             .is_ok()
     );
+}
+
+#[tokio::test]
+async fn an_outage_during_a_burst_loses_nothing_and_each_invitee_gets_one_email() {
+    let app = TestApp::new();
+    let wg = app.workgroup(&alice(), "Support desk").await;
+    let invitees: Vec<String> = (0..20).map(|i| format!("invitee{i}@example.com")).collect();
+
+    app.mailer.fail(true);
+    let admin = alice();
+    let answers = futures::future::join_all(
+        invitees
+            .iter()
+            .map(|email| app.invite(&admin, &wg, email, Role::Associate)),
+    )
+    .await;
+    for results in &answers {
+        let invitation = results[0].outcome.invitation().expect("saved");
+        assert_eq!(invitation.delivery, Delivery::Failed, "the answer says so");
+    }
+    assert_eq!(app.listed(&admin, &wg).await.len(), 20, "nothing lost");
+
+    // Still down at the first retry: every attempt fails, each is scheduled again.
+    app.advance(RETRY_BACKOFF[0]);
+    let report = app.retry_deliveries(app.clock.now()).await.unwrap();
+    assert_eq!((report.candidates, report.failed, report.sent), (20, 20, 0));
+    assert_eq!(
+        app.retry_deliveries(app.clock.now())
+            .await
+            .unwrap()
+            .candidates,
+        0
+    );
+
+    // Back up: two sweeps at once still send each email exactly once.
+    app.mailer.fail(false);
+    app.advance(RETRY_BACKOFF[1]);
+    let (first, second) = tokio::join!(
+        app.retry_deliveries(app.clock.now()),
+        app.retry_deliveries(app.clock.now())
+    );
+    assert_eq!(first.unwrap().sent + second.unwrap().sent, 20);
+    for email in &invitees {
+        assert_eq!(app.emails_to(email).len(), 1, "{email}");
+        let token = app.token_sent_to(email);
+        assert!(
+            app.lookup_invitation(&token).await.is_ok(),
+            "{email}'s link works"
+        );
+    }
+    app.advance(days(1));
+    assert_eq!(
+        app.retry_deliveries(app.clock.now())
+            .await
+            .unwrap()
+            .candidates,
+        0
+    );
+    assert!(
+        app.listed(&admin, &wg)
+            .await
+            .iter()
+            .all(|i| i.delivery == Delivery::Sent)
+    );
+}
+
+#[tokio::test]
+async fn an_email_is_given_up_on_after_the_last_attempt() {
+    let app = TestApp::new();
+    let wg = app.workgroup(&alice(), "Support desk").await;
+    app.mailer.fail(true);
+    let invitation = app
+        .invite_one(&alice(), &wg, "ann@example.com", Role::Manager)
+        .await;
+    for wait in RETRY_BACKOFF {
+        app.advance(wait);
+        let report = app.retry_deliveries(app.clock.now()).await.unwrap();
+        assert_eq!((report.candidates, report.failed), (1, 1));
+    }
+    let stored = app.stored(&invitation.id).unwrap();
+    assert_eq!(stored.delivery_attempts, MAX_DELIVERY_ATTEMPTS);
+    assert_eq!((stored.delivery, stored.retry_at), (Delivery::Failed, None));
+    assert_eq!(app.mailer.refused(), usize::from(MAX_DELIVERY_ATTEMPTS));
+    app.advance(days(2));
+    assert_eq!(
+        app.retry_deliveries(app.clock.now())
+            .await
+            .unwrap()
+            .candidates,
+        0
+    );
+    // A resend starts over.
+    app.mailer.fail(false);
+    let resent = app
+        .resend_invitation(&alice(), &wg, &invitation.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (resent.delivery, resent.delivery_attempts),
+        (Delivery::Sent, 1)
+    );
+}
+
+#[tokio::test]
+async fn an_email_whose_sender_never_reported_is_sent_after_the_grace() {
+    let app = TestApp::new();
+    let wg = app.workgroup(&alice(), "Support desk").await;
+    let invitation = app
+        .invite_one(&alice(), &wg, "ann@example.com", Role::Manager)
+        .await;
+    // As if the sender stopped between saving and reporting: the stored email is still queued.
+    let stored = app.stored(&invitation.id).unwrap();
+    let unreported = Invitation {
+        delivery: Delivery::Queued,
+        retry_at: Some(stored.sent_at + DELIVERY_GRACE),
+        ..stored.clone()
+    };
+    app.store.record_delivery(&unreported).await.unwrap();
+    assert_eq!(
+        app.retry_deliveries(app.clock.now())
+            .await
+            .unwrap()
+            .candidates,
+        0
+    );
+    app.advance(DELIVERY_GRACE);
+    assert_eq!(app.retry_deliveries(app.clock.now()).await.unwrap().sent, 1);
+    assert_eq!(app.emails_to("ann@example.com").len(), 2);
+    assert_eq!(app.stored(&invitation.id).unwrap().delivery, Delivery::Sent);
 }
 
 #[tokio::test]
