@@ -43,6 +43,28 @@ pub struct Email {
     pub html: String,
     /// The accept link the email carries (the local outbox prints it).
     pub accept_link: String,
+    /// Which send of which invitation this email is, for reports that come back about it
+    /// (bounces, complaints). Identifiers only: nothing here is secret.
+    pub reference: MailReference,
+}
+
+/// Names one send of one invitation in a mail service's reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailReference {
+    pub workgroup: crate::ids::WorkgroupId,
+    pub invitation: crate::ids::InvitationId,
+    /// [`crate::secret::SendNonce::fingerprint`] of the send.
+    pub send: String,
+}
+
+impl MailReference {
+    pub fn of(invitation: &Invitation) -> Self {
+        Self {
+            workgroup: invitation.workgroup.id.clone(),
+            invitation: invitation.id.clone(),
+            send: invitation.nonce.fingerprint(),
+        }
+    }
 }
 
 /// Builds accept links: the token travels in the fragment, so it reaches no server log and no
@@ -140,6 +162,7 @@ pub fn invitation_email(invitation: &Invitation, link: &str, occasion: Occasion)
         text,
         html,
         accept_link: link.to_owned(),
+        reference: MailReference::of(invitation),
     }
 }
 

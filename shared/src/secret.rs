@@ -128,6 +128,15 @@ impl SendNonce {
     pub fn generate() -> Self {
         Self(random_bytes())
     }
+
+    /// Names the send without giving the nonce away (it leaves the system in mail tags):
+    /// the first 64 bits of its SHA-256, in hex.
+    pub fn fingerprint(&self) -> String {
+        Sha256::digest(self.0)[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 impl TryFrom<String> for SendNonce {

@@ -18,7 +18,14 @@ use shared::{
 const ENCODED_WORD_BYTES: usize = 45;
 
 /// The `purpose` tag every email carries, so event destinations can tell these emails apart.
-const PURPOSE_TAG: (&str, &str) = ("purpose", "invitation");
+pub const PURPOSE_TAG: (&str, &str) = ("purpose", "invitation");
+
+/// The names of the other tags every email carries.
+pub mod tags {
+    pub const WORKGROUP: &str = "workgroup";
+    pub const INVITATION: &str = "invitation";
+    pub const SEND: &str = "send";
+}
 
 /// Who emails are sent from: a verified SES identity (the address or its domain), an optional
 /// display name, and the configuration set whose event destinations receive delivery, bounce
@@ -146,11 +153,19 @@ impl Mailer for SesMailer {
                     .build(),
             )
             .build();
-        let purpose = MessageTag::builder()
-            .name(PURPOSE_TAG.0)
-            .value(PURPOSE_TAG.1)
-            .build()
-            .map_err(build_error)?;
+        // Tags come back in SES's bounce and complaint events: they say which send of which
+        // invitation a report is about. Values are ids and a fingerprint ([A-Za-z0-9_-]).
+        let reference = &email.reference;
+        let tags = [
+            PURPOSE_TAG,
+            (tags::WORKGROUP, reference.workgroup.as_str()),
+            (tags::INVITATION, reference.invitation.as_str()),
+            (tags::SEND, reference.send.as_str()),
+        ]
+        .into_iter()
+        .map(|(name, value)| MessageTag::builder().name(name).value(value).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(build_error)?;
         self.client
             .send_email()
             .from_email_address(self.sender.header_value())
@@ -161,7 +176,7 @@ impl Mailer for SesMailer {
             )
             .content(EmailContent::builder().simple(message).build())
             .set_configuration_set_name(self.sender.configuration_set.clone())
-            .email_tags(purpose)
+            .set_email_tags(Some(tags))
             .send()
             .await
             .map(|_| ())

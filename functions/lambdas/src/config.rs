@@ -24,6 +24,8 @@ pub struct Variable {
 pub enum Needed {
     /// Required by every function.
     Everywhere,
+    /// Required by the functions that run the use cases (all but `feedback`).
+    ByTheApp,
     /// Required by the functions that send email.
     ToSendEmail,
     /// Optional, read by the functions that send email.
@@ -36,6 +38,7 @@ impl Variable {
     pub fn read_by(&self, function: Function) -> bool {
         match self.needed {
             Needed::Everywhere => true,
+            Needed::ByTheApp => function.runs_app(),
             Needed::ToSendEmail | Needed::OptionalToSendEmail => function.sends_email(),
             Needed::OptionalIn(only) => only == function,
         }
@@ -44,6 +47,7 @@ impl Variable {
     pub fn required_by(&self, function: Function) -> bool {
         match self.needed {
             Needed::Everywhere => true,
+            Needed::ByTheApp => function.runs_app(),
             Needed::ToSendEmail => function.sends_email(),
             Needed::OptionalToSendEmail | Needed::OptionalIn(_) => false,
         }
@@ -57,12 +61,12 @@ pub const TABLE_NAME: Variable = Variable {
 };
 pub const SECRET_KEY_ARN: Variable = Variable {
     name: "SECRET_KEY_ARN",
-    needed: Needed::Everywhere,
+    needed: Needed::ByTheApp,
     meaning: "the Secrets Manager secret holding the token and cursor key (64 hex digits)",
 };
 pub const APP_BASE_URL: Variable = Variable {
     name: "APP_BASE_URL",
-    needed: Needed::Everywhere,
+    needed: Needed::ByTheApp,
     meaning: "where the web app is served; accept links are <APP_BASE_URL>/accept#token=…",
 };
 pub const SES_SENDER: Variable = Variable {
@@ -126,6 +130,14 @@ impl fmt::Debug for Config {
     }
 }
 
+/// The table name, all the feedback function reads.
+pub fn table_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    lookup(TABLE_NAME.name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| problem(TABLE_NAME, "is not set"))
+}
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env(function: Function) -> Result<Self, ConfigError> {
@@ -137,6 +149,7 @@ impl Config {
         function: Function,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
+        assert!(function.runs_app(), "{function:?} reads only its table");
         let read = |variable: Variable| -> Result<Option<String>, ConfigError> {
             debug_assert!(
                 variable.read_by(function),
@@ -246,7 +259,7 @@ mod tests {
 
     #[test]
     fn each_missing_required_variable_is_named() {
-        for function in Function::ALL {
+        for function in Function::ALL.into_iter().filter(|f| f.runs_app()) {
             for variable in VARIABLES.iter().filter(|v| v.required_by(function)) {
                 let mut env = complete();
                 env.remove(variable.name);
@@ -270,7 +283,7 @@ mod tests {
         ] {
             env.remove(name);
         }
-        for function in Function::ALL {
+        for function in Function::ALL.into_iter().filter(|f| f.runs_app()) {
             read(function, &env).unwrap();
         }
         // Functions that send no email need no sender.

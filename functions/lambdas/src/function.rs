@@ -11,16 +11,19 @@ pub enum Function {
     Manage,
     Accept,
     Remind,
+    /// SES's bounce and complaint events, through EventBridge.
+    Feedback,
 }
 
 impl Function {
-    pub const ALL: [Function; 6] = [
+    pub const ALL: [Function; 7] = [
         Function::Workgroups,
         Function::Invite,
         Function::List,
         Function::Manage,
         Function::Accept,
         Function::Remind,
+        Function::Feedback,
     ];
 
     /// The binary's name, which is also how the templates refer to it.
@@ -32,6 +35,7 @@ impl Function {
             Function::Manage => "manage",
             Function::Accept => "accept",
             Function::Remind => "remind",
+            Function::Feedback => "feedback",
         }
     }
 
@@ -43,13 +47,19 @@ impl Function {
             Function::List => Some(routes::Function::List),
             Function::Manage => Some(routes::Function::Manage),
             Function::Accept => Some(routes::Function::Accept),
-            Function::Remind => None,
+            Function::Remind | Function::Feedback => None,
         }
     }
 
     /// What [`api::handle`] answers in this function: only its own routes.
     pub fn served(self) -> Option<Served> {
         self.routes().map(Served::Only)
+    }
+
+    /// Whether the function runs the use cases (and so needs the key and the app's settings);
+    /// the feedback function only marks invitations.
+    pub fn runs_app(self) -> bool {
+        self != Function::Feedback
     }
 
     /// Whether the function emails invitees, and so needs a sender and SES permissions.

@@ -9,10 +9,12 @@
 //! | `list` | agents, invitations, one invitation, `GET /openapi.json` | no |
 //! | `manage` | cancel, resend | yes |
 //! | `accept` | lookup, accept, decline | no |
-//! | `remind` | the EventBridge Scheduler tick | yes |
+//! | `remind` | the EventBridge Scheduler ticks (reminders, delivery retries) | yes |
+//! | `feedback` | SES bounce and complaint events, through EventBridge | no |
 
 pub mod config;
 pub mod deployment;
+pub mod feedback;
 pub mod function;
 pub mod logs;
 pub mod permissions;
@@ -72,6 +74,24 @@ pub async fn serve_remind() -> Result<(), lambda_runtime::Error> {
     let deployment = &deployment;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
         remind::handle(deployment, event)
+    }))
+    .await
+}
+
+/// Starts the feedback function: SES bounce and complaint events, through EventBridge. It
+/// needs only the table.
+pub async fn serve_feedback() -> Result<(), lambda_runtime::Error> {
+    logs::init();
+    let table =
+        config::table_from_lookup(|name| std::env::var(name).ok()).unwrap_or_else(|error| {
+            tracing::error!(function = Function::Feedback.name(), %error, "cannot start");
+            std::process::exit(1)
+        });
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let store = aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+    let store = &store;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        feedback::handle(store, event)
     }))
     .await
 }

@@ -17,6 +17,8 @@ pub struct Permissions {
     pub queried_indexes: &'static [&'static str],
     /// `ses:SendEmail`, from the configured sender only.
     pub sends_email: bool,
+    /// `secretsmanager:GetSecretValue` on the key.
+    pub reads_key: bool,
 }
 
 impl Function {
@@ -74,12 +76,15 @@ impl Function {
                 false,
                 &[BY_EXPIRY_DAY.name, BY_RETRY.name],
             ),
+            // the invitation: by_invitation_id; the report: Update.
+            Function::Feedback => (&["dynamodb:UpdateItem"], false, &[BY_INVITATION_ID.name]),
         };
         Permissions {
             item_actions,
             queries_table,
             queried_indexes,
             sends_email: self.sends_email(),
+            reads_key: self.runs_app(),
         }
     }
 }

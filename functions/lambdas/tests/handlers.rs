@@ -223,7 +223,7 @@ async fn each_function_answers_only_its_own_routes() {
 #[tokio::test]
 async fn functions_that_send_no_email_cannot() {
     let stack = Stack::new("nomail").await;
-    for function in Function::ALL {
+    for function in Function::ALL.into_iter().filter(|f| f.runs_app()) {
         let config = stack.config(function);
         assert_eq!(
             config.sender.is_some(),
@@ -314,4 +314,147 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     let refused = remind::handle(&remind, LambdaEvent::new(no_time, Context::default())).await;
     assert!(refused.is_err());
     tokio::time::sleep(Duration::ZERO).await;
+}
+
+#[tokio::test]
+async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
+    let stack = Stack::new("feedback").await;
+    let workgroups = stack.deploy(Function::Workgroups).await;
+    let invite = stack.deploy(Function::Invite).await;
+    let manage = stack.deploy(Function::Manage).await;
+    let remind = stack.deploy(Function::Remind).await;
+    let store = invite.app.store.clone();
+    let created = send(
+        &workgroups,
+        &api_gateway_event(
+            "POST",
+            "/workgroups",
+            Some(ADMIN),
+            Some(json!({ "name": "Acme" })),
+        ),
+    )
+    .await;
+    let wg = created.assert_ok(201)["id"].as_str().unwrap().to_owned();
+    let wg_id = shared::ids::WorkgroupId::parse(&wg).unwrap();
+    let (bounced, complaining) = ("gone@people.example", "annoyed@people.example");
+    let invited = send(
+        &invite,
+        &api_gateway_event(
+            "POST",
+            &format!("/workgroups/{wg}/invitations"),
+            Some(ADMIN),
+            Some(json!({ "emails": [bounced, complaining], "role": "associate" })),
+        ),
+    )
+    .await;
+    let results = invited.assert_ok(200)["results"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let id_of = |i: usize| {
+        shared::ids::InvitationId::parse(results[i]["invitation"]["id"].as_str().unwrap()).unwrap()
+    };
+    let stored = |id: shared::ids::InvitationId| {
+        let (store, wg_id) = (store.clone(), wg_id.clone());
+        async move {
+            shared::store::Store::invitation(&store, &wg_id, &id)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let tags_of = |invitation: &shared::invitation::Invitation| {
+        vec![
+            ("purpose".to_owned(), "invitation".to_owned()),
+            ("workgroup".to_owned(), wg.clone()),
+            ("invitation".to_owned(), invitation.id.to_string()),
+            ("send".to_owned(), invitation.nonce.fingerprint()),
+        ]
+    };
+    let event = |kind: &str, bounce_type: Option<&str>, to: &str, tags: &[(String, String)]| {
+        let tags: Vec<(&str, &str)> = tags.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let payload =
+            serde_json::from_value(support::ses_event(kind, bounce_type, to, &tags)).unwrap();
+        LambdaEvent::new(payload, Context::default())
+    };
+    let feedback = |e| lambdas::feedback::handle(&store, e);
+
+    let first = stored(id_of(0)).await;
+    let first_tags = tags_of(&first);
+    // A soft bounce is SES still trying: nothing changes.
+    let soft = feedback(event("Bounce", Some("Transient"), bounced, &first_tags))
+        .await
+        .unwrap();
+    assert_eq!(soft, lambdas::feedback::FeedbackReport::Ignored);
+    assert_eq!(
+        stored(id_of(0)).await.delivery,
+        shared::invitation::Delivery::Sent
+    );
+    // A permanent bounce marks it, twice is the same.
+    for _ in 0..2 {
+        let hard = feedback(event("Bounce", Some("Permanent"), bounced, &first_tags))
+            .await
+            .unwrap();
+        assert_eq!(hard, lambdas::feedback::FeedbackReport::Recorded);
+    }
+    assert_eq!(
+        stored(id_of(0)).await.delivery,
+        shared::invitation::Delivery::Bounced
+    );
+    let other = stored(id_of(1)).await;
+    let complained = feedback(event("Complaint", None, complaining, &tags_of(&other)))
+        .await
+        .unwrap();
+    assert_eq!(complained, lambdas::feedback::FeedbackReport::Recorded);
+    assert_eq!(
+        stored(id_of(1)).await.delivery,
+        shared::invitation::Delivery::Complained
+    );
+
+    // Neither gets a reminder, even when one is due (a tick 29 days on would remind both; the
+    // sweep is run on the store directly, as of then).
+    let late = first.expires_at() - chrono::TimeDelta::hours(1);
+    let report = remind.app.send_due_reminders(late).await.unwrap();
+    assert_eq!(report.sent, 0, "{report:?}");
+    assert_eq!(emails_to(bounced), 1);
+    assert_eq!(emails_to(complaining), 1);
+
+    // An explicit resend mails again, and a late report about the old email changes nothing.
+    let resent = send(
+        &manage,
+        &api_gateway_event(
+            "POST",
+            &format!("/workgroups/{wg}/invitations/{}/resend", first.id),
+            Some(ADMIN),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(resent.assert_ok(200)["delivery"], "sent");
+    assert_eq!(emails_to(bounced), 2);
+    let late_report = feedback(event("Bounce", Some("Permanent"), bounced, &first_tags))
+        .await
+        .unwrap();
+    assert_eq!(late_report, lambdas::feedback::FeedbackReport::Superseded);
+    assert_eq!(
+        stored(id_of(0)).await.delivery,
+        shared::invitation::Delivery::Sent
+    );
+
+    // Not ours: no purpose tag, or another system's ids.
+    let foreign = feedback(event(
+        "Bounce",
+        None,
+        bounced,
+        &[("purpose".into(), "newsletter".into())],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(foreign, lambdas::feedback::FeedbackReport::NotOurs);
+    let mut forged = tags_of(&first);
+    forged[2].1 = "inv_not-an-id".into();
+    let forged = feedback(event("Bounce", None, bounced, &forged))
+        .await
+        .unwrap();
+    assert_eq!(forged, lambdas::feedback::FeedbackReport::NotOurs);
 }

@@ -256,6 +256,11 @@ mod tests {
             text: format!("You are invited.\n\nTo accept or decline, open this link:\n{LINK}\n"),
             html: format!("<p>You are invited.</p>\n<p><a href=\"{LINK}\">Accept</a></p>\n"),
             accept_link: LINK.to_owned(),
+            reference: shared::message::MailReference {
+                workgroup: shared::ids::WorkgroupId::generate(),
+                invitation: shared::ids::InvitationId::generate(),
+                send: "0123456789abcdef".to_owned(),
+            },
         }
     }
 

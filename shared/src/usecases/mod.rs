@@ -1,5 +1,6 @@
 //! One module per group of use cases, each with its own error enum.
 
+pub mod feedback;
 pub mod invitations;
 pub mod invite;
 pub mod remind;

@@ -101,3 +101,76 @@ pub fn scheduler_event(time: &str) -> Value {
         "detail": { "attempt": "1" }
     })
 }
+
+/// An SES event as EventBridge delivers it (the record SES publishes for a configuration set,
+/// in an EventBridge envelope), for an email carrying `tags`.
+pub fn ses_event(kind: &str, bounce_type: Option<&str>, to: &str, tags: &[(&str, &str)]) -> Value {
+    let mut mail_tags = serde_json::Map::new();
+    mail_tags.insert(
+        "ses:configuration-set".into(),
+        serde_json::json!(["invitations"]),
+    );
+    mail_tags.insert("ses:from-domain".into(), serde_json::json!(["example.com"]));
+    for (name, value) in tags {
+        mail_tags.insert((*name).into(), serde_json::json!([value]));
+    }
+    let mail = serde_json::json!({
+        "timestamp": "2026-11-22T09:00:00.000Z",
+        "source": "Invitations <no-reply@example.com>",
+        "sourceArn": "arn:aws:ses:us-east-1:123456789012:identity/example.com",
+        "sendingAccountId": "123456789012",
+        "messageId": "0100018e1b2c3d4e-5f6a7b8c-9d0e-1f2a-3b4c-5d6e7f8a9b0c-000000",
+        "destination": [to],
+        "headersTruncated": false,
+        "tags": mail_tags
+    });
+    let (detail_type, detail) = match kind {
+        "Bounce" => (
+            "Email Bounced",
+            serde_json::json!({
+                "eventType": "Bounce",
+                "bounce": {
+                    "feedbackId": "0100018e1b2c3d4f-feedback-000000",
+                    "bounceType": bounce_type.unwrap_or("Permanent"),
+                    "bounceSubType": "General",
+                    "bouncedRecipients": [{
+                        "emailAddress": to,
+                        "action": "failed",
+                        "status": "5.1.1",
+                        "diagnosticCode": "smtp; 550 5.1.1 user unknown"
+                    }],
+                    "timestamp": "2026-11-22T09:00:01.000Z",
+                    "reportingMTA": "dsn; a1-2.smtp-out.amazonses.com"
+                },
+                "mail": mail
+            }),
+        ),
+        _ => (
+            "Email Complaint Received",
+            serde_json::json!({
+                "eventType": "Complaint",
+                "complaint": {
+                    "feedbackId": "0100018e1b2c3d50-feedback-000000",
+                    "complaintSubType": null,
+                    "complainedRecipients": [{ "emailAddress": to }],
+                    "timestamp": "2026-11-22T09:05:00.000Z",
+                    "userAgent": "Mozilla/5.0",
+                    "complaintFeedbackType": "abuse",
+                    "arrivalDate": "2026-11-22T09:04:59.000Z"
+                },
+                "mail": mail
+            }),
+        ),
+    };
+    serde_json::json!({
+        "version": "0",
+        "id": "9bd7ec9c-62bc-4cdb-8c4c-0f9a5a1c7e11",
+        "detail-type": detail_type,
+        "source": "aws.ses",
+        "account": "123456789012",
+        "time": "2026-11-22T09:00:02Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:ses:us-east-1:123456789012:configuration-set/invitations"],
+        "detail": detail
+    })
+}
