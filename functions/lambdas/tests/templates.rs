@@ -104,10 +104,12 @@ fn expected_grants(function: Function) -> BTreeSet<(String, String)> {
     for index in permissions.queried_indexes {
         grants.insert(("dynamodb:Query".to_owned(), format!("index/{index}")));
     }
-    grants.insert((
-        "secretsmanager:GetSecretValue".to_owned(),
-        "secret".to_owned(),
-    ));
+    if permissions.reads_key {
+        grants.insert((
+            "secretsmanager:GetSecretValue".to_owned(),
+            "secret".to_owned(),
+        ));
+    }
     if permissions.sends_email {
         grants.insert(("ses:SendEmail".to_owned(), "ses:identity/*".to_owned()));
         grants.insert((

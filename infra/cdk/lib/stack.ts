@@ -11,6 +11,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -50,7 +52,7 @@ export interface InvitationsProps extends StackProps {
 /** The workspace root, where Cargo.toml lists every function's crate. */
 const WORKSPACE = path.join(__dirname, '..', '..', '..');
 
-type FunctionName = 'workgroups' | 'invite' | 'list' | 'manage' | 'accept' | 'remind';
+type FunctionName = 'workgroups' | 'invite' | 'list' | 'manage' | 'accept' | 'remind' | 'feedback';
 
 export class InvitationsStack extends Stack {
   constructor(scope: Construct, id: string, props: InvitationsProps) {
@@ -183,6 +185,8 @@ export class InvitationsStack extends Stack {
       SECRET_KEY_ARN: secretKey.secretArn,
       APP_BASE_URL: props.appBaseUrl,
     };
+    // The feedback function only marks invitations: it needs the table and nothing else.
+    const tableOnly = { TABLE_NAME: table.tableName };
     const mail = {
       SES_SENDER: sender,
       SES_CONFIGURATION_SET: configurationSet.configurationSetName,
@@ -194,6 +198,7 @@ export class InvitationsStack extends Stack {
       manage: { ...common, ...mail },
       accept: { ...common },
       remind: { ...common, ...mail, REMINDER_DAYS_BEFORE: props.reminderDaysBefore ?? '7,1' },
+      feedback: tableOnly,
     };
     const descriptions: Record<FunctionName, string> = {
       workgroups: 'Create a workgroup, list mine',
@@ -202,6 +207,7 @@ export class InvitationsStack extends Stack {
       manage: 'Cancel or resend an invitation',
       accept: 'Look up, accept or decline an invitation by its token',
       remind: 'The reminder and delivery-retry sweeps, on EventBridge Scheduler ticks',
+      feedback: 'Marks invitations whose email bounced or drew a complaint (SES events)',
     };
     const timeouts: Partial<Record<FunctionName, Duration>> = {
       invite: Duration.seconds(29),
@@ -223,12 +229,14 @@ export class InvitationsStack extends Stack {
         loggingFormat: lambda.LoggingFormat.JSON,
         logGroup,
       });
-      fn[name].addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [secretKey.secretArn],
-        }),
-      );
+      if (name !== 'feedback') {
+        fn[name].addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: [secretKey.secretArn],
+          }),
+        );
+      }
     }
 
     // Exactly the actions each function's use cases call (see functions/lambdas/src/permissions.rs).
@@ -252,6 +260,8 @@ export class InvitationsStack extends Stack {
     queries('accept', ['by_token']);
     onTable('remind', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('remind', ['by_expiry_day', 'by_retry']);
+    onTable('feedback', ['dynamodb:UpdateItem']);
+    queries('feedback', ['by_invitation_id']);
     for (const name of ['invite', 'manage', 'remind'] as FunctionName[]) {
       fn[name].addToRolePolicy(
         new iam.PolicyStatement({
@@ -352,6 +362,46 @@ export class InvitationsStack extends Stack {
       props.deliveryRetrySchedule ?? 'rate(10 minutes)',
     );
 
+    // ------------------------------------------------------------ SES feedback
+    // SES publishes the configuration set's bounces and complaints to the default event bus;
+    // a rule hands ours to the feedback function.
+    new ses.CfnConfigurationSetEventDestination(this, 'FeedbackEventDestination', {
+      configurationSetName: configurationSet.configurationSetName,
+      eventDestination: {
+        name: 'bounces-and-complaints',
+        enabled: true,
+        matchingEventTypes: ['BOUNCE', 'COMPLAINT'],
+        eventBridgeDestination: {
+          eventBusArn: this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' }),
+        },
+      },
+    });
+    const feedbackDeadLetters = new sqs.Queue(this, 'FeedbackDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    new events.Rule(this, 'SesFeedback', {
+      eventPattern: {
+        source: ['aws.ses'],
+        detailType: ['Email Bounced', 'Email Complaint Received'],
+        detail: {
+          mail: {
+            tags: {
+              purpose: ['invitation'],
+              'ses:configuration-set': [configurationSet.configurationSetName],
+            },
+          },
+        },
+      },
+      targets: [
+        new eventTargets.LambdaFunction(fn.feedback, {
+          deadLetterQueue: feedbackDeadLetters,
+          retryAttempts: 10,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
     // ------------------------------------------------------------ alarms
     // Unencrypted on purpose: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true });
@@ -388,6 +438,11 @@ export class InvitationsStack extends Stack {
       'RemindDeadLettersAlarm',
       'A reminder tick could not be delivered by EventBridge Scheduler (dead-letter queue not empty)',
       tickDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
+    );
+    alarm(
+      'FeedbackDeadLettersAlarm',
+      'An SES bounce or complaint event could not be delivered to the feedback function',
+      feedbackDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
     );
     alarm(
       'RetryDeadLettersAlarm',

@@ -43,8 +43,8 @@ test('the table: on demand, keys, four global and one local index, TTL, PITR, re
   });
 });
 
-test('six functions, all arm64 on provided.al2023 with JSON logs', () => {
-  template.resourceCountIs('AWS::Lambda::Function', 6);
+test('seven functions, all arm64 on provided.al2023 with JSON logs', () => {
+  template.resourceCountIs('AWS::Lambda::Function', 7);
   const functions = template.findResources('AWS::Lambda::Function');
   for (const [id, resource] of Object.entries(functions)) {
     const p = resource.Properties;
@@ -117,7 +117,7 @@ test('no grant on a wildcard resource but SES identities, scoped to the sender a
 });
 
 test('alarms on errors, throttles and dropped or undelivered reminder ticks', () => {
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     MetricName: 'AsyncEventsDropped',
   });
@@ -138,4 +138,20 @@ test('the secret key is generated as 64 hex digits and retained', () => {
       }),
     }),
   });
+});
+
+test('SES bounces and complaints reach the feedback function through EventBridge', () => {
+  template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+    EventDestination: Match.objectLike({
+      MatchingEventTypes: ['BOUNCE', 'COMPLAINT'],
+      EventBridgeDestination: Match.objectLike({ EventBusArn: Match.anyValue() }),
+    }),
+  });
+  const rules = Object.values(template.findResources('AWS::Events::Rule'));
+  assert.equal(rules.length, 1);
+  const pattern = rules[0].Properties.EventPattern;
+  assert.deepEqual(pattern.source, ['aws.ses']);
+  assert.deepEqual(pattern['detail-type'], ['Email Bounced', 'Email Complaint Received']);
+  assert.deepEqual(pattern.detail.mail.tags.purpose, ['invitation']);
+  assert.ok(rules[0].Properties.Targets[0].DeadLetterConfig.Arn, 'a dead-letter queue');
 });
