@@ -7,6 +7,7 @@
 pub mod address;
 pub mod app;
 pub mod clock;
+pub mod idempotency;
 pub mod ids;
 pub mod invitation;
 pub mod message;

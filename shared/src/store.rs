@@ -6,6 +6,7 @@ use std::future::Future;
 use crate::{
     address::EmailAddress,
     clock::Timestamp,
+    idempotency::{Claim, IdempotencyKey, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, Workgroup},
@@ -176,6 +177,31 @@ pub trait Store: Send + Sync {
         &self,
         now: Timestamp,
     ) -> impl Future<Output = Result<Vec<Invitation>, StoreError>> + Send;
+
+    /// Claims `key` for the request with `fingerprint`, atomically: a new key, or one whose
+    /// record is claimable at `now`, becomes this request's ([`Claim::Claimed`]); otherwise
+    /// the current record decides ([`KeyRecord::claim_by`]).
+    fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+
+    /// Records the answer of the request that claimed `key` (if it still holds it).
+    fn record_answer(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        answer: &RecordedAnswer,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Gives `key` up (the request failed in a way a retry may fix), if it still holds it.
+    fn release_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// The mail port: hands one rendered email to a mail service.

@@ -13,6 +13,7 @@ use futures::future::join_all;
 use shared::{
     address::EmailAddress,
     clock::{INVITATION_LIFETIME, Timestamp},
+    idempotency::{Claim, IdempotencyKey, RecordedAnswer},
     ids::{AgentId, InvitationId, WorkgroupId},
     invitation::{self, Delivery, Invitation, Inviter, Reminder, Status},
     message::Locale,
@@ -49,6 +50,8 @@ macro_rules! store_conformance {
             accepting_a_changed_invitation_conflicts_and_writes_nothing,
             pending_expiring_covers_the_window_after_now_up_to_until,
             deliveries_due_lists_pending_emails_awaiting_an_attempt,
+            an_idempotency_key_is_claimed_once_then_answers_or_refuses,
+            one_of_ten_concurrent_claims_of_a_key_wins,
             exactly_one_of_a_hundred_concurrent_accepts_succeeds,
             exactly_one_of_twenty_concurrent_invitations_of_one_address_is_created,
             accept_racing_cancel_leaves_exactly_one_consistent_outcome,
@@ -771,6 +774,95 @@ pub async fn deliveries_due_lists_pending_emails_awaiting_an_attempt<S: Store>(s
     );
     // Expired, it is never due, though its attempt time has passed.
     assert_eq!(due(start() + INVITATION_LIFETIME).await, []);
+}
+
+fn idempotency_key(label: &str) -> IdempotencyKey {
+    let caller = address("caller");
+    IdempotencyKey::new(&WorkgroupId::generate(), &caller, label).expect("a valid key")
+}
+
+pub async fn an_idempotency_key_is_claimed_once_then_answers_or_refuses<S: Store>(store: &S) {
+    let key = idempotency_key("retry-1");
+    let claim = |fingerprint: &'static str, now: Timestamp| {
+        let key = key.clone();
+        async move {
+            ok(
+                store.claim_key(&key, fingerprint, now).await,
+                "claiming a key",
+            )
+        }
+    };
+    assert_eq!(claim("request-a", start()).await, Claim::Claimed);
+    assert_eq!(claim("request-a", start()).await, Claim::InProgress);
+    assert_eq!(claim("request-b", start()).await, Claim::Mismatch);
+
+    let answer = RecordedAnswer {
+        status: 200,
+        content_type: "application/json".into(),
+        body: r#"{"results":[]}"#.into(),
+    };
+    assert_conflict(
+        store.record_answer(&key, "request-b", &answer).await,
+        "recording the answer of a request that does not hold the key",
+    );
+    ok(
+        store.record_answer(&key, "request-a", &answer).await,
+        "recording",
+    );
+    assert_eq!(
+        claim("request-a", start() + secs(1)).await,
+        Claim::Answered(answer.clone())
+    );
+    assert_eq!(claim("request-b", start() + secs(1)).await, Claim::Mismatch);
+    assert_conflict(
+        store.release_key(&key, "request-a").await,
+        "releasing an answered key",
+    );
+    // Kept for the window, then the key is free again.
+    let window = shared::idempotency::IDEMPOTENCY_WINDOW;
+    assert_eq!(
+        claim("request-b", start() + window - secs(1)).await,
+        Claim::Mismatch
+    );
+    assert_eq!(claim("request-b", start() + window).await, Claim::Claimed);
+
+    // A released key is free at once; an abandoned claim after a while.
+    let other = idempotency_key("retry-2");
+    ok(store.claim_key(&other, "x", start()).await, "claiming");
+    ok(store.release_key(&other, "x").await, "releasing");
+    assert_eq!(
+        ok(store.claim_key(&other, "y", start()).await, "claiming"),
+        Claim::Claimed
+    );
+    let abandoned = start() + shared::idempotency::ABANDONED_AFTER;
+    assert_eq!(
+        ok(
+            store.claim_key(&other, "z", abandoned - secs(1)).await,
+            "claiming"
+        ),
+        Claim::Mismatch
+    );
+    assert_eq!(
+        ok(store.claim_key(&other, "z", abandoned).await, "claiming"),
+        Claim::Claimed
+    );
+}
+
+pub async fn one_of_ten_concurrent_claims_of_a_key_wins<S: Store>(store: &S) {
+    let key = idempotency_key("burst");
+    let claims = join_all((0..10).map(|_| store.claim_key(&key, "request", start()))).await;
+    let claimed = claims
+        .iter()
+        .filter(|c| matches!(c, Ok(Claim::Claimed)))
+        .count();
+    assert_eq!(claimed, 1, "{claims:?}");
+    assert!(
+        claims.iter().all(|c| matches!(
+            c,
+            Ok(Claim::Claimed | Claim::InProgress) | Err(StoreError::Conflict)
+        )),
+        "{claims:?}"
+    );
 }
 
 pub async fn a_delete_of_a_changed_invitation_conflicts<S: Store>(store: &S) {

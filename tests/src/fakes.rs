@@ -14,6 +14,7 @@ use chrono::TimeDelta;
 use shared::{
     address::EmailAddress,
     clock::{Clock, Timestamp},
+    idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     message::Email,
@@ -31,6 +32,7 @@ struct Tables {
     /// Ordered by workgroup, then email: the agents list reads one range.
     agents: BTreeMap<(WorkgroupId, EmailAddress), Agent>,
     invitations: HashMap<InvitationId, Invitation>,
+    keys: HashMap<String, KeyRecord>,
 }
 
 /// A store that keeps everything in memory and checks every condition the port states.
@@ -294,6 +296,54 @@ impl Store for MemoryStore {
             .filter(|invitation| now < invitation.expires_at() && invitation.expires_at() <= until)
             .cloned()
             .collect())
+    }
+
+    async fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<Claim, StoreError> {
+        let mut tables = self.tables();
+        match tables.keys.get(key.digest()) {
+            Some(record) if !record.claimable(now) => Ok(record.claim_by(fingerprint)),
+            _ => {
+                let record = KeyRecord {
+                    fingerprint: fingerprint.to_owned(),
+                    claimed_at: now,
+                    answer: None,
+                };
+                tables.keys.insert(key.digest().to_owned(), record);
+                Ok(Claim::Claimed)
+            }
+        }
+    }
+
+    async fn record_answer(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        answer: &RecordedAnswer,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        match tables.keys.get_mut(key.digest()) {
+            Some(record) if record.fingerprint == fingerprint && record.answer.is_none() => {
+                record.answer = Some(answer.clone());
+                Ok(())
+            }
+            _ => Err(StoreError::Conflict),
+        }
+    }
+
+    async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        match tables.keys.get(key.digest()) {
+            Some(record) if record.fingerprint == fingerprint && record.answer.is_none() => {
+                tables.keys.remove(key.digest());
+                Ok(())
+            }
+            _ => Err(StoreError::Conflict),
+        }
     }
 
     async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {

@@ -4,6 +4,7 @@
 use shared::{
     address::EmailAddress,
     clock::Timestamp,
+    idempotency::{Claim, IdempotencyKey, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     message::Email,
@@ -128,6 +129,28 @@ impl Store for AnyStore {
 
     async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
         delegate!(self.deliveries_due(now))
+    }
+
+    async fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<Claim, StoreError> {
+        delegate!(self.claim_key(key, fingerprint, now))
+    }
+
+    async fn record_answer(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        answer: &RecordedAnswer,
+    ) -> Result<(), StoreError> {
+        delegate!(self.record_answer(key, fingerprint, answer))
+    }
+
+    async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {
+        delegate!(self.release_key(key, fingerprint))
     }
 }
 

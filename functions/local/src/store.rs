@@ -16,6 +16,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use shared::{
     address::EmailAddress,
     clock::Timestamp,
+    idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, Workgroup},
@@ -65,6 +66,10 @@ CREATE TABLE IF NOT EXISTS invitations (
 CREATE INDEX IF NOT EXISTS invitations_by_send
     ON invitations (workgroup_id, sent_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS invitations_by_expiry ON invitations (expires_at);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    digest     TEXT PRIMARY KEY,
+    data       TEXT NOT NULL
+) STRICT;
 -- The few invitations whose email awaits another attempt (epoch seconds in the JSON).
 CREATE INDEX IF NOT EXISTS invitations_by_retry ON invitations (json_extract(data, '$.retry_at'))
     WHERE json_extract(data, '$.retry_at') IS NOT NULL;
@@ -775,6 +780,92 @@ impl Store for EmbeddedStore {
                 params![now, until],
                 "failed to list invitations expiring soon",
             )
+        })
+        .await
+    }
+
+    async fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<Claim, StoreError> {
+        let (digest, fingerprint) = (key.digest().to_owned(), fingerprint.to_owned());
+        self.write(move |tx| {
+            let held: Option<KeyRecord> = select_one(
+                tx,
+                "SELECT data FROM idempotency_keys WHERE digest = ?1",
+                [digest.as_str()],
+                "failed to read an idempotency key",
+            )?;
+            if let Some(record) = held.filter(|record| !record.claimable(now)) {
+                return Ok(record.claim_by(&fingerprint));
+            }
+            let record = KeyRecord {
+                fingerprint,
+                claimed_at: now,
+                answer: None,
+            };
+            tx.execute(
+                "INSERT INTO idempotency_keys (digest, data) VALUES (?1, ?2)
+                 ON CONFLICT (digest) DO UPDATE SET data = excluded.data",
+                params![digest, encode(&record)?],
+            )
+            .map_err(db("failed to claim an idempotency key"))?;
+            Ok(Claim::Claimed)
+        })
+        .await
+    }
+
+    async fn record_answer(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        answer: &RecordedAnswer,
+    ) -> Result<(), StoreError> {
+        let (digest, fingerprint, answer) = (
+            key.digest().to_owned(),
+            fingerprint.to_owned(),
+            answer.clone(),
+        );
+        self.write(move |tx| {
+            let held: Option<KeyRecord> = select_one(
+                tx,
+                "SELECT data FROM idempotency_keys WHERE digest = ?1",
+                [digest.as_str()],
+                "failed to read an idempotency key",
+            )?;
+            let Some(mut record) =
+                held.filter(|r| r.fingerprint == fingerprint && r.answer.is_none())
+            else {
+                return Err(StoreError::Conflict);
+            };
+            record.answer = Some(answer);
+            tx.execute(
+                "UPDATE idempotency_keys SET data = ?1 WHERE digest = ?2",
+                params![encode(&record)?, digest],
+            )
+            .map_err(db("failed to record an answer"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {
+        let (digest, fingerprint) = (key.digest().to_owned(), fingerprint.to_owned());
+        self.write(move |tx| {
+            let held: Option<KeyRecord> = select_one(
+                tx,
+                "SELECT data FROM idempotency_keys WHERE digest = ?1",
+                [digest.as_str()],
+                "failed to read an idempotency key",
+            )?;
+            if !held.is_some_and(|r| r.fingerprint == fingerprint && r.answer.is_none()) {
+                return Err(StoreError::Conflict);
+            }
+            tx.execute("DELETE FROM idempotency_keys WHERE digest = ?1", [digest])
+                .map_err(db("failed to release an idempotency key"))?;
+            Ok(())
         })
         .await
     }

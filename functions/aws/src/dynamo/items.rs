@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use shared::{
+    idempotency::KeyRecord,
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, Workgroup},
     store::StoreError,
@@ -173,6 +174,46 @@ impl InvitationItem {
 
     pub fn into_invitation(self) -> Invitation {
         self.invitation
+    }
+}
+
+/// An idempotency key, with what its conditions read at the top level.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct KeyItem {
+    pk: String,
+    sk: String,
+    pub fingerprint: String,
+    claimed_at: i64,
+    answered: bool,
+    /// The table's TTL attribute: DynamoDB removes the key some time after its window.
+    expires_at: i64,
+    record: KeyRecord,
+}
+
+/// Names of the attributes of a key item, for expressions.
+pub mod key_attributes {
+    pub const FINGERPRINT: &str = "fingerprint";
+    pub const CLAIMED_AT: &str = "claimed_at";
+    pub const ANSWERED: &str = "answered";
+    pub const RECORD: &str = "record";
+    pub const ANSWER: &str = "answer";
+}
+
+impl KeyItem {
+    pub fn of(digest: &str, record: &KeyRecord) -> Self {
+        Self {
+            pk: keys::idempotency(digest),
+            sk: keys::IDEMPOTENCY.to_owned(),
+            fingerprint: record.fingerprint.clone(),
+            claimed_at: record.claimed_at.timestamp(),
+            answered: record.answer.is_some(),
+            expires_at: record.expires_at().timestamp(),
+            record: record.clone(),
+        }
+    }
+
+    pub fn into_record(self) -> KeyRecord {
+        self.record
     }
 }
 

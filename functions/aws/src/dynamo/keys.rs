@@ -197,3 +197,11 @@ mod tests {
         assert!(second(early) < second(late), "999999999 < 1000000000");
     }
 }
+
+/// An idempotency key's item: its own partition, keyed by the key's digest.
+pub fn idempotency(digest: &str) -> String {
+    format!("KEY#{digest}")
+}
+
+/// The sort key of an idempotency key's item.
+pub const IDEMPOTENCY: &str = "KEY";
