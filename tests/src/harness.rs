@@ -19,6 +19,7 @@ pub struct Answer {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Value,
+    pub headers: http::HeaderMap,
 }
 
 impl Answer {
@@ -113,6 +114,7 @@ impl Harness {
             status,
             content_type,
             body,
+            headers: response.headers().clone(),
         }
     }
 

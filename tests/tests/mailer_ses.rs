@@ -237,10 +237,18 @@ async fn an_english_invitation_reaches_ses_with_its_subject_link_and_escaped_nam
         request["ConfigurationSetName"],
         configuration_set("mail-en.example")
     );
+    // The tags SES's bounce and complaint events carry back: which send of which invitation.
+    let reference = &email.reference;
     assert_eq!(
         request["EmailTags"],
-        json!([{ "Name": "purpose", "Value": "invitation" }])
+        json!([
+            { "Name": "purpose", "Value": "invitation" },
+            { "Name": "workgroup", "Value": reference.workgroup.as_str() },
+            { "Name": "invitation", "Value": reference.invitation.as_str() },
+            { "Name": "send", "Value": reference.send },
+        ])
     );
+    assert_eq!(reference.send.len(), 16, "a 64-bit fingerprint, not the nonce");
 
     assert_eq!(
         log.take(),

@@ -53,6 +53,14 @@ fn operation(op: Operation) -> Value {
     let bad = problem("Invalid input; nothing was changed.");
     let conflict = problem("A concurrent change won the race; retry.");
     let gone = problem("Unknown, used, cancelled, superseded or expired token.");
+    let idempotency_key = json!({ "name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "Makes a retry safe: the same key with the same request within 24 hours \
+            gets the first answer again (with `Idempotent-Replayed: true`) and sends no email.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$" } });
+    let reused = problem("The Idempotency-Key was used for a different request.");
+    let conflict_or_running = problem(
+        "A concurrent change won the race, or a request with this Idempotency-Key is still running (see Retry-After); retry.",
+    );
     match op {
         Operation::CreateWorkgroup => json!({
             "summary": "Create a workgroup; the caller becomes its first administrator.",
@@ -73,11 +81,11 @@ fn operation(op: Operation) -> Value {
         }),
         Operation::Invite => json!({
             "summary": "Invite pasted addresses into a role; one result per entry, in order.",
-            "parameters": [wg],
+            "parameters": [wg, idempotency_key],
             "requestBody": body("InviteRequest"),
             "responses": { "200": ok("One result per pasted entry.", "InviteAnswer"), "400": bad,
                            "401": unauthenticated, "403": forbidden, "404": not_member,
-                           "409": conflict }
+                           "409": conflict_or_running, "422": reused }
         }),
         Operation::ListInvitations => json!({
             "summary": "Pending and declined invitations until they expire, newest first.",
@@ -103,11 +111,11 @@ fn operation(op: Operation) -> Value {
         }),
         Operation::ResendInvitation => json!({
             "summary": "Resend: new token and email, 30 more days, reminders reset.",
-            "parameters": [wg, id],
+            "parameters": [wg, id, idempotency_key],
             "responses": { "200": ok("The renewed invitation.", "Invitation"),
-                           "401": unauthenticated, "403": forbidden,
+                           "400": bad, "401": unauthenticated, "403": forbidden,
                            "404": problem("Unknown workgroup or invitation, or not a member."),
-                           "409": conflict }
+                           "409": conflict_or_running, "422": reused }
         }),
         Operation::LookupInvitation => json!({
             "summary": "What the invitee is joining.",

@@ -25,6 +25,8 @@ pub struct Problem {
     pub detail: String,
     /// For 405 answers: the methods the path accepts.
     pub allow: Option<String>,
+    /// For 409 and 429 answers: seconds before a retry makes sense.
+    pub retry_after: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -42,6 +44,14 @@ impl Problem {
             kind,
             detail: detail.into(),
             allow: None,
+            retry_after: None,
+        }
+    }
+
+    pub fn retry_after(self, seconds: u32) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..self
         }
     }
 
@@ -86,6 +96,11 @@ impl Problem {
             .expect("a problem response is always valid");
         if let Some(allow) = self.allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
             response.headers_mut().insert(header::ALLOW, allow);
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -30,10 +30,12 @@ impl Function {
                 false,
                 &[BY_PERSON.name],
             ),
-            // membership: GetItem; insert: ConditionCheck + Put; renew: Put; delivery: Update.
+            // membership: GetItem; insert: ConditionCheck + Put; renew: Put; delivery: Update;
+            // an idempotency key: Put to claim, Update to answer, Delete to release.
             Function::Invite => (
                 &[
                     "dynamodb:ConditionCheckItem",
+                    "dynamodb:DeleteItem",
                     "dynamodb:GetItem",
                     "dynamodb:PutItem",
                     "dynamodb:UpdateItem",

@@ -251,7 +251,7 @@ export class InvitationsStack extends Stack {
       );
     onTable('workgroups', ['dynamodb:GetItem', 'dynamodb:PutItem']);
     queries('workgroups', ['by_person']);
-    onTable('invite', ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    onTable('invite', ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     onTable('list', ['dynamodb:GetItem', 'dynamodb:Query']);
     queries('list', ['by_send', 'by_invitation_id']);
     onTable('manage', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);

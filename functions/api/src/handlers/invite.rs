@@ -11,7 +11,7 @@ use shared::{
     usecases::invite::InviteRequest,
 };
 
-use super::{Input, json, parse_locale};
+use super::{Input, idempotency, json, parse_locale};
 use crate::{problem::Problem, views::InviteAnswer};
 
 #[derive(Deserialize)]
@@ -26,6 +26,13 @@ struct Invite {
 pub async fn invite<S: Store, M: Mailer, C: Clock>(
     app: &App<S, M, C>,
     input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    idempotency::once(app, &input, || invite_once(app, &input)).await
+}
+
+async fn invite_once<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: &Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
     let workgroup = input.workgroup()?;

@@ -8,7 +8,7 @@ use shared::{
     store::{Mailer, Store},
 };
 
-use super::{Input, json, no_content};
+use super::{Input, idempotency, json, no_content};
 use crate::{problem::Problem, views::InvitationView};
 
 pub async fn cancel<S: Store, M: Mailer, C: Clock>(
@@ -25,8 +25,11 @@ pub async fn resend<S: Store, M: Mailer, C: Clock>(
     app: &App<S, M, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
-    let caller = input.caller()?;
-    let (workgroup, id) = input.invitation()?;
-    let invitation = app.resend_invitation(&caller, &workgroup, &id).await?;
-    Ok(json(StatusCode::OK, &InvitationView::from(&invitation)))
+    idempotency::once(app, &input, || async {
+        let caller = input.caller()?;
+        let (workgroup, id) = input.invitation()?;
+        let invitation = app.resend_invitation(&caller, &workgroup, &id).await?;
+        Ok(json(StatusCode::OK, &InvitationView::from(&invitation)))
+    })
+    .await
 }

@@ -1,6 +1,7 @@
 //! Thin handlers, one module per route group (one Lambda function each): they parse the
 //! request into domain values, call one use case and shape its answer.
 
+pub mod idempotency;
 pub mod invite;
 pub mod list;
 pub mod manage;

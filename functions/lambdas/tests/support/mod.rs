@@ -52,6 +52,7 @@ pub async fn send(deployment: &Deployment, event: &Value) -> Answer {
 
 pub fn answer_of(status: u16, content_type: Option<&str>, body: &[u8]) -> Answer {
     Answer {
+        headers: Default::default(),
         status,
         content_type: content_type.map(str::to_owned),
         body: if body.is_empty() {
