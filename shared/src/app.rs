@@ -23,16 +23,21 @@ pub struct Settings {
     /// Entries per invite request, invalid ones and duplicates included.
     pub max_addresses_per_request: usize,
     pub reminders: ReminderSchedule,
+    /// Invitation emails (invites and resends) one inviter may send in one workgroup per UTC
+    /// day.
+    pub daily_invitations_per_inviter: u32,
 }
 
 impl Settings {
     pub const DEFAULT_MAX_ADDRESSES: usize = 50;
+    pub const DEFAULT_DAILY_INVITATIONS: u32 = 200;
 
     pub fn new(links: AcceptLinks) -> Self {
         Self {
             links,
             max_addresses_per_request: Self::DEFAULT_MAX_ADDRESSES,
             reminders: ReminderSchedule::default(),
+            daily_invitations_per_inviter: Self::DEFAULT_DAILY_INVITATIONS,
         }
     }
 }
@@ -94,6 +99,47 @@ impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
             }
         }
     }
+}
+
+impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
+    /// Reserves `amount` invitation emails of the inviter's daily quota.
+    pub(crate) async fn reserve_emails(
+        &self,
+        workgroup: &WorkgroupId,
+        inviter: &EmailAddress,
+        amount: u32,
+    ) -> Result<crate::quota::QuotaKey, ReserveError> {
+        let key = crate::quota::QuotaKey::today(workgroup, inviter, self.now());
+        let limit = self.settings.daily_invitations_per_inviter;
+        if amount > 0 && !self.store.reserve_quota(&key, amount, limit).await? {
+            let wait = (key.resets_at() - self.now()).num_seconds().max(1);
+            return Err(ReserveError::Over(crate::quota::OverQuota {
+                limit,
+                resets_at: key.resets_at(),
+                retry_after: u32::try_from(wait).unwrap_or(u32::MAX),
+            }));
+        }
+        Ok(key)
+    }
+
+    /// Gives back what a request reserved and did not send; a failure only leaves the quota
+    /// stricter for the rest of the day.
+    pub(crate) async fn refund_emails(&self, key: &crate::quota::QuotaKey, amount: u32) {
+        if amount == 0 {
+            return;
+        }
+        if let Err(error) = self.store.refund_quota(key, amount).await {
+            tracing::warn!(%error, "unused quota not given back");
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReserveError {
+    #[error(transparent)]
+    Over(crate::quota::OverQuota),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// An error with its sources, one line, for logs.

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod invitation;
 pub mod message;
 pub mod people;
+pub mod quota;
 pub mod role;
 pub mod secret;
 pub mod store;

@@ -10,6 +10,7 @@ use crate::{
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, Workgroup},
+    quota::QuotaKey,
     secret::TokenHash,
 };
 
@@ -194,6 +195,22 @@ pub trait Store: Send + Sync {
         key: &IdempotencyKey,
         fingerprint: &str,
         answer: &RecordedAnswer,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Counts `amount` more emails against `key`'s quota, atomically, if that keeps it within
+    /// `limit`; `false` (and nothing counted) otherwise.
+    fn reserve_quota(
+        &self,
+        key: &QuotaKey,
+        amount: u32,
+        limit: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Gives back `amount` reserved but unused (addresses that turned out to need no email).
+    fn refund_quota(
+        &self,
+        key: &QuotaKey,
+        amount: u32,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Gives `key` up (the request failed in a way a retry may fix), if it still holds it.

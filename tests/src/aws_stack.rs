@@ -69,6 +69,7 @@ impl AwsStack {
             ),
             ("SES_CONFIGURATION_SET".to_owned(), name.clone()),
             ("INVITE_MAX_ADDRESSES".to_owned(), "10".to_owned()),
+            ("INVITE_DAILY_LIMIT".to_owned(), "100".to_owned()),
             ("REMINDER_DAYS_BEFORE".to_owned(), "7,1".to_owned()),
         ]);
         Self {

@@ -18,6 +18,7 @@ use shared::{
     invitation::{self, Delivery, Invitation, Inviter, Reminder, Status},
     message::Locale,
     people::{Agent, DisplayName, Membership, Person, Workgroup, WorkgroupName},
+    quota::QuotaKey,
     role::Role,
     secret::{SecretKey, SendNonce, TokenHash},
     store::{Inserted, Page, PageRequest, Store, StoreError},
@@ -52,6 +53,8 @@ macro_rules! store_conformance {
             deliveries_due_lists_pending_emails_awaiting_an_attempt,
             an_idempotency_key_is_claimed_once_then_answers_or_refuses,
             one_of_ten_concurrent_claims_of_a_key_wins,
+            a_quota_counts_up_to_its_limit_and_gives_back,
+            twenty_concurrent_reservations_never_overshoot_a_quota_of_ten,
             exactly_one_of_a_hundred_concurrent_accepts_succeeds,
             exactly_one_of_twenty_concurrent_invitations_of_one_address_is_created,
             accept_racing_cancel_leaves_exactly_one_consistent_outcome,
@@ -863,6 +866,51 @@ pub async fn one_of_ten_concurrent_claims_of_a_key_wins<S: Store>(store: &S) {
         )),
         "{claims:?}"
     );
+}
+
+fn quota_key(day: i64) -> QuotaKey {
+    QuotaKey::today(&WorkgroupId::generate(), &address("inviter"), at(days(day)))
+}
+
+pub async fn a_quota_counts_up_to_its_limit_and_gives_back<S: Store>(store: &S) {
+    let key = quota_key(0);
+    let reserve = |amount: u32| {
+        let key = key.clone();
+        async move { ok(store.reserve_quota(&key, amount, 10).await, "reserving") }
+    };
+    assert!(reserve(4).await);
+    assert!(reserve(6).await, "up to the limit");
+    assert!(!reserve(1).await, "not past it");
+    ok(store.refund_quota(&key, 3).await, "refunding");
+    assert!(!reserve(4).await, "a refused reservation counts nothing");
+    assert!(reserve(3).await);
+    assert!(!reserve(1).await);
+    // Another inviter, or the next day, has a quota of its own.
+    assert!(ok(
+        store.reserve_quota(&quota_key(0), 10, 10).await,
+        "reserving"
+    ));
+    let tomorrow = QuotaKey {
+        day: key.day.succ_opt().unwrap(),
+        ..key.clone()
+    };
+    assert!(ok(
+        store.reserve_quota(&tomorrow, 10, 10).await,
+        "reserving"
+    ));
+    // More than the whole limit at once is refused and counts nothing.
+    let fresh = quota_key(1);
+    assert!(!ok(store.reserve_quota(&fresh, 11, 10).await, "reserving"));
+    assert!(ok(store.reserve_quota(&fresh, 10, 10).await, "reserving"));
+}
+
+pub async fn twenty_concurrent_reservations_never_overshoot_a_quota_of_ten<S: Store>(store: &S) {
+    let key = quota_key(2);
+    let results = join_all((0..20).map(|_| store.reserve_quota(&key, 1, 10))).await;
+    let granted = results.iter().filter(|r| matches!(r, Ok(true))).count();
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    assert_eq!(granted, 10, "{results:?}");
+    assert!(!ok(store.reserve_quota(&key, 1, 10).await, "reserving"));
 }
 
 pub async fn a_delete_of_a_changed_invitation_conflicts<S: Store>(store: &S) {

@@ -19,6 +19,7 @@ use shared::{
     invitation::{Invitation, Status},
     message::Email,
     people::{Agent, Membership, Person, Workgroup},
+    quota::QuotaKey,
     secret::TokenHash,
     store::{Inserted, MailError, Mailer, Page, PageRequest, Store, StoreError},
 };
@@ -33,6 +34,7 @@ struct Tables {
     agents: BTreeMap<(WorkgroupId, EmailAddress), Agent>,
     invitations: HashMap<InvitationId, Invitation>,
     keys: HashMap<String, KeyRecord>,
+    quotas: HashMap<QuotaKey, u32>,
 }
 
 /// A store that keeps everything in memory and checks every condition the port states.
@@ -333,6 +335,28 @@ impl Store for MemoryStore {
             }
             _ => Err(StoreError::Conflict),
         }
+    }
+
+    async fn reserve_quota(
+        &self,
+        key: &QuotaKey,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let used = tables.quotas.entry(key.clone()).or_default();
+        if *used + amount > limit {
+            return Ok(false);
+        }
+        *used += amount;
+        Ok(true)
+    }
+
+    async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let used = tables.quotas.entry(key.clone()).or_default();
+        *used = used.saturating_sub(amount);
+        Ok(())
     }
 
     async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {

@@ -248,7 +248,11 @@ async fn an_english_invitation_reaches_ses_with_its_subject_link_and_escaped_nam
             { "Name": "send", "Value": reference.send },
         ])
     );
-    assert_eq!(reference.send.len(), 16, "a 64-bit fingerprint, not the nonce");
+    assert_eq!(
+        reference.send.len(),
+        16,
+        "a 64-bit fingerprint, not the nonce"
+    );
 
     assert_eq!(
         log.take(),

@@ -642,7 +642,7 @@ fn access<T, E: std::fmt::Debug>(
 fn manage_access(error: ManageError) -> Option<AccessError> {
     match error {
         ManageError::Access(access) => Some(access),
-        ManageError::NotFound => None,
+        ManageError::NotFound | ManageError::OverQuota(_) => None,
     }
 }
 

@@ -58,6 +58,12 @@ fn operation(op: Operation) -> Value {
             gets the first answer again (with `Idempotent-Replayed: true`) and sends no email.",
         "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$" } });
     let reused = problem("The Idempotency-Key was used for a different request.");
+    let over_quota = json!({
+        "description": "The caller's daily quota of invitation emails is used up; nothing was changed.",
+        "headers": { "Retry-After": { "description": "Seconds until the quota starts over (UTC midnight).",
+                                       "schema": { "type": "integer", "minimum": 1 } } },
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    });
     let conflict_or_running = problem(
         "A concurrent change won the race, or a request with this Idempotency-Key is still running (see Retry-After); retry.",
     );
@@ -85,7 +91,7 @@ fn operation(op: Operation) -> Value {
             "requestBody": body("InviteRequest"),
             "responses": { "200": ok("One result per pasted entry.", "InviteAnswer"), "400": bad,
                            "401": unauthenticated, "403": forbidden, "404": not_member,
-                           "409": conflict_or_running, "422": reused }
+                           "409": conflict_or_running, "422": reused, "429": over_quota }
         }),
         Operation::ListInvitations => json!({
             "summary": "Pending and declined invitations until they expire, newest first.",
@@ -115,7 +121,7 @@ fn operation(op: Operation) -> Value {
             "responses": { "200": ok("The renewed invitation.", "Invitation"),
                            "400": bad, "401": unauthenticated, "403": forbidden,
                            "404": problem("Unknown workgroup or invitation, or not a member."),
-                           "409": conflict_or_running, "422": reused }
+                           "409": conflict_or_running, "422": reused, "429": over_quota }
         }),
         Operation::LookupInvitation => json!({
             "summary": "What the invitee is joining.",

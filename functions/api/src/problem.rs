@@ -6,6 +6,7 @@ use serde::Serialize;
 use shared::{
     address::PasteError,
     app::{AccessError, error_chain},
+    quota::OverQuota,
     role::Denied,
     store::StoreError,
     usecases::{
@@ -163,6 +164,7 @@ impl From<InviteError> for Problem {
         match error {
             InviteError::Access(error) => error.into(),
             InviteError::BadRequest(error) => error.into(),
+            InviteError::OverQuota(over) => over.into(),
             InviteError::Store(error) => error.into(),
         }
     }
@@ -173,7 +175,23 @@ impl From<ManageError> for Problem {
         match error {
             ManageError::Access(error) => error.into(),
             ManageError::NotFound => Problem::not_found(error.to_string()),
+            ManageError::OverQuota(over) => over.into(),
         }
+    }
+}
+
+impl From<OverQuota> for Problem {
+    fn from(over: OverQuota) -> Self {
+        let detail = format!(
+            "{over}; it starts over at {}",
+            over.resets_at.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+        Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-invitations",
+            detail,
+        )
+        .retry_after(over.retry_after)
     }
 }
 

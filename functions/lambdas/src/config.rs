@@ -30,8 +30,8 @@ pub enum Needed {
     ToSendEmail,
     /// Optional, read by the functions that send email.
     OptionalToSendEmail,
-    /// Optional, read only by one function.
-    OptionalIn(Function),
+    /// Optional, read only by these functions.
+    OptionalIn(&'static [Function]),
 }
 
 impl Variable {
@@ -40,7 +40,7 @@ impl Variable {
             Needed::Everywhere => true,
             Needed::ByTheApp => function.runs_app(),
             Needed::ToSendEmail | Needed::OptionalToSendEmail => function.sends_email(),
-            Needed::OptionalIn(only) => only == function,
+            Needed::OptionalIn(only) => only.contains(&function),
         }
     }
 
@@ -81,22 +81,29 @@ pub const SES_CONFIGURATION_SET: Variable = Variable {
 };
 pub const INVITE_MAX_ADDRESSES: Variable = Variable {
     name: "INVITE_MAX_ADDRESSES",
-    needed: Needed::OptionalIn(Function::Invite),
+    needed: Needed::OptionalIn(&[Function::Invite]),
     meaning: "most addresses in one invite request (default 50)",
 };
 pub const REMINDER_DAYS_BEFORE: Variable = Variable {
     name: "REMINDER_DAYS_BEFORE",
-    needed: Needed::OptionalIn(Function::Remind),
+    needed: Needed::OptionalIn(&[Function::Remind]),
     meaning: "days before expiry a reminder goes out, comma-separated (default 7,1)",
 };
 
-pub const VARIABLES: [Variable; 7] = [
+pub const INVITE_DAILY_LIMIT: Variable = Variable {
+    name: "INVITE_DAILY_LIMIT",
+    needed: Needed::OptionalIn(&[Function::Invite, Function::Manage]),
+    meaning: "invitation emails (invites and resends) one inviter may send in one workgroup per UTC day (default 200)",
+};
+
+pub const VARIABLES: [Variable; 8] = [
     TABLE_NAME,
     SECRET_KEY_ARN,
     APP_BASE_URL,
     SES_SENDER,
     SES_CONFIGURATION_SET,
     INVITE_MAX_ADDRESSES,
+    INVITE_DAILY_LIMIT,
     REMINDER_DAYS_BEFORE,
 ];
 
@@ -191,6 +198,15 @@ impl Config {
                 .filter(|n| *n > 0)
                 .ok_or_else(|| problem(INVITE_MAX_ADDRESSES, "must be a positive number"))?;
         }
+        if INVITE_DAILY_LIMIT.read_by(function)
+            && let Some(limit) = read(INVITE_DAILY_LIMIT)?
+        {
+            settings.daily_invitations_per_inviter = limit
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| problem(INVITE_DAILY_LIMIT, "must be a positive number"))?;
+        }
         if REMINDER_DAYS_BEFORE.read_by(function)
             && let Some(days) = read(REMINDER_DAYS_BEFORE)?
         {
@@ -231,6 +247,7 @@ mod tests {
             ("SES_SENDER", "Invitations <no-reply@example.com>"),
             ("SES_CONFIGURATION_SET", "invitations"),
             ("INVITE_MAX_ADDRESSES", "20"),
+            ("INVITE_DAILY_LIMIT", "30"),
             ("REMINDER_DAYS_BEFORE", "10,3"),
         ])
     }
@@ -244,6 +261,9 @@ mod tests {
         let invite = read(Function::Invite, &complete()).unwrap();
         assert_eq!(invite.table, "invitations");
         assert_eq!(invite.settings.max_addresses_per_request, 20);
+        assert_eq!(invite.settings.daily_invitations_per_inviter, 30);
+        let manage = read(Function::Manage, &complete()).unwrap();
+        assert_eq!(manage.settings.daily_invitations_per_inviter, 30);
         let sender = invite.sender.expect("invite sends email");
         assert_eq!(sender.address().as_str(), "no-reply@example.com");
         let remind = read(Function::Remind, &complete()).unwrap();
@@ -300,6 +320,7 @@ mod tests {
             (Function::Invite, "SES_SENDER", "not an address"),
             (Function::Invite, "INVITE_MAX_ADDRESSES", "0"),
             (Function::Invite, "INVITE_MAX_ADDRESSES", "many"),
+            (Function::Manage, "INVITE_DAILY_LIMIT", "0"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "7,x"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "40"),
         ];

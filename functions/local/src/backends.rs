@@ -9,6 +9,7 @@ use shared::{
     invitation::{Invitation, Status},
     message::Email,
     people::{Agent, Membership, Person, Workgroup},
+    quota::QuotaKey,
     secret::TokenHash,
     store::{Inserted, MailError, Mailer, Page, PageRequest, Store, StoreError},
 };
@@ -147,6 +148,19 @@ impl Store for AnyStore {
         answer: &RecordedAnswer,
     ) -> Result<(), StoreError> {
         delegate!(self.record_answer(key, fingerprint, answer))
+    }
+
+    async fn reserve_quota(
+        &self,
+        key: &QuotaKey,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        delegate!(self.reserve_quota(key, amount, limit))
+    }
+
+    async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
+        delegate!(self.refund_quota(key, amount))
     }
 
     async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {

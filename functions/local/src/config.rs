@@ -218,6 +218,13 @@ pub fn settings_from_env(base_url: &str) -> Result<Settings, String> {
             .filter(|n| *n > 0)
             .ok_or("INVITE_MAX_ADDRESSES must be a positive number")?;
     }
+    if let Ok(limit) = std::env::var("INVITE_DAILY_LIMIT") {
+        settings.daily_invitations_per_inviter = limit
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or("INVITE_DAILY_LIMIT must be a positive number")?;
+    }
     if let Ok(days) = std::env::var("REMINDER_DAYS_BEFORE") {
         settings.reminders =
             ReminderSchedule::parse(&days).map_err(|e| format!("REMINDER_DAYS_BEFORE: {e}"))?;

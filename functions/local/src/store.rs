@@ -20,6 +20,7 @@ use shared::{
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, Workgroup},
+    quota::QuotaKey,
     secret::TokenHash,
     store::{Inserted, Page, PageRequest, Store, StoreError},
 };
@@ -66,6 +67,13 @@ CREATE TABLE IF NOT EXISTS invitations (
 CREATE INDEX IF NOT EXISTS invitations_by_send
     ON invitations (workgroup_id, sent_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS invitations_by_expiry ON invitations (expires_at);
+CREATE TABLE IF NOT EXISTS quotas (
+    workgroup_id TEXT NOT NULL,
+    inviter      TEXT NOT NULL,
+    day          TEXT NOT NULL,
+    used         INTEGER NOT NULL,
+    PRIMARY KEY (workgroup_id, inviter, day)
+) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     digest     TEXT PRIMARY KEY,
     data       TEXT NOT NULL
@@ -846,6 +854,55 @@ impl Store for EmbeddedStore {
                 params![encode(&record)?, digest],
             )
             .map_err(db("failed to record an answer"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reserve_quota(
+        &self,
+        key: &QuotaKey,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        if amount > limit {
+            return Ok(false);
+        }
+        let key = key.clone();
+        self.write(move |tx| {
+            let id = (
+                key.workgroup.as_str(),
+                key.inviter.as_str(),
+                key.day.to_string(),
+            );
+            // Counted in the statement itself: the write lock makes check and count one step.
+            let counted = tx
+                .execute(
+                    "INSERT INTO quotas (workgroup_id, inviter, day, used) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (workgroup_id, inviter, day)
+                     DO UPDATE SET used = used + ?4 WHERE used + ?4 <= ?5",
+                    params![id.0, id.1, id.2, amount, limit],
+                )
+                .map_err(db("failed to count against a quota"))?;
+            Ok(counted == 1)
+        })
+        .await
+    }
+
+    async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE quotas SET used = MAX(used - ?4, 0)
+                 WHERE workgroup_id = ?1 AND inviter = ?2 AND day = ?3",
+                params![
+                    key.workgroup.as_str(),
+                    key.inviter.as_str(),
+                    key.day.to_string(),
+                    amount
+                ],
+            )
+            .map_err(db("failed to give back quota"))?;
             Ok(())
         })
         .await

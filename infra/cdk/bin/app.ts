@@ -30,6 +30,7 @@ new InvitationsStack(app, context('stackName') ?? 'WorkgroupInvitations', {
   jwtAudience: context('jwtAudience'),
   authDomainPrefix: context('authDomainPrefix'),
   inviteMaxAddresses: context('inviteMaxAddresses') ? Number(context('inviteMaxAddresses')) : undefined,
+  inviteDailyLimit: context('inviteDailyLimit') ? Number(context('inviteDailyLimit')) : undefined,
   reminderDaysBefore: context('reminderDaysBefore'),
   reminderSchedule: context('reminderSchedule'),
   deliveryRetrySchedule: context('deliveryRetrySchedule'),

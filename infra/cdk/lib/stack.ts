@@ -42,6 +42,7 @@ export interface InvitationsProps extends StackProps {
   /** Prefix of the Cognito hosted UI domain. */
   readonly authDomainPrefix?: string;
   readonly inviteMaxAddresses?: number;
+  readonly inviteDailyLimit?: number;
   readonly reminderDaysBefore?: string;
   readonly reminderSchedule?: string;
   readonly deliveryRetrySchedule?: string;
@@ -193,9 +194,14 @@ export class InvitationsStack extends Stack {
     };
     const environments: Record<FunctionName, Record<string, string>> = {
       workgroups: { ...common },
-      invite: { ...common, ...mail, INVITE_MAX_ADDRESSES: String(props.inviteMaxAddresses ?? 50) },
+      invite: {
+        ...common,
+        ...mail,
+        INVITE_MAX_ADDRESSES: String(props.inviteMaxAddresses ?? 50),
+        INVITE_DAILY_LIMIT: String(props.inviteDailyLimit ?? 200),
+      },
       list: { ...common },
-      manage: { ...common, ...mail },
+      manage: { ...common, ...mail, INVITE_DAILY_LIMIT: String(props.inviteDailyLimit ?? 200) },
       accept: { ...common },
       remind: { ...common, ...mail, REMINDER_DAYS_BEFORE: props.reminderDaysBefore ?? '7,1' },
       feedback: tableOnly,

@@ -19,6 +19,18 @@ pub enum ManageError {
     /// Unknown, accepted, cancelled or expired.
     #[error("invitation not found")]
     NotFound,
+    /// The caller's daily quota of invitation emails is used up: nothing was changed.
+    #[error(transparent)]
+    OverQuota(#[from] crate::quota::OverQuota),
+}
+
+impl From<crate::app::ReserveError> for ManageError {
+    fn from(error: crate::app::ReserveError) -> Self {
+        match error {
+            crate::app::ReserveError::Over(over) => Self::OverQuota(over),
+            crate::app::ReserveError::Store(error) => error.into(),
+        }
+    }
 }
 
 impl From<StoreError> for ManageError {
@@ -98,9 +110,26 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         let member = self
             .authorize(workgroup, caller, Action::ViewInvitations)
             .await?;
+        // Reserved first and given back if the resend fails: a refused resend costs nothing.
+        let quota = self
+            .reserve_emails(workgroup, &member.agent.email, 1)
+            .await?;
+        let resent = self.resend_reserved(&member, workgroup, id).await;
+        if resent.is_err() {
+            self.refund_emails(&quota, 1).await;
+        }
+        resent
+    }
+
+    async fn resend_reserved(
+        &self,
+        member: &crate::people::Membership,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<Invitation, ManageError> {
         for _ in 0..MAX_ATTEMPTS {
-            let invitation = self.manageable(&member, workgroup, id).await?;
-            let (renewed, token) = invitation.renew(self.send_by(&member, invitation.role, None));
+            let invitation = self.manageable(member, workgroup, id).await?;
+            let (renewed, token) = invitation.renew(self.send_by(member, invitation.role, None));
             match self.store.update_invitation(&renewed).await {
                 Err(StoreError::Conflict) => continue,
                 Err(error) => return Err(error.into()),

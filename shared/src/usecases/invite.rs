@@ -4,12 +4,14 @@ use futures::future::join_all;
 
 use crate::{
     address::{EmailAddress, PasteError, PastedEntry, parse_pasted},
+    app::ReserveError,
     app::{AccessError, App, Caller, MAX_ATTEMPTS},
     clock::Clock,
     ids::WorkgroupId,
     invitation::{Invitation, Inviter, Send},
     message::{Locale, Occasion, invitation_email},
     people::Membership,
+    quota::OverQuota,
     role::{Action, Role, authorize},
     secret::InvitationToken,
     store::{Inserted, Mailer, Store, StoreError},
@@ -76,8 +78,20 @@ pub enum InviteError {
     /// Nothing to invite, or too much: nothing was changed.
     #[error(transparent)]
     BadRequest(#[from] PasteError),
+    /// The inviter's daily quota would be exceeded: nothing was changed.
+    #[error(transparent)]
+    OverQuota(#[from] OverQuota),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ReserveError> for InviteError {
+    fn from(error: ReserveError) -> Self {
+        match error {
+            ReserveError::Over(over) => Self::OverQuota(over),
+            ReserveError::Store(error) => Self::Store(error),
+        }
+    }
 }
 
 impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
@@ -99,6 +113,15 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             )
             .await?;
         let entries = parse_pasted(&request.emails, self.settings.max_addresses_per_request)?;
+        // Every valid address may cost one email: reserve them all first, so the request is
+        // refused whole (changing nothing) rather than cut off half-way.
+        let valid = entries
+            .iter()
+            .filter(|entry| matches!(entry, PastedEntry::Valid(_)))
+            .count() as u32;
+        let quota = self
+            .reserve_emails(workgroup, &inviter.agent.email, valid)
+            .await?;
         let outcomes = join_all(entries.iter().map(|entry| async {
             match entry {
                 PastedEntry::Valid(address) => self.invite_one(&inviter, address, request).await,
@@ -107,6 +130,16 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             }
         }))
         .await;
+        let emailed = outcomes
+            .iter()
+            .filter(|outcome| {
+                matches!(
+                    outcome,
+                    Ok(InviteOutcome::Invited(_) | InviteOutcome::Resent(_))
+                )
+            })
+            .count() as u32;
+        self.refund_emails(&quota, valid - emailed).await;
         entries
             .iter()
             .zip(outcomes)

@@ -84,6 +84,7 @@ use shared::{
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, Workgroup},
+    quota::QuotaKey,
     secret::TokenHash,
     store::{Inserted, Page, PageRequest, Store, StoreError},
 };
@@ -795,6 +796,64 @@ impl Store for DynamoStore {
             .await
             .map(|_| ())
             .map_err(refused("failed to record an answer"))
+    }
+
+    async fn reserve_quota(
+        &self,
+        key: &QuotaKey,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        if amount > limit {
+            return Ok(false);
+        }
+        // Kept a day past its own, then DynamoDB's TTL removes it.
+        let expires = key.resets_at() + chrono::TimeDelta::days(1);
+        let counted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self::key(keys::quota(key), keys::QUOTA.to_owned())))
+            .update_expression(
+                "SET #used = if_not_exists(#used, :zero) + :amount, #expires = :expires",
+            )
+            .condition_expression("attribute_not_exists(#used) OR #used <= :room")
+            .expression_attribute_names("#used", "used")
+            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":amount", n(amount))
+            .expression_attribute_values(":room", n(limit - amount))
+            .expression_attribute_values(":expires", n(expires.timestamp()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to count against a quota"));
+        match counted {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
+        let refunded = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self::key(keys::quota(key), keys::QUOTA.to_owned())))
+            .update_expression("SET #used = #used - :amount")
+            .condition_expression("#used >= :amount")
+            .expression_attribute_names("#used", "used")
+            .expression_attribute_values(":amount", n(amount))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to give back quota"));
+        match refunded {
+            // Less counted than given back: nothing to return.
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {
