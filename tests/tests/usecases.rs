@@ -1428,4 +1428,20 @@ async fn a_workgroup_emails_in_its_language_unless_the_invite_asks_for_another()
         "{}",
         email.subject
     );
+
+    // Reminders go out in each invitation's own language.
+    app.advance(days(23));
+    assert_eq!(app.sweep().await.sent, 2);
+    let reminder = app.last_email_to("carl@example.com");
+    assert!(
+        reminder.subject.starts_with("Reminder:"),
+        "{}",
+        reminder.subject
+    );
+    let reminder = app.last_email_to("ann@example.com");
+    assert!(
+        reminder.subject.starts_with("リマインダー"),
+        "{}",
+        reminder.subject
+    );
 }
