@@ -40,31 +40,12 @@ pub fn tools_bin() -> &'static Path {
 }
 
 fn install() -> Result<PathBuf, String> {
-    let venv = workspace().join(".venv");
-    std::fs::create_dir_all(&venv).map_err(|e| e.to_string())?;
-    let lock = File::create(venv.join("install.lock")).map_err(|e| e.to_string())?;
-    lock.lock()
-        .map_err(|e| format!("cannot lock the virtualenv: {e}"))?;
-    let env = venv.join("infra");
-    let marker = env.join("installed.txt");
-    let wanted = PYTHON_TOOLS.join(" ");
-    let installed = std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == wanted);
-    if !installed {
-        checked(Command::new("python3").arg("-m").arg("venv").arg(&env))?;
-        checked(
-            Command::new(env.join("bin/python"))
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
-                .args(PYTHON_TOOLS),
-        )?;
-        std::fs::write(&marker, &wanted).map_err(|e| e.to_string())?;
-    }
-    // npm ci when the installed tree is not the lock file's.
+    let env = crate::moto::pinned_venv("infra", &PYTHON_TOOLS)?;
+    // npm ci when the installed tree is not the lock file's (under the same lock: the two
+    // test binaries that need it may start together).
+    let _lock = File::create(workspace().join(".venv/install.lock"))
+        .and_then(|lock| lock.lock().map(|()| lock))
+        .map_err(|e| format!("cannot lock the CDK install: {e}"))?;
     let lockfile = std::fs::read(cdk_dir().join("package-lock.json")).map_err(|e| e.to_string())?;
     let npm_marker = cdk_dir().join("node_modules/.installed-lock.json");
     if std::fs::read(&npm_marker).ok().as_deref() != Some(lockfile.as_slice()) {

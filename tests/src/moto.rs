@@ -142,20 +142,25 @@ fn venv_dir() -> PathBuf {
 }
 
 /// The Python of the project's virtualenv with moto, installed there first if missing.
-/// Test binaries run one after another, but a lock keeps two installs from racing anyway.
 fn installed_server() -> Result<PathBuf, String> {
+    Ok(pinned_venv("moto", &[MOTO_REQUIREMENT])?.join("bin/python"))
+}
+
+/// `.venv/<name>` with exactly `requirements` installed, created first when missing or
+/// pinned otherwise. Test binaries may run at once: a lock keeps two installs from racing.
+pub(crate) fn pinned_venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
     let venv = venv_dir();
     std::fs::create_dir_all(&venv).map_err(|e| format!("cannot create {}: {e}", venv.display()))?;
     let lock = File::create(venv.join("install.lock")).map_err(|e| e.to_string())?;
     lock.lock()
         .map_err(|e| format!("cannot lock the virtualenv: {e}"))?;
-    let moto_env = venv.join("moto");
-    let server = moto_env.join("bin/python");
-    let marker = moto_env.join("installed.txt");
-    let installed = std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == MOTO_REQUIREMENT);
-    if !(installed && server.exists()) {
-        run(Command::new("python3").arg("-m").arg("venv").arg(&moto_env))?;
-        run(Command::new(moto_env.join("bin/python"))
+    let env = venv.join(name);
+    let marker = env.join("installed.txt");
+    let wanted = requirements.join(" ");
+    let installed = std::fs::read_to_string(&marker).is_ok_and(|m| m.trim() == wanted);
+    if !(installed && env.join("bin/python").exists()) {
+        run(Command::new("python3").arg("-m").arg("venv").arg(&env))?;
+        run(Command::new(env.join("bin/python"))
             .args([
                 "-m",
                 "pip",
@@ -163,10 +168,10 @@ fn installed_server() -> Result<PathBuf, String> {
                 "--quiet",
                 "--disable-pip-version-check",
             ])
-            .arg(MOTO_REQUIREMENT))?;
-        std::fs::write(&marker, MOTO_REQUIREMENT).map_err(|e| e.to_string())?;
+            .args(requirements))?;
+        std::fs::write(&marker, &wanted).map_err(|e| e.to_string())?;
     }
-    Ok(server)
+    Ok(env)
 }
 
 fn run(command: &mut Command) -> Result<(), String> {

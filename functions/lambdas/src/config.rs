@@ -189,23 +189,25 @@ impl Config {
         } else {
             None
         };
-        if INVITE_MAX_ADDRESSES.read_by(function)
-            && let Some(limit) = read(INVITE_MAX_ADDRESSES)?
-        {
-            settings.max_addresses_per_request = limit
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| problem(INVITE_MAX_ADDRESSES, "must be a positive number"))?;
+        // An optional positive number, when this function reads it.
+        let positive = |variable: Variable| -> Result<Option<u32>, ConfigError> {
+            if !variable.read_by(function) {
+                return Ok(None);
+            }
+            read(variable)?
+                .map(|text| {
+                    text.parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| problem(variable, "must be a positive number"))
+                })
+                .transpose()
+        };
+        if let Some(limit) = positive(INVITE_MAX_ADDRESSES)? {
+            settings.max_addresses_per_request = limit as usize;
         }
-        if INVITE_DAILY_LIMIT.read_by(function)
-            && let Some(limit) = read(INVITE_DAILY_LIMIT)?
-        {
-            settings.daily_invitations_per_inviter = limit
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| problem(INVITE_DAILY_LIMIT, "must be a positive number"))?;
+        if let Some(limit) = positive(INVITE_DAILY_LIMIT)? {
+            settings.daily_invitations_per_inviter = limit;
         }
         if REMINDER_DAYS_BEFORE.read_by(function)
             && let Some(days) = read(REMINDER_DAYS_BEFORE)?

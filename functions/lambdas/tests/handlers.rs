@@ -238,17 +238,7 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     let stack = Stack::new("remind").await;
     let remind = stack.deploy(Function::Remind).await;
     let workgroups = stack.deploy(Function::Workgroups).await;
-    let created = send(
-        &workgroups,
-        &api_gateway_event(
-            "POST",
-            "/workgroups",
-            Some(ADMIN),
-            Some(json!({ "name": "Acme" })),
-        ),
-    )
-    .await;
-    let wg = created.assert_ok(201)["id"].as_str().unwrap().to_owned();
+    let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
 
     // Invited 23 days ago (through the same table and sender, on a clock set back), so the
     // 7-day reminder is due now; another invited today is not.
@@ -324,17 +314,7 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
     let manage = stack.deploy(Function::Manage).await;
     let remind = stack.deploy(Function::Remind).await;
     let store = invite.app.store.clone();
-    let created = send(
-        &workgroups,
-        &api_gateway_event(
-            "POST",
-            "/workgroups",
-            Some(ADMIN),
-            Some(json!({ "name": "Acme" })),
-        ),
-    )
-    .await;
-    let wg = created.assert_ok(201)["id"].as_str().unwrap().to_owned();
+    let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
     let wg_id = shared::ids::WorkgroupId::parse(&wg).unwrap();
     let (bounced, complaining) = ("gone@people.example", "annoyed@people.example");
     let invited = send(

@@ -211,19 +211,22 @@ impl Backends {
 pub fn settings_from_env(base_url: &str) -> Result<Settings, String> {
     let links = AcceptLinks::new(base_url).map_err(|e| format!("{base_url}: {e}"))?;
     let mut settings = Settings::new(links);
-    if let Ok(limit) = std::env::var("INVITE_MAX_ADDRESSES") {
-        settings.max_addresses_per_request = limit
-            .parse()
+    let positive = |name: &str| -> Result<Option<u32>, String> {
+        std::env::var(name)
             .ok()
-            .filter(|n| *n > 0)
-            .ok_or("INVITE_MAX_ADDRESSES must be a positive number")?;
+            .map(|text| {
+                text.parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(format!("{name} must be a positive number"))
+            })
+            .transpose()
+    };
+    if let Some(limit) = positive("INVITE_MAX_ADDRESSES")? {
+        settings.max_addresses_per_request = limit as usize;
     }
-    if let Ok(limit) = std::env::var("INVITE_DAILY_LIMIT") {
-        settings.daily_invitations_per_inviter = limit
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or("INVITE_DAILY_LIMIT must be a positive number")?;
+    if let Some(limit) = positive("INVITE_DAILY_LIMIT")? {
+        settings.daily_invitations_per_inviter = limit;
     }
     if let Ok(days) = std::env::var("REMINDER_DAYS_BEFORE") {
         settings.reminders =

@@ -800,12 +800,7 @@ impl Store for EmbeddedStore {
     ) -> Result<Claim, StoreError> {
         let (digest, fingerprint) = (key.digest().to_owned(), fingerprint.to_owned());
         self.write(move |tx| {
-            let held: Option<KeyRecord> = select_one(
-                tx,
-                "SELECT data FROM idempotency_keys WHERE digest = ?1",
-                [digest.as_str()],
-                "failed to read an idempotency key",
-            )?;
+            let held = held_key(tx, &digest)?;
             if let Some(record) = held.filter(|record| !record.claimable(now)) {
                 return Ok(record.claim_by(&fingerprint));
             }
@@ -837,12 +832,7 @@ impl Store for EmbeddedStore {
             answer.clone(),
         );
         self.write(move |tx| {
-            let held: Option<KeyRecord> = select_one(
-                tx,
-                "SELECT data FROM idempotency_keys WHERE digest = ?1",
-                [digest.as_str()],
-                "failed to read an idempotency key",
-            )?;
+            let held = held_key(tx, &digest)?;
             let Some(mut record) =
                 held.filter(|r| r.fingerprint == fingerprint && r.answer.is_none())
             else {
@@ -911,12 +901,7 @@ impl Store for EmbeddedStore {
     async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {
         let (digest, fingerprint) = (key.digest().to_owned(), fingerprint.to_owned());
         self.write(move |tx| {
-            let held: Option<KeyRecord> = select_one(
-                tx,
-                "SELECT data FROM idempotency_keys WHERE digest = ?1",
-                [digest.as_str()],
-                "failed to read an idempotency key",
-            )?;
+            let held = held_key(tx, &digest)?;
             if !held.is_some_and(|r| r.fingerprint == fingerprint && r.answer.is_none()) {
                 return Err(StoreError::Conflict);
             }
@@ -943,6 +928,15 @@ impl Store for EmbeddedStore {
         })
         .await
     }
+}
+
+fn held_key(tx: &Transaction<'_>, digest: &str) -> Result<Option<KeyRecord>, StoreError> {
+    select_one(
+        tx,
+        "SELECT data FROM idempotency_keys WHERE digest = ?1",
+        [digest],
+        "failed to read an idempotency key",
+    )
 }
 
 /// Conflict: the invitation is gone or changed since it was read.

@@ -63,6 +63,18 @@ pub fn answer_of(status: u16, content_type: Option<&str>, body: &[u8]) -> Answer
     }
 }
 
+/// Creates a workgroup through the `workgroups` function; its id.
+pub async fn workgroup(workgroups: &Deployment, admin: &str, name: &str) -> String {
+    let event = tests::harness::api_gateway_event(
+        "POST",
+        "/workgroups",
+        Some(admin),
+        Some(serde_json::json!({ "name": name })),
+    );
+    let created = send(workgroups, &event).await;
+    created.assert_ok(201)["id"].as_str().unwrap().to_owned()
+}
+
 /// The accept token of the latest email moto's SES received for `to`.
 pub fn latest_token(to: &str) -> String {
     let emails = moto().sent_emails();
