@@ -5,7 +5,7 @@ use futures::future::join_all;
 use crate::{
     app::App,
     clock::{Clock, Timestamp},
-    invitation::Invitation,
+    invitation::{Delivery, Invitation},
     message::{Occasion, invitation_email},
     store::{Mailer, Store, StoreError},
 };
@@ -22,23 +22,24 @@ pub struct SweepReport {
 }
 
 impl SweepReport {
-    fn of(candidates: usize, results: Vec<Reminded>) -> Self {
+    fn of(candidates: usize, results: Vec<Attempt>) -> Self {
         let mut report = SweepReport {
             candidates,
             ..SweepReport::default()
         };
         for result in results {
             match result {
-                Reminded::Sent => report.sent += 1,
-                Reminded::Failed => report.failed += 1,
-                Reminded::Skipped => report.skipped += 1,
+                Attempt::Sent => report.sent += 1,
+                Attempt::Failed => report.failed += 1,
+                Attempt::Skipped => report.skipped += 1,
             }
         }
         report
     }
 }
 
-enum Reminded {
+/// What became of one candidate of a sweep.
+enum Attempt {
     Sent,
     Failed,
     Skipped,
@@ -68,37 +69,37 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         Ok(SweepReport::of(candidates.len(), results))
     }
 
-    async fn retry(&self, invitation: &Invitation, now: Timestamp) -> Reminded {
+    async fn retry(&self, invitation: &Invitation, now: Timestamp) -> Attempt {
         if !invitation.retry_due(now) {
-            return Reminded::Skipped;
+            return Attempt::Skipped;
         }
         let claimed = invitation.retrying(now);
         if let Err(error) = self.store.update_invitation(&claimed).await {
             tracing::info!(invitation = %invitation.id, %error, "retry not claimed");
-            return Reminded::Skipped;
+            return Attempt::Skipped;
         }
         let Some(token) = claimed.current_token(&self.key, now) else {
-            return Reminded::Skipped;
+            return Attempt::Skipped;
         };
         let delivered = self.deliver(claimed, &token, Occasion::Invitation).await;
-        if delivered.delivery == crate::invitation::Delivery::Sent {
-            Reminded::Sent
+        if delivered.delivery == Delivery::Sent {
+            Attempt::Sent
         } else {
-            Reminded::Failed
+            Attempt::Failed
         }
     }
 
-    async fn remind(&self, invitation: &Invitation, now: Timestamp) -> Reminded {
+    async fn remind(&self, invitation: &Invitation, now: Timestamp) -> Attempt {
         let Some(reminder) = invitation.due_reminder(&self.settings.reminders, now) else {
-            return Reminded::Skipped;
+            return Attempt::Skipped;
         };
         let claimed = invitation.reminded(&reminder);
         if let Err(error) = self.store.update_invitation(&claimed).await {
             tracing::info!(invitation = %invitation.id, %error, "reminder not claimed");
-            return Reminded::Skipped;
+            return Attempt::Skipped;
         }
         let Some(token) = claimed.current_token(&self.key, now) else {
-            return Reminded::Skipped;
+            return Attempt::Skipped;
         };
         let link = self.settings.links.accept(&token);
         let occasion = Occasion::Reminder {
@@ -108,9 +109,9 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             .send(&invitation_email(&claimed, &link, occasion))
             .await
         {
-            Reminded::Sent
+            Attempt::Sent
         } else {
-            Reminded::Failed
+            Attempt::Failed
         }
     }
 }

@@ -10,10 +10,15 @@
 //! | workgroup | `WG#<wg>` | `WORKGROUP` | |
 //! | person | `PERSON#<email>` | `PERSON` | |
 //! | membership (workgroup and agent copied in) | `WG#<wg>` | `AGENT#<email>` | `gsi1pk` `PERSON#<email>`, `gsi1sk` `<workgroup name>␁<wg>` |
-//! | invitation | `WG#<wg>` | `INVITEE#<email>` | `gsi2pk` `INVITATION#<id>`; `lsi1sk` `SENT#<sent_at>#<id>`; while pending: `gsi3pk` `TOKEN#<token hash>`, `gsi4pk` `EXPIRES#<yyyy-mm-dd>`, `gsi4sk` `<expires_at>#<id>` |
+//! | invitation | `WG#<wg>` | `INVITEE#<email>` | `gsi2pk` `INVITATION#<id>`; `lsi1sk` `SENT#<sent_at>#<id>`; while pending: `gsi3pk` `TOKEN#<token hash>`, `gsi4pk` `EXPIRES#<yyyy-mm-dd>`, `gsi4sk` `<expires_at>#<id>`; while its email awaits an attempt: `gsi5pk` `RETRY`, `gsi5sk` `<retry_at>#<id>` |
+//! | idempotency key | `KEY#<digest of workgroup, caller, key>` | `KEY` | |
+//! | daily quota | `QUOTA#<wg>#<inviter>#<yyyy-mm-dd>` | `QUOTA` | |
 //!
 //! Times in keys are epoch seconds padded to 12 digits, so they sort as numbers. `␁` is U+0001,
 //! which sorts below any character of a name, so "Acme" comes before "Acme IT".
+//!
+//! Keys, quotas and invitations carry `expires_at`, the table's TTL attribute, so DynamoDB
+//! removes each some time after it stops mattering.
 //!
 //! Keying an invitation by its address makes "one invitation per address and workgroup" the
 //! primary key itself. Its `expires_at` (a number: epoch seconds of the expiry) is the table's
@@ -28,6 +33,7 @@
 //! | `by_invitation_id` | global | `gsi2pk` | invitations |
 //! | `by_token` | global, sparse | `gsi3pk` | pending invitations |
 //! | `by_expiry_day` | global, sparse | `gsi4pk` / `gsi4sk` | pending invitations, by expiry |
+//! | `by_retry` | global, sparse, one partition | `gsi5pk` / `gsi5sk` | emails not yet handed to SES, by next attempt (few: an outage's worth) |
 //! | `by_send` | local | `pk` / `lsi1sk` | invitations, by send |
 //!
 //! ## Access patterns
@@ -40,10 +46,14 @@
 //! | a workgroup's live invitations, newest first | `by_send` backwards, filter `expires_at > now` (and the status) | Query, consistent, read on until the page is full |
 //! | an invitation by id / by token | `by_invitation_id` / `by_token` | Query |
 //! | the reminder sweep's candidates | `by_expiry_day`, one partition per day of the window | Query per day, concurrently |
+//! | the delivery sweep's candidates | `by_retry`, `gsi5sk` up to now, filter pending and live | Query |
+//! | claim an idempotency key | absent, expired, or abandoned unanswered (the holder comes back on refusal) | PutItem |
+//! | record / release a key's answer | same fingerprint, unanswered | UpdateItem / DeleteItem |
+//! | reserve / give back quota | `used <= limit - amount` | UpdateItem (ADD) |
 //! | create a workgroup | workgroup, membership, person: each absent | TransactWriteItems |
 //! | invite | membership absent (ConditionCheck); invitation absent or expired (Put) | TransactWriteItems |
 //! | resend, decline, claim a reminder | `version` is the previous one | PutItem |
-//! | record a delivery | same send (`nonce`) | UpdateItem |
+//! | record a delivery (and its next attempt) | same send (`nonce`) | UpdateItem |
 //! | cancel | `version` unchanged | DeleteItem |
 //! | accept | invitation unchanged (Delete); membership and person absent (Put) | TransactWriteItems |
 //!
