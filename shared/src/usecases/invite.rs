@@ -4,8 +4,7 @@ use futures::future::join_all;
 
 use crate::{
     address::{EmailAddress, PasteError, PastedEntry, parse_pasted},
-    app::ReserveError,
-    app::{AccessError, App, Caller, MAX_ATTEMPTS},
+    app::{AccessError, App, Caller, MAX_ATTEMPTS, ReserveError},
     clock::Clock,
     ids::WorkgroupId,
     invitation::{Invitation, Inviter, Send},
