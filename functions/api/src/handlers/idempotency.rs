@@ -92,7 +92,9 @@ fn request_fingerprint(input: &Input<'_>) -> String {
     let canonical = serde_json::from_slice::<serde_json::Value>(bytes)
         .map(|value| value.to_string().into_bytes())
         .unwrap_or_else(|_| bytes.to_vec());
-    let param = |value: &Option<String>| value.as_deref().unwrap_or_default().as_bytes();
+    fn param(value: &Option<String>) -> &[u8] {
+        value.as_deref().unwrap_or_default().as_bytes()
+    }
     fingerprint(&[
         input.request.method().as_str().as_bytes(),
         param(&input.params.wg),
