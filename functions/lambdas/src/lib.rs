@@ -82,11 +82,10 @@ pub async fn serve_remind() -> Result<(), lambda_runtime::Error> {
 /// needs only the table.
 pub async fn serve_feedback() -> Result<(), lambda_runtime::Error> {
     logs::init();
-    let table =
-        config::table_from_lookup(|name| std::env::var(name).ok()).unwrap_or_else(|error| {
-            tracing::error!(function = Function::Feedback.name(), %error, "cannot start");
-            std::process::exit(1)
-        });
+    let table = or_exit(
+        Function::Feedback,
+        config::table_from_lookup(|name| std::env::var(name).ok()),
+    );
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let store = aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
     let store = &store;
@@ -105,11 +104,13 @@ async fn start(function: Function) -> Deployment {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Deployment::connect(config, &sdk).await
     };
-    match started.await {
-        Ok(deployment) => deployment,
-        Err(error) => {
-            tracing::error!(function = function.name(), %error, "cannot start");
-            std::process::exit(1)
-        }
-    }
+    or_exit(function, started.await)
+}
+
+/// The started value, or the end of the process with one log line naming what is wrong.
+fn or_exit<T, E: std::fmt::Display>(function: Function, started: Result<T, E>) -> T {
+    started.unwrap_or_else(|error| {
+        tracing::error!(function = function.name(), %error, "cannot start");
+        std::process::exit(1)
+    })
 }

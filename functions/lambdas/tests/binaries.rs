@@ -291,6 +291,7 @@ async fn a_function_missing_a_variable_stops_at_start_naming_it() {
         (Function::Invite, "SES_SENDER"),
         (Function::List, "TABLE_NAME"),
         (Function::Remind, "SECRET_KEY_ARN"),
+        (Function::Feedback, "TABLE_NAME"),
     ] {
         let env: Vec<(String, String)> = stack
             .process_env()
