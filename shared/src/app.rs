@@ -26,11 +26,14 @@ pub struct Settings {
     /// Invitation emails (invites and resends) one inviter may send in one workgroup per UTC
     /// day.
     pub daily_invitations_per_inviter: u32,
+    /// Pending invitations one workgroup may have at once.
+    pub pending_invitations_per_workgroup: u32,
 }
 
 impl Settings {
     pub const DEFAULT_MAX_ADDRESSES: usize = 50;
     pub const DEFAULT_DAILY_INVITATIONS: u32 = 200;
+    pub const DEFAULT_PENDING_INVITATIONS: u32 = 1000;
 
     pub fn new(links: AcceptLinks) -> Self {
         Self {
@@ -38,6 +41,7 @@ impl Settings {
             max_addresses_per_request: Self::DEFAULT_MAX_ADDRESSES,
             reminders: ReminderSchedule::default(),
             daily_invitations_per_inviter: Self::DEFAULT_DAILY_INVITATIONS,
+            pending_invitations_per_workgroup: Self::DEFAULT_PENDING_INVITATIONS,
         }
     }
 }
@@ -122,6 +126,33 @@ impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
         Ok(key)
     }
 
+    /// Reserves `amount` places under the workgroup's pending cap.
+    pub(crate) async fn reserve_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+    ) -> Result<(), ReserveError> {
+        let limit = self.settings.pending_invitations_per_workgroup;
+        if amount > 0 && !self.store.reserve_pending(workgroup, amount, limit).await? {
+            return Err(ReserveError::Pending(crate::quota::PendingCapReached {
+                limit,
+                retry_after: crate::quota::PendingCapReached::RETRY_AFTER,
+            }));
+        }
+        Ok(())
+    }
+
+    /// Frees `amount` places under the pending cap; a failure only leaves the cap stricter
+    /// (never looser), so it is logged, not returned.
+    pub(crate) async fn release_pending(&self, workgroup: &WorkgroupId, amount: u32) {
+        if amount == 0 {
+            return;
+        }
+        if let Err(error) = self.store.release_pending(workgroup, amount).await {
+            tracing::warn!(%error, "pending places not freed");
+        }
+    }
+
     /// Gives back what a request reserved and did not send; a failure only leaves the quota
     /// stricter for the rest of the day.
     pub(crate) async fn refund_emails(&self, key: &crate::quota::QuotaKey, amount: u32) {
@@ -138,6 +169,8 @@ impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
 pub(crate) enum ReserveError {
     #[error(transparent)]
     Over(crate::quota::OverQuota),
+    #[error(transparent)]
+    Pending(crate::quota::PendingCapReached),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

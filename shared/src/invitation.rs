@@ -1,7 +1,9 @@
 //! The invitation lifecycle: a closed set of states and the transitions between them.
 //!
 //! Accepted and cancelled invitations leave the store, so only `Pending` and `Declined` are
-//! states. Expiry is never stored: it is computed from the last send and `now`.
+//! states. Expiry is computed from the last send and `now`; the store only learns, once, that
+//! a pending invitation expired unanswered (see [`Invitation::lapsed`]), to record the event
+//! and free its place under the workgroup's pending cap.
 
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
@@ -129,6 +131,9 @@ pub struct Invitation {
     pub retry_at: Option<Timestamp>,
     /// Increases with every stored change; stores write on the condition that it is unchanged.
     pub version: u64,
+    /// Its expiry unanswered has been recorded (the event written, its pending place freed).
+    #[serde(default)]
+    pub expiry_recorded: bool,
 }
 
 /// The invitation is expired, answered, cancelled or superseded: to the invitee it is gone.
@@ -171,6 +176,7 @@ impl Invitation {
             delivery_attempts: 1,
             retry_at: Some(send.now + DELIVERY_GRACE),
             version: 1,
+            expiry_recorded: false,
         };
         (invitation, token)
     }
@@ -194,6 +200,7 @@ impl Invitation {
             delivery_attempts: 1,
             retry_at: Some(send.now + DELIVERY_GRACE),
             version: self.version + 1,
+            expiry_recorded: false,
             ..self.clone()
         };
         (renewed, token)
@@ -332,6 +339,28 @@ impl Invitation {
             days_before: most_urgent,
             covers: due,
         })
+    }
+
+    /// Pending, expired, and its expiry not yet recorded: it awaits [`Self::lapsed`].
+    pub fn lapse_due(&self, now: Timestamp) -> bool {
+        self.status == Status::Pending && !self.is_live(now) && !self.expiry_recorded
+    }
+
+    /// The invitation once its expiry unanswered is recorded (a version change, so it is
+    /// recorded once however many sweeps find it). `None` unless [`Self::lapse_due`].
+    pub fn lapsed(&self, now: Timestamp) -> Option<Self> {
+        self.lapse_due(now).then(|| Self {
+            expiry_recorded: true,
+            retry_at: None,
+            version: self.version + 1,
+            ..self.clone()
+        })
+    }
+
+    /// It holds a place under the workgroup's pending cap: pending, and not yet recorded as
+    /// expired.
+    pub fn holds_pending_place(&self) -> bool {
+        self.status == Status::Pending && !self.expiry_recorded
     }
 
     /// The invitation once `reminder` has been claimed for sending.

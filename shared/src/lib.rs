@@ -6,6 +6,7 @@
 
 pub mod address;
 pub mod app;
+pub mod audit;
 pub mod clock;
 pub mod idempotency;
 pub mod ids;

@@ -42,3 +42,20 @@ pub struct OverQuota {
     /// Seconds from the refusal until then.
     pub retry_after: u32,
 }
+
+/// The workgroup's pending cap refused a request: nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the workgroup has {limit} pending invitations, its limit: cancel some, or wait for answers or expiries"
+)]
+pub struct PendingCapReached {
+    pub limit: u32,
+    /// Seconds a client should wait before asking again.
+    pub retry_after: u32,
+}
+
+impl PendingCapReached {
+    /// Places free up when invitations are answered or cancelled (any time) or expire
+    /// (recorded by the delivery sweep every ten minutes): an hour is a fair wait to suggest.
+    pub const RETRY_AFTER: u32 = 3600;
+}

@@ -63,6 +63,8 @@ pub enum Action {
     ManageInvitation { role: Role },
     /// List the workgroup's agents.
     ListAgents,
+    /// Read the workgroup's audit trail.
+    ViewEvents,
 }
 
 /// Why an action is refused.
@@ -105,6 +107,9 @@ pub fn authorize(role: Option<Role>, action: Action) -> Result<(), Denied> {
         (Associate | Inactive, Action::ViewInvitations | Action::ManageInvitation { .. }) => Err(
             Denied::Forbidden("only administrators and managers can see or change invitations"),
         ),
+        (Associate | Inactive, Action::ViewEvents) => Err(Denied::Forbidden(
+            "only administrators and managers can see the workgroup's events",
+        )),
         (Inactive, Action::ListAgents) => Err(Denied::Forbidden(
             "inactive agents cannot see the workgroup's agents",
         )),

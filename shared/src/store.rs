@@ -5,6 +5,7 @@ use std::future::Future;
 
 use crate::{
     address::EmailAddress,
+    audit::Event,
     clock::Timestamp,
     idempotency::{Claim, IdempotencyKey, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
@@ -66,7 +67,9 @@ pub enum Inserted {
     Exists(Box<Invitation>),
 }
 
-/// Persistence of workgroups, people, memberships and invitations.
+/// Persistence of workgroups, people, memberships and invitations, and the audit trail: every
+/// method that changes an invitation takes the [`Event`] recording the change and writes both
+/// or neither.
 pub trait Store: Send + Sync {
     /// Creates a workgroup with its first administrator, registering them if `new_person`.
     /// Conflict: the person was registered concurrently.
@@ -124,19 +127,24 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
 
     /// Writes a new invitation unless the address is an agent of the workgroup or has a live
-    /// invitation there. An expired one still in storage is replaced. Conflict: a concurrent
-    /// write to the same items refused this one (DynamoDB transactions can); nothing was written.
+    /// invitation there. An expired one still in storage is replaced, unless it is pending and
+    /// its expiry is not recorded yet ([`Invitation::lapse_due`]): that one comes back as
+    /// [`Inserted::Exists`], to be recorded first. Conflict: a concurrent write to the same
+    /// items refused this one (DynamoDB transactions can); nothing was written.
     fn insert_invitation(
         &self,
         invitation: &Invitation,
         now: Timestamp,
+        event: &Event,
     ) -> impl Future<Output = Result<Inserted, StoreError>> + Send;
 
     /// Replaces an invitation with its next version, on the condition that the stored one is
-    /// still `next.version - 1`.
+    /// still `next.version - 1`, with the event of the change if it is one (claiming a retry
+    /// is bookkeeping, not a change anyone audits).
     fn update_invitation(
         &self,
         next: &Invitation,
+        event: Option<&Event>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Records `invitation.delivery` on the stored invitation if it is still on the same send
@@ -146,12 +154,14 @@ pub trait Store: Send + Sync {
     fn record_delivery(
         &self,
         invitation: &Invitation,
+        event: &Event,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Deletes an invitation on the condition that it is unchanged since read (cancel).
     fn delete_invitation(
         &self,
         invitation: &Invitation,
+        event: &Event,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Atomically: deletes the unchanged invitation, adds the membership, and registers the
@@ -162,15 +172,41 @@ pub trait Store: Send + Sync {
         invitation: &Invitation,
         agent: &Agent,
         new_person: Option<&Person>,
+        event: &Event,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Pending invitations of every workgroup expiring in `(now, until]`: the reminder sweep's
-    /// candidates, reached by expiry, never by reading the whole store.
+    /// Pending invitations of every workgroup expiring in `(after, until]` whose expiry is not
+    /// recorded: the reminder sweep's candidates (`after` is now) and the expiry sweep's
+    /// (`until` is now), reached by expiry, never by reading the whole store.
     fn pending_expiring(
         &self,
-        now: Timestamp,
+        after: Timestamp,
         until: Timestamp,
     ) -> impl Future<Output = Result<Vec<Invitation>, StoreError>> + Send;
+
+    /// The workgroup's events, newest first.
+    fn events(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Event>, StoreError>> + Send;
+
+    /// Counts `amount` more pending invitations in the workgroup, atomically, if that keeps
+    /// the count within `limit`; `false` (and nothing counted) otherwise.
+    fn reserve_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+        limit: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Counts `amount` fewer pending invitations (answered, cancelled, expired, or reserved
+    /// and not needed), never below zero.
+    fn release_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Live pending invitations whose email is due for another attempt (`retry_at <= now`):
     /// the delivery sweep's candidates, reached through the few invitations that have one.

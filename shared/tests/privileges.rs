@@ -17,7 +17,7 @@ enum Expected {
 use Expected::{Allowed as Y, Forbidden as F, NotFound as N};
 
 /// The columns of [`EXPECTED`], in order.
-const ACTIONS: [Action; 10] = [
+const ACTIONS: [Action; 11] = [
     Action::Invite {
         grant: Administrator,
     },
@@ -32,18 +32,20 @@ const ACTIONS: [Action; 10] = [
     Action::ManageInvitation { role: Associate },
     Action::ManageInvitation { role: Inactive },
     Action::ListAgents,
+    Action::ViewEvents,
 ];
 
 /// The spec's table, written out cell by cell.
 ///
 /// Columns: invite as administrator, manager, associate, inactive | view invitations |
-/// cancel or resend an invitation for administrator, manager, associate, inactive | list agents.
-const EXPECTED: [(Option<Role>, [Expected; 10]); 5] = [
-    (Some(Administrator), [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y]),
-    (Some(Manager), [F, Y, Y, Y, Y, F, Y, Y, Y, Y]),
-    (Some(Associate), [F, F, F, F, F, F, F, F, F, Y]),
-    (Some(Inactive), [F, F, F, F, F, F, F, F, F, F]),
-    (None, [N, N, N, N, N, N, N, N, N, N]),
+/// cancel or resend an invitation for administrator, manager, associate, inactive | list agents |
+/// read the audit trail (issue 5: administrators and managers).
+const EXPECTED: [(Option<Role>, [Expected; 11]); 5] = [
+    (Some(Administrator), [Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y]),
+    (Some(Manager), [F, Y, Y, Y, Y, F, Y, Y, Y, Y, Y]),
+    (Some(Associate), [F, F, F, F, F, F, F, F, F, Y, F]),
+    (Some(Inactive), [F, F, F, F, F, F, F, F, F, F, F]),
+    (None, [N, N, N, N, N, N, N, N, N, N, N]),
 ];
 
 fn observed(role: Option<Role>, action: Action) -> Expected {

@@ -12,6 +12,7 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use futures::future::join_all;
 use shared::{
     address::EmailAddress,
+    audit::{Actor, Change, Event},
     clock::{INVITATION_LIFETIME, Timestamp},
     idempotency::{Claim, IdempotencyKey, RecordedAnswer},
     ids::{AgentId, InvitationId, WorkgroupId},
@@ -55,6 +56,11 @@ macro_rules! store_conformance {
             one_of_ten_concurrent_claims_of_a_key_wins,
             a_quota_counts_up_to_its_limit_and_gives_back,
             twenty_concurrent_reservations_never_overshoot_a_quota_of_ten,
+            a_pending_count_counts_up_to_its_limit_and_frees,
+            twenty_concurrent_pending_reservations_never_overshoot_a_cap_of_ten,
+            every_change_writes_its_event_and_a_refused_one_writes_none,
+            events_are_listed_newest_first_in_pages_per_workgroup,
+            pending_expiring_finds_expiries_to_record_until_recorded,
             exactly_one_of_a_hundred_concurrent_accepts_succeeds,
             exactly_one_of_twenty_concurrent_invitations_of_one_address_is_created,
             accept_racing_cancel_leaves_exactly_one_consistent_outcome,
@@ -126,6 +132,22 @@ fn assert_conflict<T: Debug>(result: Result<T, StoreError>, what: &str) {
         Err(StoreError::Conflict) => {}
         other => panic!("{what} should conflict, got {other:?}"),
     }
+}
+
+/// An event about `invitation`, for the writes that take one (what it says does not matter to
+/// the store; the audit checks look at what is written).
+fn event(invitation: &Invitation) -> Event {
+    Event::of(
+        invitation,
+        Change::Resent,
+        Actor::System,
+        invitation.sent_at,
+    )
+}
+
+/// The delivery event of `invitation`'s current state.
+fn delivered(invitation: &Invitation) -> Event {
+    Event::delivery(invitation, invitation.sent_at)
 }
 
 fn ids(invitations: &[Invitation]) -> Vec<InvitationId> {
@@ -211,7 +233,9 @@ impl Scene {
     ) -> Invitation {
         let invitation = self.issue(email, role, now);
         let inserted = ok(
-            store.insert_invitation(&invitation, now).await,
+            store
+                .insert_invitation(&invitation, now, &event(&invitation))
+                .await,
             "inserting an invitation",
         );
         assert_eq!(inserted, Inserted::Created, "inviting {email}");
@@ -231,7 +255,7 @@ impl Scene {
         let agent = Agent::joining(&person, role, now);
         ok(
             store
-                .accept_invitation(&invitation, &agent, Some(&person))
+                .accept_invitation(&invitation, &agent, Some(&person), &event(&invitation))
                 .await,
             "accepting an invitation",
         );
@@ -343,7 +367,9 @@ pub async fn memberships_of_lists_every_workgroup_of_an_address_by_name<S: Store
             .await;
         let agent = Agent::joining(&ann, Role::Associate, at(secs(120)));
         ok(
-            store.accept_invitation(&invitation, &agent, None).await,
+            store
+                .accept_invitation(&invitation, &agent, None, &event(&invitation))
+                .await,
             "accepting as a registered person",
         );
     }
@@ -518,7 +544,9 @@ pub async fn inviting_an_agent_of_the_workgroup_is_refused<S: Store>(store: &S) 
         let invitation = scene.issue(email, Role::Manager, at(secs(60)));
         assert_eq!(
             ok(
-                store.insert_invitation(&invitation, at(secs(60))).await,
+                store
+                    .insert_invitation(&invitation, at(secs(60)), &event(&invitation))
+                    .await,
                 "inserting"
             ),
             Inserted::AlreadyAgent,
@@ -550,7 +578,9 @@ pub async fn a_second_live_invitation_for_one_address_is_refused<S: Store>(store
     let second = scene.issue(&email, Role::Manager, last_live_second);
     assert_eq!(
         ok(
-            store.insert_invitation(&second, last_live_second).await,
+            store
+                .insert_invitation(&second, last_live_second, &event(&second))
+                .await,
             "inserting"
         ),
         Inserted::Exists(Box::new(first.clone()))
@@ -582,9 +612,44 @@ pub async fn an_expired_invitation_is_replaced_by_a_new_one<S: Store>(store: &S)
     let expiry = expired.expires_at();
     let fresh = scene.issue(&email, Role::Manager, expiry);
     assert_eq!(
-        ok(store.insert_invitation(&fresh, expiry).await, "inserting"),
+        ok(
+            store
+                .insert_invitation(&fresh, expiry, &event(&fresh))
+                .await,
+            "inserting over an expiry not yet recorded"
+        ),
+        Inserted::Exists(Box::new(expired.clone())),
+        "a pending invitation's expiry is recorded before it is replaced"
+    );
+    let lapsed = expired
+        .lapsed(expiry)
+        .expect("expired from the second it expires");
+    ok(
+        store
+            .update_invitation(&lapsed, Some(&event(&lapsed)))
+            .await,
+        "recording the expiry",
+    );
+    assert_eq!(
+        ok(
+            store.pending_expiring(start(), expiry).await,
+            "listing unrecorded expiries"
+        )
+        .into_iter()
+        .filter(|invitation| invitation.workgroup.id == scene.workgroup.id)
+        .collect::<Vec<_>>(),
+        Vec::<Invitation>::new(),
+        "a recorded expiry leaves the sweep's candidates"
+    );
+    assert_eq!(
+        ok(
+            store
+                .insert_invitation(&fresh, expiry, &event(&fresh))
+                .await,
+            "inserting"
+        ),
         Inserted::Created,
-        "an invitation is expired from the second it expires"
+        "an invitation whose expiry is recorded is replaced"
     );
     assert_eq!(
         ok(
@@ -621,7 +686,10 @@ pub async fn an_update_from_a_stale_version_conflicts<S: Store>(store: &S) {
         .invite(store, &address("ann"), Role::Associate, start())
         .await;
     let v2 = scene.renew(&v1, at(days(1)));
-    ok(store.update_invitation(&v2).await, "updating to version 2");
+    ok(
+        store.update_invitation(&v2, Some(&event(&v2))).await,
+        "updating to version 2",
+    );
     let wg = &scene.workgroup.id;
     let read = |id: InvitationId| async move {
         ok(store.invitation(wg, &id).await, "reading an invitation")
@@ -630,24 +698,31 @@ pub async fn an_update_from_a_stale_version_conflicts<S: Store>(store: &S) {
 
     let rival_v2 = scene.renew(&v1, at(days(2)));
     assert_conflict(
-        store.update_invitation(&rival_v2).await,
+        store
+            .update_invitation(&rival_v2, Some(&event(&rival_v2)))
+            .await,
         "a second update from version 1",
     );
     let v4 = next_version(&next_version(&v2));
     assert_conflict(
-        store.update_invitation(&v4).await,
+        store.update_invitation(&v4, Some(&event(&v4))).await,
         "an update skipping a version",
     );
     assert_eq!(read(v1.id.clone()).await, Some(v2.clone()), "unchanged");
 
     let v3 = next_version(&v2);
-    ok(store.update_invitation(&v3).await, "updating to version 3");
+    ok(
+        store.update_invitation(&v3, Some(&event(&v3))).await,
+        "updating to version 3",
+    );
     assert_eq!(read(v1.id.clone()).await, Some(v3));
 
     let never_stored = scene.issue(&address("bob"), Role::Associate, start());
     let never_stored_v2 = next_version(&never_stored);
     assert_conflict(
-        store.update_invitation(&never_stored_v2).await,
+        store
+            .update_invitation(&never_stored_v2, Some(&event(&never_stored_v2)))
+            .await,
         "updating an invitation that was never stored",
     );
     assert_eq!(read(never_stored.id.clone()).await, None);
@@ -671,7 +746,10 @@ pub async fn a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version<
     let wg = &scene.workgroup.id;
     ok(
         store
-            .record_delivery(&v1.with_delivery(Delivery::Sent))
+            .record_delivery(
+                &v1.with_delivery(Delivery::Sent),
+                &delivered(&v1.with_delivery(Delivery::Sent)),
+            )
             .await,
         "recording a delivery",
     );
@@ -682,13 +760,16 @@ pub async fn a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version<
     // A resend made from the version read before the delivery still applies...
     let v2 = scene.renew(&v1, at(days(1)));
     ok(
-        store.update_invitation(&v2).await,
+        store.update_invitation(&v2, Some(&event(&v2))).await,
         "resending after a delivery record",
     );
     // ...and a late report on the first email no longer lands on the new send.
     assert_conflict(
         store
-            .record_delivery(&v1.with_delivery(Delivery::Failed))
+            .record_delivery(
+                &v1.with_delivery(Delivery::Failed),
+                &delivered(&v1.with_delivery(Delivery::Failed)),
+            )
             .await,
         "recording a delivery of a superseded send",
     );
@@ -698,7 +779,10 @@ pub async fn a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version<
     let never_stored = scene.issue(&address("bob"), Role::Associate, start());
     assert_conflict(
         store
-            .record_delivery(&never_stored.with_delivery(Delivery::Sent))
+            .record_delivery(
+                &never_stored.with_delivery(Delivery::Sent),
+                &delivered(&never_stored.with_delivery(Delivery::Sent)),
+            )
             .await,
         "recording a delivery of an invitation that was never stored",
     );
@@ -744,16 +828,26 @@ pub async fn deliveries_due_lists_pending_emails_awaiting_an_attempt<S: Store>(s
     // Ann's email was handed over; Bob's failed (due after the first backoff); Cy declined.
     let reported = start() + secs(1);
     ok(
-        store.record_delivery(&ann.attempted(true, reported)).await,
+        store
+            .record_delivery(
+                &ann.attempted(true, reported),
+                &delivered(&ann.attempted(true, reported)),
+            )
+            .await,
         "recording a delivery",
     );
     ok(
-        store.record_delivery(&bob.attempted(false, reported)).await,
+        store
+            .record_delivery(
+                &bob.attempted(false, reported),
+                &delivered(&bob.attempted(false, reported)),
+            )
+            .await,
         "recording a failure",
     );
     ok(
         store
-            .update_invitation(&cy.decline(reported).unwrap())
+            .update_invitation(&cy.decline(reported).unwrap(), None)
             .await,
         "declining",
     );
@@ -767,7 +861,9 @@ pub async fn deliveries_due_lists_pending_emails_awaiting_an_attempt<S: Store>(s
     assert_eq!(stored.retry_at, Some(retry_at));
     assert_eq!(stored.delivery, Delivery::Failed);
     ok(
-        store.update_invitation(&stored.retrying(retry_at)).await,
+        store
+            .update_invitation(&stored.retrying(retry_at), None)
+            .await,
         "claiming an attempt",
     );
     assert_eq!(due(retry_at).await, []);
@@ -913,16 +1009,285 @@ pub async fn twenty_concurrent_reservations_never_overshoot_a_quota_of_ten<S: St
     assert!(!ok(store.reserve_quota(&key, 1, 10).await, "reserving"));
 }
 
+pub async fn a_pending_count_counts_up_to_its_limit_and_frees<S: Store>(store: &S) {
+    let workgroup = WorkgroupId::generate();
+    let reserve = |amount: u32| {
+        let workgroup = workgroup.clone();
+        async move {
+            ok(
+                store.reserve_pending(&workgroup, amount, 10).await,
+                "reserving",
+            )
+        }
+    };
+    assert!(reserve(4).await);
+    assert!(reserve(6).await, "up to the cap");
+    assert!(!reserve(1).await, "not past it");
+    ok(store.release_pending(&workgroup, 3).await, "freeing");
+    assert!(!reserve(4).await, "a refused reservation counts nothing");
+    assert!(reserve(3).await);
+    assert!(!reserve(1).await);
+    assert!(
+        ok(
+            store
+                .reserve_pending(&WorkgroupId::generate(), 10, 10)
+                .await,
+            "reserving"
+        ),
+        "each workgroup has a count of its own"
+    );
+    // Freeing more than is counted frees nothing it should not: the count never goes below 0.
+    let other = WorkgroupId::generate();
+    ok(store.release_pending(&other, 5).await, "freeing nothing");
+    assert!(!ok(
+        store.reserve_pending(&other, 11, 10).await,
+        "reserving"
+    ));
+    assert!(ok(store.reserve_pending(&other, 10, 10).await, "reserving"));
+}
+
+pub async fn twenty_concurrent_pending_reservations_never_overshoot_a_cap_of_ten<S: Store>(
+    store: &S,
+) {
+    let workgroup = WorkgroupId::generate();
+    let results = join_all((0..20).map(|_| store.reserve_pending(&workgroup, 1, 10))).await;
+    let granted = results.iter().filter(|r| matches!(r, Ok(true))).count();
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    assert_eq!(granted, 10, "{results:?}");
+    assert!(!ok(
+        store.reserve_pending(&workgroup, 1, 10).await,
+        "reserving"
+    ));
+}
+
+/// The events of one workgroup, newest first, all pages.
+async fn trail<S: Store>(store: &S, workgroup: &WorkgroupId) -> Vec<Event> {
+    every_page(3, |page| store.events(workgroup, page))
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+fn change(invitation: &Invitation, change: Change, at: Timestamp) -> Event {
+    Event::of(invitation, change, Actor::System, at)
+}
+
+pub async fn every_change_writes_its_event_and_a_refused_one_writes_none<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Audited").await;
+    let wg = &scene.workgroup.id;
+    let now = start();
+    let ann = scene.issue(&address("ann"), Role::Associate, now);
+    let invited = change(&ann, Change::Invited, now);
+    ok(
+        store.insert_invitation(&ann, now, &invited).await,
+        "inviting",
+    );
+    let sent = ann.attempted(true, at(secs(1)));
+    let delivered = Event::delivery(&sent, at(secs(1)));
+    ok(
+        store.record_delivery(&sent, &delivered).await,
+        "recording the delivery",
+    );
+    let declined = ann.decline(at(secs(2))).unwrap();
+    let declining = change(&declined, Change::Declined, at(secs(2)));
+    ok(
+        store.update_invitation(&declined, Some(&declining)).await,
+        "declining",
+    );
+    let cancelling = change(&declined, Change::Cancelled, at(secs(3)));
+    ok(
+        store.delete_invitation(&declined, &cancelling).await,
+        "cancelling",
+    );
+    let email = address("bob");
+    let bob = scene.issue(&email, Role::Manager, at(secs(4)));
+    let bob_invited = change(&bob, Change::Invited, at(secs(4)));
+    ok(
+        store
+            .insert_invitation(&bob, at(secs(4)), &bob_invited)
+            .await,
+        "inviting",
+    );
+    let person = newcomer(&email, at(secs(5)));
+    let agent = Agent::joining(&person, bob.role, at(secs(5)));
+    let accepting = change(&bob, Change::Accepted, at(secs(5)));
+    ok(
+        store
+            .accept_invitation(&bob, &agent, Some(&person), &accepting)
+            .await,
+        "accepting",
+    );
+    // Refused writes: each conflicts, and its event is not written.
+    let refused = at(secs(6));
+    assert_conflict(
+        store
+            .update_invitation(&declined, Some(&change(&declined, Change::Resent, refused)))
+            .await,
+        "updating a cancelled invitation",
+    );
+    assert_conflict(
+        store
+            .record_delivery(&sent, &Event::delivery(&sent, refused))
+            .await,
+        "recording a delivery of a cancelled invitation",
+    );
+    assert_conflict(
+        store
+            .delete_invitation(&bob, &change(&bob, Change::Cancelled, refused))
+            .await,
+        "cancelling an accepted invitation",
+    );
+    let again = scene.issue(&email, Role::Manager, refused);
+    assert_eq!(
+        ok(
+            store
+                .insert_invitation(&again, refused, &change(&again, Change::Invited, refused))
+                .await,
+            "inviting an agent"
+        ),
+        Inserted::AlreadyAgent
+    );
+    // The claim of a retry is not a change anyone audits.
+    let carl = scene
+        .invite(store, &address("carl"), Role::Associate, now)
+        .await;
+    ok(
+        store
+            .update_invitation(&carl.retrying(at(secs(7))), None)
+            .await,
+        "claiming a retry",
+    );
+    let carl_invited = trail(store, wg)
+        .await
+        .into_iter()
+        .filter(|event| event.invitation.id == carl.id)
+        .count();
+
+    let recorded: Vec<Event> = trail(store, wg)
+        .await
+        .into_iter()
+        .filter(|event| event.invitation.id != carl.id)
+        .collect();
+    assert_eq!(
+        recorded,
+        vec![
+            accepting,
+            bob_invited,
+            cancelling,
+            declining,
+            delivered,
+            invited
+        ],
+        "every change once, newest first, nothing of the refused ones"
+    );
+    assert_eq!(carl_invited, 1, "only carl's invitation, not the claim");
+}
+
+pub async fn events_are_listed_newest_first_in_pages_per_workgroup<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Trail").await;
+    let other = Scene::new(store, "Other trail").await;
+    let mut written = Vec::new();
+    for n in 0..7 {
+        let when = at(secs(n / 2));
+        let invitation = scene.issue(&address(&format!("p{n}")), Role::Associate, when);
+        let event = change(&invitation, Change::Invited, when);
+        ok(
+            store.insert_invitation(&invitation, when, &event).await,
+            "inviting",
+        );
+        written.push(event);
+        let elsewhere = other.issue(&address(&format!("p{n}")), Role::Associate, when);
+        let event = change(&elsewhere, Change::Invited, when);
+        ok(
+            store.insert_invitation(&elsewhere, when, &event).await,
+            "inviting elsewhere",
+        );
+    }
+    let pages = every_page(3, |page| store.events(&scene.workgroup.id, page)).await;
+    assert_eq!(sizes(&pages), vec![3, 3, 1]);
+    let listed: Vec<Event> = pages.into_iter().flatten().collect();
+    // Newest first; events of one second in a stable order, each once.
+    let mut expected = written.clone();
+    expected.sort_by(|a, b| (b.at, b.id.as_str()).cmp(&(a.at, a.id.as_str())));
+    assert_eq!(listed, expected);
+    assert!(
+        listed
+            .iter()
+            .all(|event| event.workgroup == scene.workgroup.id),
+        "nothing of another workgroup"
+    );
+}
+
+pub async fn pending_expiring_finds_expiries_to_record_until_recorded<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Lapsing").await;
+    let ann = scene
+        .invite(store, &address("ann"), Role::Associate, start())
+        .await;
+    let bob = scene
+        .invite(store, &address("bob"), Role::Associate, start())
+        .await;
+    let declined = bob.decline(at(secs(1))).unwrap();
+    ok(
+        store
+            .update_invitation(&declined, Some(&event(&declined)))
+            .await,
+        "declining",
+    );
+    let now = ann.expires_at() + TimeDelta::hours(1);
+    let ours = |found: Vec<Invitation>| -> Vec<InvitationId> {
+        found
+            .into_iter()
+            .filter(|invitation| invitation.workgroup.id == scene.workgroup.id)
+            .map(|invitation| invitation.id)
+            .collect()
+    };
+    let due = ok(
+        store.pending_expiring(now - TimeDelta::days(7), now).await,
+        "listing expiries to record",
+    );
+    assert_eq!(ours(due), vec![ann.id.clone()], "pending ones only");
+    let lapsed = ann.lapsed(now).unwrap();
+    ok(
+        store
+            .update_invitation(&lapsed, Some(&event(&lapsed)))
+            .await,
+        "recording the expiry",
+    );
+    assert_conflict(
+        store
+            .update_invitation(&lapsed, Some(&event(&lapsed)))
+            .await,
+        "recording it twice",
+    );
+    let due = ok(
+        store.pending_expiring(now - TimeDelta::days(7), now).await,
+        "listing expiries to record",
+    );
+    assert_eq!(ours(due), vec![], "recorded once, then never found again");
+    assert_eq!(
+        ok(
+            store.invitation(&scene.workgroup.id, &ann.id).await,
+            "reading"
+        ),
+        Some(lapsed),
+        "kept in storage, as recorded"
+    );
+}
+
 pub async fn a_delete_of_a_changed_invitation_conflicts<S: Store>(store: &S) {
     let scene = Scene::new(store, "Cancel").await;
     let v1 = scene
         .invite(store, &address("ann"), Role::Associate, start())
         .await;
     let v2 = next_version(&v1);
-    ok(store.update_invitation(&v2).await, "updating");
+    ok(
+        store.update_invitation(&v2, Some(&event(&v2))).await,
+        "updating",
+    );
 
     assert_conflict(
-        store.delete_invitation(&v1).await,
+        store.delete_invitation(&v1, &event(&v1)).await,
         "deleting a changed invitation",
     );
     assert_eq!(
@@ -934,7 +1299,7 @@ pub async fn a_delete_of_a_changed_invitation_conflicts<S: Store>(store: &S) {
         "the changed invitation stays"
     );
 
-    ok(store.delete_invitation(&v2).await, "deleting");
+    ok(store.delete_invitation(&v2, &event(&v2)).await, "deleting");
     assert_eq!(
         ok(
             store.invitation(&scene.workgroup.id, &v1.id).await,
@@ -949,7 +1314,7 @@ pub async fn a_delete_of_a_changed_invitation_conflicts<S: Store>(store: &S) {
     );
     assert_eq!(scene.listed(store, None, start()).await, vec![]);
     assert_conflict(
-        store.delete_invitation(&v2).await,
+        store.delete_invitation(&v2, &event(&v2)).await,
         "deleting a deleted invitation",
     );
 }
@@ -967,14 +1332,24 @@ pub async fn an_invitation_is_found_by_its_current_token_only<S: Store>(store: &
     assert_eq!(find(unknown_token_hash()).await, None);
 
     let renewed = scene.renew(&first, at(days(3)));
-    ok(store.update_invitation(&renewed).await, "renewing");
+    ok(
+        store
+            .update_invitation(&renewed, Some(&event(&renewed)))
+            .await,
+        "renewing",
+    );
     let renewed_hash = renewed.token_hash.clone().expect("a pending token");
     assert_ne!(renewed_hash, first_hash);
     assert_eq!(find(first_hash).await, None, "the superseded token");
     assert_eq!(find(renewed_hash.clone()).await, Some(renewed.clone()));
 
     let declined = renewed.decline(at(days(4))).expect("an open invitation");
-    ok(store.update_invitation(&declined).await, "declining");
+    ok(
+        store
+            .update_invitation(&declined, Some(&event(&declined)))
+            .await,
+        "declining",
+    );
     assert_eq!(find(renewed_hash).await, None, "the declined token");
     assert_eq!(
         ok(
@@ -1013,7 +1388,12 @@ pub async fn invitations_are_listed_newest_first_without_expired_ones<S: Store>(
     let newer = invite("newer", now - TimeDelta::hours(2)).await;
     let newest = invite("newest", now).await;
     let declined = newest.decline(now).expect("an open invitation");
-    ok(store.update_invitation(&declined).await, "declining");
+    ok(
+        store
+            .update_invitation(&declined, Some(&event(&declined)))
+            .await,
+        "declining",
+    );
     let other = Scene::new(store, "Other listing").await;
     other
         .invite(
@@ -1068,7 +1448,12 @@ pub async fn invitations_are_paged_without_duplicates_or_gaps<S: Store>(store: &
             .await;
         if i % 3 == 1 {
             let answered = invitation.decline(now).expect("an open invitation");
-            ok(store.update_invitation(&answered).await, "declining");
+            ok(
+                store
+                    .update_invitation(&answered, Some(&event(&answered)))
+                    .await,
+                "declining",
+            );
             declined += 1;
         }
     }
@@ -1117,7 +1502,7 @@ pub async fn accepting_adds_the_membership_and_removes_the_invitation<S: Store>(
 
     ok(
         store
-            .accept_invitation(&invitation, &agent, Some(&person))
+            .accept_invitation(&invitation, &agent, Some(&person), &event(&invitation))
             .await,
         "accepting",
     );
@@ -1176,6 +1561,7 @@ pub async fn accepting_registers_a_person_only_once<S: Store>(store: &S) {
                 &invitation,
                 &Agent::joining(&ann, Role::Associate, start()),
                 Some(&ann),
+                &event(&invitation),
             )
             .await,
         "accepting the first invitation",
@@ -1190,6 +1576,7 @@ pub async fn accepting_registers_a_person_only_once<S: Store>(store: &S) {
                 &invitation,
                 &Agent::joining(&again, Role::Inactive, now),
                 Some(&again),
+                &event(&invitation),
             )
             .await,
         "registering a registered address on acceptance",
@@ -1218,7 +1605,9 @@ pub async fn accepting_registers_a_person_only_once<S: Store>(store: &S) {
 
     let agent = Agent::joining(&ann, Role::Inactive, now);
     ok(
-        store.accept_invitation(&invitation, &agent, None).await,
+        store
+            .accept_invitation(&invitation, &agent, None, &event(&invitation))
+            .await,
         "accepting as the registered person",
     );
     assert_eq!(
@@ -1235,13 +1624,20 @@ pub async fn accepting_a_changed_invitation_conflicts_and_writes_nothing<S: Stor
     let email = address("ann");
     let read = scene.invite(store, &email, Role::Associate, start()).await;
     let renewed = scene.renew(&read, at(days(1)));
-    ok(store.update_invitation(&renewed).await, "renewing");
+    ok(
+        store
+            .update_invitation(&renewed, Some(&event(&renewed)))
+            .await,
+        "renewing",
+    );
 
     let now = at(days(2));
     let person = newcomer(&email, now);
     let agent = Agent::joining(&person, read.role, now);
     assert_conflict(
-        store.accept_invitation(&read, &agent, Some(&person)).await,
+        store
+            .accept_invitation(&read, &agent, Some(&person), &event(&read))
+            .await,
         "accepting a changed invitation",
     );
     assert_eq!(
@@ -1266,10 +1662,13 @@ pub async fn accepting_a_changed_invitation_conflicts_and_writes_nothing<S: Stor
         "nobody was registered"
     );
 
-    ok(store.delete_invitation(&renewed).await, "cancelling");
+    ok(
+        store.delete_invitation(&renewed, &event(&renewed)).await,
+        "cancelling",
+    );
     assert_conflict(
         store
-            .accept_invitation(&renewed, &agent, Some(&person))
+            .accept_invitation(&renewed, &agent, Some(&person), &event(&renewed))
             .await,
         "accepting a cancelled invitation",
     );
@@ -1322,7 +1721,12 @@ pub async fn pending_expiring_covers_the_window_after_now_up_to_until<S: Store>(
         )
         .await;
     let declined = declined.decline(now).expect("an open invitation");
-    ok(store.update_invitation(&declined).await, "declining");
+    ok(
+        store
+            .update_invitation(&declined, Some(&event(&declined)))
+            .await,
+        "declining",
+    );
     unexpected.push(("declined", declined.id));
     let elsewhere = other
         .invite(
@@ -1371,11 +1775,12 @@ pub async fn exactly_one_of_a_hundred_concurrent_accepts_succeeds<S: Store>(stor
         })
         .collect();
 
-    let results = join_all(
-        callers
-            .iter()
-            .map(|(person, agent)| store.accept_invitation(&invitation, agent, Some(person))),
-    )
+    let results = join_all(callers.iter().map(|(person, agent)| async {
+        let event = event(&invitation);
+        store
+            .accept_invitation(&invitation, agent, Some(person), &event)
+            .await
+    }))
     .await;
 
     let mut winners = Vec::new();
@@ -1426,11 +1831,11 @@ pub async fn exactly_one_of_twenty_concurrent_invitations_of_one_address_is_crea
         .map(|_| scene.issue(&email, Role::Associate, now))
         .collect();
 
-    let results = join_all(
-        candidates
-            .iter()
-            .map(|invitation| store.insert_invitation(invitation, now)),
-    )
+    let results = join_all(candidates.iter().map(|invitation| async move {
+        store
+            .insert_invitation(invitation, now, &event(invitation))
+            .await
+    }))
     .await;
 
     let mut created = Vec::new();
@@ -1467,9 +1872,10 @@ pub async fn accept_racing_cancel_leaves_exactly_one_consistent_outcome<S: Store
         let person = newcomer(&email, now);
         let agent = Agent::joining(&person, invitation.role, now);
 
+        let (acceptance, cancellation) = (event(&invitation), event(&invitation));
         let (accepted, cancelled) = futures::join!(
-            store.accept_invitation(&invitation, &agent, Some(&person)),
-            store.delete_invitation(&invitation),
+            store.accept_invitation(&invitation, &agent, Some(&person), &acceptance),
+            store.delete_invitation(&invitation, &cancellation),
         );
 
         let stored = ok(

@@ -13,6 +13,7 @@ use std::{
 use chrono::TimeDelta;
 use shared::{
     address::EmailAddress,
+    audit::Event,
     clock::{Clock, Timestamp},
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
@@ -35,6 +36,8 @@ struct Tables {
     invitations: HashMap<InvitationId, Invitation>,
     keys: HashMap<String, KeyRecord>,
     quotas: HashMap<QuotaKey, u32>,
+    pending: HashMap<WorkgroupId, u32>,
+    events: Vec<Event>,
 }
 
 /// A store that keeps everything in memory and checks every condition the port states.
@@ -50,6 +53,31 @@ impl MemoryStore {
     pub fn stored_invitation(&self, id: &InvitationId) -> Option<Invitation> {
         self.tables().invitations.get(id).cloned()
     }
+
+    /// Every event written, in the order written (for assertions).
+    pub fn stored_events(&self) -> Vec<Event> {
+        self.tables().events.clone()
+    }
+
+    /// The workgroup's pending count as stored.
+    pub fn pending_count(&self, workgroup: &WorkgroupId) -> u32 {
+        self.tables().pending.get(workgroup).copied().unwrap_or(0)
+    }
+}
+
+/// Where an event sorts in its workgroup's trail: newest first, then by id, descending (the
+/// hex digits complemented), as the real stores order them.
+fn event_position(event: &Event) -> String {
+    let descending: String = event
+        .id
+        .as_str()
+        .chars()
+        .map(|c| {
+            c.to_digit(16)
+                .map_or(c, |d| char::from_digit(15 - d, 16).unwrap_or(c))
+        })
+        .collect();
+    format!("{:020}|{descending}", i64::MAX - event.at.timestamp())
 }
 
 /// Where an invitation sorts in a list: newest send first, then by id.
@@ -202,6 +230,7 @@ impl Store for MemoryStore {
         &self,
         invitation: &Invitation,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Inserted, StoreError> {
         let mut tables = self.tables();
         let key = (invitation.workgroup.id.clone(), invitation.email.clone());
@@ -216,7 +245,7 @@ impl Store for MemoryStore {
             })
             .cloned();
         if let Some(existing) = existing {
-            if existing.is_live(now) {
+            if existing.is_live(now) || existing.lapse_due(now) {
                 return Ok(Inserted::Exists(Box::new(existing)));
             }
             tables.invitations.remove(&existing.id);
@@ -224,36 +253,52 @@ impl Store for MemoryStore {
         tables
             .invitations
             .insert(invitation.id.clone(), invitation.clone());
+        tables.events.push(event.clone());
         Ok(Inserted::Created)
     }
 
-    async fn update_invitation(&self, next: &Invitation) -> Result<(), StoreError> {
+    async fn update_invitation(
+        &self,
+        next: &Invitation,
+        event: Option<&Event>,
+    ) -> Result<(), StoreError> {
         let mut tables = self.tables();
         match tables.invitations.get_mut(&next.id) {
             Some(stored) if stored.version + 1 == next.version => {
                 *stored = next.clone();
+                tables.events.extend(event.cloned());
                 Ok(())
             }
             _ => Err(StoreError::Conflict),
         }
     }
 
-    async fn record_delivery(&self, invitation: &Invitation) -> Result<(), StoreError> {
+    async fn record_delivery(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         let mut tables = self.tables();
         match tables.invitations.get_mut(&invitation.id) {
             Some(stored) if stored.nonce == invitation.nonce => {
                 *stored = stored.with_delivery_of(invitation);
+                tables.events.push(event.clone());
                 Ok(())
             }
             _ => Err(StoreError::Conflict),
         }
     }
 
-    async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
+    async fn delete_invitation(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         let mut tables = self.tables();
         match tables.invitations.get(&invitation.id) {
             Some(stored) if stored.version == invitation.version => {
                 tables.invitations.remove(&invitation.id);
+                tables.events.push(event.clone());
                 Ok(())
             }
             _ => Err(StoreError::Conflict),
@@ -265,6 +310,7 @@ impl Store for MemoryStore {
         invitation: &Invitation,
         agent: &Agent,
         new_person: Option<&Person>,
+        event: &Event,
     ) -> Result<(), StoreError> {
         let mut tables = self.tables();
         let membership = (invitation.workgroup.id.clone(), agent.email.clone());
@@ -282,22 +328,66 @@ impl Store for MemoryStore {
         if let Some(person) = new_person {
             tables.people.insert(person.email.clone(), person.clone());
         }
+        tables.events.push(event.clone());
         Ok(())
     }
 
     async fn pending_expiring(
         &self,
-        now: Timestamp,
+        after: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<Invitation>, StoreError> {
         Ok(self
             .tables()
             .invitations
             .values()
-            .filter(|invitation| invitation.status == Status::Pending)
-            .filter(|invitation| now < invitation.expires_at() && invitation.expires_at() <= until)
+            .filter(|invitation| invitation.holds_pending_place())
+            .filter(|invitation| {
+                after < invitation.expires_at() && invitation.expires_at() <= until
+            })
             .cloned()
             .collect())
+    }
+
+    async fn events(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> Result<Page<Event>, StoreError> {
+        let events = self
+            .tables()
+            .events
+            .iter()
+            .filter(|event| &event.workgroup == workgroup)
+            .map(|event| (event_position(event), event.clone()))
+            .collect();
+        page_of(events, &page)
+    }
+
+    async fn reserve_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let count = tables.pending.entry(workgroup.clone()).or_default();
+        if *count + amount > limit {
+            return Ok(false);
+        }
+        *count += amount;
+        Ok(true)
+    }
+
+    async fn release_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let count = tables.pending.entry(workgroup.clone()).or_default();
+        *count = count.saturating_sub(amount);
+        Ok(())
     }
 
     async fn claim_key(

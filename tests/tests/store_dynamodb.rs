@@ -9,6 +9,7 @@ use aws::{DynamoStore, calls::CallLog, dynamo::table};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::TimeDelta;
 use shared::{
+    audit::{Actor, Change, Event},
     clock::INVITATION_LIFETIME,
     ids::InvitationId,
     people::{Agent, Person},
@@ -168,8 +169,22 @@ async fn expired_invitations_still_stored_are_invisible_in_lists_and_replaced_by
     assert_eq!(due, live_ids, "the sweep never sees an expired invitation");
 
     let fresh = scene.issue(&lingering.email, Role::Manager, now);
+    let invited = Event::of(&fresh, Change::Invited, Actor::System, now);
     assert_eq!(
-        store.insert_invitation(&fresh, now).await.unwrap(),
+        store
+            .insert_invitation(&fresh, now, &invited)
+            .await
+            .unwrap(),
+        Inserted::Exists(Box::new(lingering.clone())),
+        "an expiry not yet recorded is recorded first"
+    );
+    let lapsed = lingering.lapsed(now).expect("pending and expired");
+    store.update_invitation(&lapsed, None).await.unwrap();
+    assert_eq!(
+        store
+            .insert_invitation(&fresh, now, &invited)
+            .await
+            .unwrap(),
         Inserted::Created
     );
     assert_eq!(store.invitation(wg, &lingering.id).await.unwrap(), None);
@@ -192,18 +207,21 @@ async fn accepting_or_cancelling_a_replaced_invitation_leaves_its_replacement_al
     let expired = scene.invite(&store, &email, Role::Associate, start()).await;
     let now = expired.expires_at() + TimeDelta::days(1);
     let fresh = scene.issue(&email, Role::Manager, now);
-    store.insert_invitation(&fresh, now).await.unwrap();
+    let lapsed = expired.lapsed(now).expect("pending and expired");
+    store.update_invitation(&lapsed, None).await.unwrap();
+    let event = Event::of(&fresh, Change::Invited, Actor::System, now);
+    store.insert_invitation(&fresh, now, &event).await.unwrap();
 
     let person = newcomer(&email, now);
     let agent = Agent::joining(&person, expired.role, now);
     assert!(matches!(
         store
-            .accept_invitation(&expired, &agent, Some(&person))
+            .accept_invitation(&lapsed, &agent, Some(&person), &event)
             .await,
         Err(StoreError::Conflict)
     ));
     assert!(matches!(
-        store.delete_invitation(&expired).await,
+        store.delete_invitation(&lapsed, &event).await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(

@@ -642,7 +642,7 @@ fn access<T, E: std::fmt::Debug>(
 fn manage_access(error: ManageError) -> Option<AccessError> {
     match error {
         ManageError::Access(access) => Some(access),
-        ManageError::NotFound | ManageError::OverQuota(_) => None,
+        ManageError::NotFound | ManageError::OverQuota(_) | ManageError::PendingCap(_) => None,
     }
 }
 
@@ -1370,7 +1370,11 @@ async fn an_email_whose_sender_never_reported_is_sent_after_the_grace() {
         retry_at: Some(stored.sent_at + DELIVERY_GRACE),
         ..stored.clone()
     };
-    app.store.record_delivery(&unreported).await.unwrap();
+    let event = shared::audit::Event::delivery(&unreported, stored.sent_at);
+    app.store
+        .record_delivery(&unreported, &event)
+        .await
+        .unwrap();
     assert_eq!(
         app.retry_deliveries(app.clock.now())
             .await

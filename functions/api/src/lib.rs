@@ -68,6 +68,7 @@ async fn dispatch<S: Store, M: Mailer, C: Clock>(
         Operation::ListAgents => list::agents(app, input).await,
         Operation::ListInvitations => list::invitations(app, input).await,
         Operation::GetInvitation => list::invitation(app, input).await,
+        Operation::ListEvents => list::events(app, input).await,
         Operation::OpenApi => Ok(list::openapi()),
         Operation::Invite => invite::invite(app, input).await,
         Operation::CancelInvitation => manage::cancel(app, input).await,

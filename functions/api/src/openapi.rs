@@ -58,9 +58,9 @@ fn operation(op: Operation) -> Value {
             gets the first answer again (with `Idempotent-Replayed: true`) and sends no email.",
         "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$" } });
     let reused = problem("The Idempotency-Key was used for a different request.");
-    let over_quota = json!({
-        "description": "The caller's daily quota of invitation emails is used up; nothing was changed.",
-        "headers": { "Retry-After": { "description": "Seconds until the quota starts over (UTC midnight).",
+    let too_many = json!({
+        "description": "A limit would be passed; nothing was changed. `too-many-invitations`: the caller's daily quota of invitation emails is used up (Retry-After: seconds until UTC midnight). `too-many-pending-invitations`: the workgroup's pending cap is reached (cancel some, or wait for answers and expiries).",
+        "headers": { "Retry-After": { "description": "Seconds to wait before trying again.",
                                        "schema": { "type": "integer", "minimum": 1 } } },
         "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
     });
@@ -91,7 +91,7 @@ fn operation(op: Operation) -> Value {
             "requestBody": body("InviteRequest"),
             "responses": { "200": ok("One result per pasted entry.", "InviteAnswer"), "400": bad,
                            "401": unauthenticated, "403": forbidden, "404": not_member,
-                           "409": conflict_or_running, "422": reused, "429": over_quota }
+                           "409": conflict_or_running, "422": reused, "429": too_many }
         }),
         Operation::ListInvitations => json!({
             "summary": "Pending and declined invitations until they expire, newest first.",
@@ -121,7 +121,7 @@ fn operation(op: Operation) -> Value {
             "responses": { "200": ok("The renewed invitation.", "Invitation"),
                            "400": bad, "401": unauthenticated, "403": forbidden,
                            "404": problem("Unknown workgroup or invitation, or not a member."),
-                           "409": conflict_or_running, "422": reused, "429": over_quota }
+                           "409": conflict_or_running, "422": reused, "429": too_many }
         }),
         Operation::LookupInvitation => json!({
             "summary": "What the invitee is joining.",
@@ -144,6 +144,12 @@ fn operation(op: Operation) -> Value {
             "requestBody": body("TokenRequest"),
             "responses": { "200": ok("Declined.", "DeclineAnswer"), "400": bad, "404": gone,
                            "409": conflict }
+        }),
+        Operation::ListEvents => json!({
+            "summary": "The workgroup's audit trail, newest first: every change of an invitation, with who made it and when. Kept for 365 days.",
+            "parameters": with_list_params(vec![wg]),
+            "responses": { "200": ok("One page of events.", "EventList"), "400": bad,
+                           "401": unauthenticated, "403": forbidden, "404": not_member }
         }),
         Operation::OpenApi => json!({
             "summary": "This document.",
@@ -256,6 +262,33 @@ fn schemas() -> Value {
             "properties": { "workgroup": { "$ref": "#/components/schemas/Workgroup" },
                             "agent": { "$ref": "#/components/schemas/Agent" } }
         },
+        "Event": {
+            "type": "object", "required": ["id", "type", "workgroup", "at", "actor", "invitation"],
+            "properties": {
+                "id": { "type": "string" },
+                "type": { "type": "string", "enum": ["invitation.invited", "invitation.resent",
+                    "invitation.cancelled", "invitation.declined", "invitation.accepted",
+                    "invitation.expired", "invitation.reminded", "invitation.delivery"] },
+                "workgroup": { "type": "string" },
+                "at": time,
+                "actor": {
+                    "description": "`agent` (an agent of the workgroup, or the invitee accepting), `invitee` (declining by link) or `system` (sweeps, delivery reports, expiry).",
+                    "type": "object", "required": ["type"],
+                    "properties": { "type": { "type": "string", "enum": ["agent", "invitee", "system"] },
+                                    "id": { "type": "string" }, "email": { "type": "string" },
+                                    "name": { "type": "string" } }
+                },
+                "invitation": {
+                    "type": "object", "required": ["id", "email", "role"],
+                    "properties": { "id": { "type": "string" }, "email": { "type": "string" }, "role": role }
+                },
+                "delivery": { "type": "string", "enum": ["queued", "sent", "failed", "bounced", "complained"],
+                              "description": "`invitation.delivery` only." },
+                "attempt": { "type": "integer", "description": "`invitation.delivery` only." },
+                "days_before": { "type": "integer", "description": "`invitation.reminded` only." }
+            }
+        },
+        "EventList": list("Event"),
         "DeclineAnswer": {
             "type": "object", "required": ["workgroup", "status"],
             "properties": { "workgroup": { "$ref": "#/components/schemas/WorkgroupRef" },

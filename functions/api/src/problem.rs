@@ -6,7 +6,7 @@ use serde::Serialize;
 use shared::{
     address::PasteError,
     app::{AccessError, error_chain},
-    quota::OverQuota,
+    quota::{OverQuota, PendingCapReached},
     role::Denied,
     store::StoreError,
     usecases::{
@@ -165,6 +165,7 @@ impl From<InviteError> for Problem {
             InviteError::Access(error) => error.into(),
             InviteError::BadRequest(error) => error.into(),
             InviteError::OverQuota(over) => over.into(),
+            InviteError::PendingCap(cap) => cap.into(),
             InviteError::Store(error) => error.into(),
         }
     }
@@ -176,6 +177,7 @@ impl From<ManageError> for Problem {
             ManageError::Access(error) => error.into(),
             ManageError::NotFound => Problem::not_found(error.to_string()),
             ManageError::OverQuota(over) => over.into(),
+            ManageError::PendingCap(cap) => cap.into(),
         }
     }
 }
@@ -192,6 +194,17 @@ impl From<OverQuota> for Problem {
             detail,
         )
         .retry_after(over.retry_after)
+    }
+}
+
+impl From<PendingCapReached> for Problem {
+    fn from(cap: PendingCapReached) -> Self {
+        Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-pending-invitations",
+            cap.to_string(),
+        )
+        .retry_after(cap.retry_after)
     }
 }
 

@@ -26,6 +26,7 @@ pub enum Operation {
     LookupInvitation,
     AcceptInvitation,
     DeclineInvitation,
+    ListEvents,
     OpenApi,
 }
 
@@ -68,6 +69,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/invitations/lookup" => LookupInvitation, "lookupInvitation", Accept, false),
     route!(POST "/invitations/accept" => AcceptInvitation, "acceptInvitation", Accept, true),
     route!(POST "/invitations/decline" => DeclineInvitation, "declineInvitation", Accept, false),
+    route!(GET "/workgroups/{wg}/events" => ListEvents, "listEvents", List, true),
     route!(GET "/openapi.json" => OpenApi, "getOpenApi", List, false),
 ];
 

@@ -182,3 +182,14 @@ pub struct DeclineAnswer {
     pub workgroup: WorkgroupRef,
     pub status: String,
 }
+
+/// An event of the audit trail, as stored and published.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct EventView(shared::audit::Event);
+
+impl From<&shared::audit::Event> for EventView {
+    fn from(event: &shared::audit::Event) -> Self {
+        Self(event.clone())
+    }
+}

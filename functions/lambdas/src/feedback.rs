@@ -103,7 +103,10 @@ pub async fn handle<S: shared::store::Store>(
     let Some(refusal) = refusal else {
         return Ok(FeedbackReport::Ignored);
     };
-    let outcome = record_refusal(store, &reference, refusal)
+    // The event's time is when the mail service reported: the time of the delivery event.
+    let reported_at =
+        chrono::SubsecRound::trunc_subsecs(event.payload.time.unwrap_or_else(chrono::Utc::now), 0);
+    let outcome = record_refusal(store, &reference, refusal, reported_at)
         .await
         .map_err(|e| FeedbackError(shared::app::error_chain(&e)))?;
     let report = match outcome {

@@ -3,6 +3,7 @@
 
 use shared::{
     address::EmailAddress,
+    audit::Event,
     clock::Timestamp,
     idempotency::{Claim, IdempotencyKey, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
@@ -95,20 +96,33 @@ impl Store for AnyStore {
         &self,
         invitation: &Invitation,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Inserted, StoreError> {
-        delegate!(self.insert_invitation(invitation, now))
+        delegate!(self.insert_invitation(invitation, now, event))
     }
 
-    async fn update_invitation(&self, next: &Invitation) -> Result<(), StoreError> {
-        delegate!(self.update_invitation(next))
+    async fn update_invitation(
+        &self,
+        next: &Invitation,
+        event: Option<&Event>,
+    ) -> Result<(), StoreError> {
+        delegate!(self.update_invitation(next, event))
     }
 
-    async fn record_delivery(&self, invitation: &Invitation) -> Result<(), StoreError> {
-        delegate!(self.record_delivery(invitation))
+    async fn record_delivery(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        delegate!(self.record_delivery(invitation, event))
     }
 
-    async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
-        delegate!(self.delete_invitation(invitation))
+    async fn delete_invitation(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        delegate!(self.delete_invitation(invitation, event))
     }
 
     async fn accept_invitation(
@@ -116,16 +130,42 @@ impl Store for AnyStore {
         invitation: &Invitation,
         agent: &Agent,
         new_person: Option<&Person>,
+        event: &Event,
     ) -> Result<(), StoreError> {
-        delegate!(self.accept_invitation(invitation, agent, new_person))
+        delegate!(self.accept_invitation(invitation, agent, new_person, event))
     }
 
     async fn pending_expiring(
         &self,
-        now: Timestamp,
+        after: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<Invitation>, StoreError> {
-        delegate!(self.pending_expiring(now, until))
+        delegate!(self.pending_expiring(after, until))
+    }
+
+    async fn events(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> Result<Page<Event>, StoreError> {
+        delegate!(self.events(workgroup, page))
+    }
+
+    async fn reserve_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        delegate!(self.reserve_pending(workgroup, amount, limit))
+    }
+
+    async fn release_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+    ) -> Result<(), StoreError> {
+        delegate!(self.release_pending(workgroup, amount))
     }
 
     async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {

@@ -15,6 +15,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde::{Serialize, de::DeserializeOwned};
 use shared::{
     address::EmailAddress,
+    audit::Event,
     clock::Timestamp,
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
@@ -26,7 +27,7 @@ use shared::{
 };
 
 /// Bumped with every change to [`SCHEMA`]; a file written by a newer program is refused.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS workgroups (
@@ -81,6 +82,23 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 -- The few invitations whose email awaits another attempt (epoch seconds in the JSON).
 CREATE INDEX IF NOT EXISTS invitations_by_retry ON invitations (json_extract(data, '$.retry_at'))
     WHERE json_extract(data, '$.retry_at') IS NOT NULL;
+-- The audit trail; `seq` is the order written, which the publisher follows.
+CREATE TABLE IF NOT EXISTS events (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    workgroup_id TEXT NOT NULL,
+    at           INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    published    INTEGER NOT NULL DEFAULT 0,
+    data         TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS events_by_workgroup ON events (workgroup_id, at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS events_by_expiry ON events (expires_at);
+CREATE INDEX IF NOT EXISTS events_unpublished ON events (seq) WHERE published = 0;
+CREATE TABLE IF NOT EXISTS pending_counts (
+    workgroup_id TEXT PRIMARY KEY,
+    pending      INTEGER NOT NULL CHECK (pending >= 0)
+) STRICT, WITHOUT ROWID;
 ";
 
 /// How long an operation waits for another process holding the file's write lock.
@@ -655,8 +673,11 @@ impl Store for EmbeddedStore {
         &self,
         invitation: &Invitation,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Inserted, StoreError> {
         let row = InvitationRow::of(invitation)?;
+        let event = EventRow::of(event)?;
+        let moment = now;
         let now = now.timestamp();
         self.write(move |tx| {
             let agent = tx
@@ -680,20 +701,27 @@ impl Store for EmbeddedStore {
                 .optional()
                 .map_err(db("failed to read an invitation"))?;
             if let Some((id, expires_at, data)) = existing {
-                if expires_at > now {
-                    return Ok(Inserted::Exists(Box::new(decode(&data)?)));
+                let existing: Invitation = decode(&data)?;
+                if expires_at > now || existing.lapse_due(moment) {
+                    return Ok(Inserted::Exists(Box::new(existing)));
                 }
                 tx.execute("DELETE FROM invitations WHERE id = ?1", [id])
                     .map_err(db("failed to delete an expired invitation"))?;
             }
             row.insert(tx)?;
+            event.insert(tx)?;
             Ok(Inserted::Created)
         })
         .await
     }
 
-    async fn update_invitation(&self, next: &Invitation) -> Result<(), StoreError> {
+    async fn update_invitation(
+        &self,
+        next: &Invitation,
+        event: Option<&Event>,
+    ) -> Result<(), StoreError> {
         let row = InvitationRow::of(next)?;
+        let event = event.map(EventRow::of).transpose()?;
         let Some(previous) = next.version.checked_sub(1) else {
             return Err(StoreError::Conflict);
         };
@@ -722,13 +750,18 @@ impl Store for EmbeddedStore {
             if updated == 0 {
                 return Err(StoreError::Conflict);
             }
-            Ok(())
+            event.map_or(Ok(()), |event| event.insert(tx))
         })
         .await
     }
 
-    async fn record_delivery(&self, invitation: &Invitation) -> Result<(), StoreError> {
+    async fn record_delivery(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         let delivered = invitation.clone();
+        let event = EventRow::of(event)?;
         self.write(move |tx| {
             let stored: Option<Invitation> = select_one(
                 tx,
@@ -745,14 +778,23 @@ impl Store for EmbeddedStore {
                 params![data, delivered.id.as_str()],
             )
             .map_err(db("failed to record a delivery"))?;
-            Ok(())
+            event.insert(tx)
         })
         .await
     }
 
-    async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
+    async fn delete_invitation(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         let row = InvitationRow::of(invitation)?;
-        self.write(move |tx| delete_unchanged(tx, &row)).await
+        let event = EventRow::of(event)?;
+        self.write(move |tx| {
+            delete_unchanged(tx, &row)?;
+            event.insert(tx)
+        })
+        .await
     }
 
     async fn accept_invitation(
@@ -760,34 +802,127 @@ impl Store for EmbeddedStore {
         invitation: &Invitation,
         agent: &Agent,
         new_person: Option<&Person>,
+        event: &Event,
     ) -> Result<(), StoreError> {
         let row = InvitationRow::of(invitation)?;
         let membership = MembershipRow::of(&invitation.workgroup.id, agent)?;
         let person = new_person.map(PersonRow::of).transpose()?;
+        let event = EventRow::of(event)?;
         self.write(move |tx| {
             delete_unchanged(tx, &row)?;
             membership.insert(tx)?;
-            person.map_or(Ok(()), |person| person.insert(tx))
+            if let Some(person) = person {
+                person.insert(tx)?;
+            }
+            event.insert(tx)
         })
         .await
     }
 
     async fn pending_expiring(
         &self,
-        now: Timestamp,
+        after: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<Invitation>, StoreError> {
-        let now = now.timestamp();
+        let after = after.timestamp();
         let until = until.timestamp();
         self.read(move |tx| {
             select_all(
                 tx,
                 "SELECT data FROM invitations
                  WHERE expires_at > ?1 AND expires_at <= ?2 AND status = 'pending'
+                   AND COALESCE(json_extract(data, '$.expiry_recorded'), 0) = 0
                  ORDER BY expires_at, id",
-                params![now, until],
+                params![after, until],
                 "failed to list invitations expiring soon",
             )
+        })
+        .await
+    }
+
+    async fn events(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> Result<Page<Event>, StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        let after = page
+            .after
+            .as_deref()
+            .map(parse_event_position)
+            .transpose()?;
+        let (after_at, after_id) = after.unzip();
+        let limit = fetch_limit(&page);
+        self.read(move |tx| {
+            let context = "failed to list events";
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT at, id, data FROM events
+                     WHERE workgroup_id = ?1
+                       AND (?2 IS NULL OR (at, id) < (?2, ?3))
+                     ORDER BY at DESC, id DESC
+                     LIMIT ?4",
+                )
+                .map_err(db(context))?;
+            let rows = statement
+                .query_map(params![workgroup, after_at, after_id, limit], |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(db(context))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db(context))?;
+            let rows = rows
+                .into_iter()
+                .map(|(at, id, data)| Ok((decode(&data)?, format!("{at}|{id}"))))
+                .collect::<Result<Vec<(Event, String)>, StoreError>>()?;
+            let (items, next) = paged(rows, &page);
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn reserve_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        if amount > limit {
+            return Ok(false);
+        }
+        let workgroup = workgroup.as_str().to_owned();
+        self.write(move |tx| {
+            // Checked and counted in one statement, under the write lock.
+            let counted = tx
+                .execute(
+                    "INSERT INTO pending_counts (workgroup_id, pending) VALUES (?1, ?2)
+                     ON CONFLICT (workgroup_id)
+                     DO UPDATE SET pending = pending + ?2 WHERE pending + ?2 <= ?3",
+                    params![workgroup, amount, limit],
+                )
+                .map_err(db("failed to count pending invitations"))?;
+            Ok(counted == 1)
+        })
+        .await
+    }
+
+    async fn release_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+    ) -> Result<(), StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE pending_counts SET pending = MAX(pending - ?2, 0) WHERE workgroup_id = ?1",
+                params![workgroup, amount],
+            )
+            .map_err(db("failed to free pending places"))?;
+            Ok(())
         })
         .await
     }
@@ -925,6 +1060,103 @@ impl Store for EmbeddedStore {
                 params![now],
                 "failed to list emails due for another attempt",
             )
+        })
+        .await
+    }
+}
+
+/// The position after one listed event: `<at epoch seconds>|<id>`.
+fn parse_event_position(position: &str) -> Result<(i64, String), StoreError> {
+    let (at, id) = position
+        .split_once('|')
+        .ok_or_else(|| bad_position(position))?;
+    let at = at.parse().map_err(|_| bad_position(position))?;
+    let well_formed = id.starts_with("evt_") && id.len() == 36;
+    if !well_formed {
+        return Err(bad_position(position));
+    }
+    Ok((at, id.to_owned()))
+}
+
+/// An event as one row.
+struct EventRow {
+    id: String,
+    workgroup_id: String,
+    at: i64,
+    expires_at: i64,
+    data: String,
+}
+
+impl EventRow {
+    fn of(event: &Event) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: event.id.as_str().to_owned(),
+            workgroup_id: event.workgroup.as_str().to_owned(),
+            at: event.at.timestamp(),
+            expires_at: event.expires_at().timestamp(),
+            data: encode(event)?,
+        })
+    }
+
+    /// Writes the event, in the transaction of the change it records, and forgets a few
+    /// events past their retention (published ones: the publisher may still owe the others).
+    fn insert(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+        tx.execute(
+            "INSERT INTO events (id, workgroup_id, at, expires_at, data)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                self.id,
+                self.workgroup_id,
+                self.at,
+                self.expires_at,
+                self.data
+            ],
+        )
+        .map_err(db("failed to record an event"))?;
+        tx.execute(
+            "DELETE FROM events WHERE seq IN
+                 (SELECT seq FROM events WHERE expires_at <= ?1 AND published = 1 LIMIT 10)",
+            [self.at],
+        )
+        .map_err(db("failed to forget old events"))?;
+        Ok(())
+    }
+}
+
+impl EmbeddedStore {
+    /// Up to `limit` events not yet published, in the order written, with their sequence.
+    pub async fn unpublished_events(&self, limit: usize) -> Result<Vec<(i64, Event)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |tx| {
+            let context = "failed to read unpublished events";
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT seq, data FROM events WHERE published = 0 ORDER BY seq LIMIT ?1",
+                )
+                .map_err(db(context))?;
+            let rows = statement
+                .query_map([limit], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(db(context))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db(context))?;
+            rows.into_iter()
+                .map(|(seq, data)| Ok((seq, decode(&data)?)))
+                .collect()
+        })
+        .await
+    }
+
+    /// Marks every event up to `seq` published.
+    pub async fn mark_published(&self, seq: i64) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE events SET published = 1 WHERE published = 0 AND seq <= ?1",
+                [seq],
+            )
+            .map_err(db("failed to mark events published"))?;
+            Ok(())
         })
         .await
     }

@@ -3,6 +3,8 @@
 //! reminder, no retry) until someone resends the invitation.
 
 use crate::{
+    audit::Event,
+    clock::Timestamp,
     invitation::Delivery,
     message::MailReference,
     store::{Store, StoreError},
@@ -34,6 +36,7 @@ pub async fn record_refusal<S: Store>(
     store: &S,
     reference: &MailReference,
     refusal: Refusal,
+    now: Timestamp,
 ) -> Result<FeedbackOutcome, StoreError> {
     let Some(invitation) = store
         .invitation(&reference.workgroup, &reference.invitation)
@@ -48,8 +51,13 @@ pub async fn record_refusal<S: Store>(
         Refusal::Bounce => Delivery::Bounced,
         Refusal::Complaint => Delivery::Complained,
     };
+    // Already recorded (SES may report twice): one event is enough.
+    if invitation.delivery == delivery {
+        return Ok(FeedbackOutcome::Recorded);
+    }
+    let refused = invitation.with_delivery(delivery);
     match store
-        .record_delivery(&invitation.with_delivery(delivery))
+        .record_delivery(&refused, &Event::delivery(&refused, now))
         .await
     {
         Ok(()) => Ok(FeedbackOutcome::Recorded),

@@ -1,8 +1,9 @@
 //! The "Invited" tab: listing, reading, cancelling and resending invitations.
 
-use super::{ListError, ListQuery, Listed, listed};
+use super::{ListError, ListQuery, Listed, invite::actor_of, listed};
 use crate::{
     app::{AccessError, App, Caller, MAX_ATTEMPTS},
+    audit::{Actor, Change, Event},
     clock::Clock,
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
@@ -22,12 +23,16 @@ pub enum ManageError {
     /// The caller's daily quota of invitation emails is used up: nothing was changed.
     #[error(transparent)]
     OverQuota(#[from] crate::quota::OverQuota),
+    /// Resending a declined invitation would pass the workgroup's pending cap.
+    #[error(transparent)]
+    PendingCap(#[from] crate::quota::PendingCapReached),
 }
 
 impl From<crate::app::ReserveError> for ManageError {
     fn from(error: crate::app::ReserveError) -> Self {
         match error {
             crate::app::ReserveError::Over(over) => Self::OverQuota(over),
+            crate::app::ReserveError::Pending(cap) => Self::PendingCap(cap),
             crate::app::ReserveError::Store(error) => error.into(),
         }
     }
@@ -91,9 +96,21 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             .await?;
         for _ in 0..MAX_ATTEMPTS {
             let invitation = self.manageable(&member, workgroup, id).await?;
-            match self.store.delete_invitation(&invitation).await {
+            let event = Event::of(
+                &invitation,
+                Change::Cancelled,
+                Actor::from(&member.agent),
+                self.now(),
+            );
+            match self.store.delete_invitation(&invitation, &event).await {
                 Err(StoreError::Conflict) => continue,
-                done => return Ok(done?),
+                Err(error) => return Err(error.into()),
+                Ok(()) => {
+                    if invitation.holds_pending_place() {
+                        self.release_pending(workgroup, 1).await;
+                    }
+                    return Ok(());
+                }
             }
         }
         Err(StoreError::Conflict.into())
@@ -129,8 +146,23 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
     ) -> Result<Invitation, ManageError> {
         for _ in 0..MAX_ATTEMPTS {
             let invitation = self.manageable(member, workgroup, id).await?;
+            // A declined invitation becomes pending again: it needs a place under the cap.
+            let needs_place = !invitation.holds_pending_place();
+            if needs_place {
+                self.reserve_pending(workgroup, 1).await?;
+            }
             let (renewed, token) = invitation.renew(self.send_by(member, invitation.role, None));
-            match self.store.update_invitation(&renewed).await {
+            let event = Event::of(
+                &renewed,
+                Change::Resent,
+                actor_of(&renewed),
+                renewed.sent_at,
+            );
+            let updated = self.store.update_invitation(&renewed, Some(&event)).await;
+            if updated.is_err() && needs_place {
+                self.release_pending(workgroup, 1).await;
+            }
+            match updated {
                 Err(StoreError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
                 Ok(()) => return Ok(self.deliver(renewed, &token, Occasion::Invitation).await),

@@ -5,12 +5,13 @@ use futures::future::join_all;
 use crate::{
     address::{EmailAddress, PasteError, PastedEntry, parse_pasted},
     app::{AccessError, App, Caller, MAX_ATTEMPTS, ReserveError},
+    audit::{Actor, Change, Event},
     clock::Clock,
     ids::WorkgroupId,
-    invitation::{Invitation, Inviter, Send},
+    invitation::{Invitation, Inviter, Send, Status},
     message::{Locale, Occasion, invitation_email},
     people::Membership,
-    quota::OverQuota,
+    quota::{OverQuota, PendingCapReached},
     role::{Action, Role, authorize},
     secret::InvitationToken,
     store::{Inserted, Mailer, Store, StoreError},
@@ -80,6 +81,9 @@ pub enum InviteError {
     /// The inviter's daily quota would be exceeded: nothing was changed.
     #[error(transparent)]
     OverQuota(#[from] OverQuota),
+    /// The workgroup's pending cap would be exceeded: nothing was changed.
+    #[error(transparent)]
+    PendingCap(#[from] PendingCapReached),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -88,6 +92,7 @@ impl From<ReserveError> for InviteError {
     fn from(error: ReserveError) -> Self {
         match error {
             ReserveError::Over(over) => Self::OverQuota(over),
+            ReserveError::Pending(cap) => Self::PendingCap(cap),
             ReserveError::Store(error) => Self::Store(error),
         }
     }
@@ -121,50 +126,64 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         let quota = self
             .reserve_emails(workgroup, &inviter.agent.email, valid)
             .await?;
+        // Likewise a place under the pending cap for each; re-invites of pending invitations
+        // give theirs back.
+        if let Err(refused) = self.reserve_pending(workgroup, valid).await {
+            self.refund_emails(&quota, valid).await;
+            return Err(refused.into());
+        }
         let outcomes = join_all(entries.iter().map(|entry| async {
             match entry {
                 PastedEntry::Valid(address) => self.invite_one(&inviter, address, request).await,
-                PastedEntry::Invalid(_) => Ok(InviteOutcome::InvalidEmail),
-                PastedEntry::Duplicate(_) => Ok(InviteOutcome::Duplicate),
+                PastedEntry::Invalid(_) => Ok((InviteOutcome::InvalidEmail, false)),
+                PastedEntry::Duplicate(_) => Ok((InviteOutcome::Duplicate, false)),
             }
         }))
         .await;
-        let emailed = outcomes
-            .iter()
-            .filter(|outcome| {
-                matches!(
-                    outcome,
-                    Ok(InviteOutcome::Invited(_) | InviteOutcome::Resent(_))
-                )
-            })
-            .count() as u32;
+        let count = |kept: fn(&(InviteOutcome, bool)) -> bool| {
+            outcomes
+                .iter()
+                .filter(|outcome| outcome.as_ref().is_ok_and(kept))
+                .count() as u32
+        };
+        let emailed = count(|(outcome, _)| outcome.invitation().is_some());
+        let newly_pending = count(|(_, newly_pending)| *newly_pending);
         self.refund_emails(&quota, valid - emailed).await;
+        self.release_pending(workgroup, valid - newly_pending).await;
         entries
             .iter()
             .zip(outcomes)
             .map(|(entry, outcome)| {
                 Ok(InviteResult {
                     email: entry.display().to_owned(),
-                    outcome: outcome?,
+                    outcome: outcome?.0,
                 })
             })
             .collect()
     }
 
+    /// Invites one address; `true` beside the outcome when an invitation became pending that
+    /// was not (so it keeps its place under the pending cap).
     async fn invite_one(
         &self,
         inviter: &Membership,
         address: &EmailAddress,
         request: &InviteRequest,
-    ) -> Result<InviteOutcome, StoreError> {
+    ) -> Result<(InviteOutcome, bool), StoreError> {
         let started = self.now();
         let mut lost_a_race = false;
         for _ in 0..MAX_ATTEMPTS {
             let send = self.send_by(inviter, request.role, request.locale);
             let (invitation, token) = Invitation::issue(&inviter.workgroup, address.clone(), send);
+            let event = Event::of(
+                &invitation,
+                Change::Invited,
+                actor_of(&invitation),
+                invitation.sent_at,
+            );
             let inserted = match self
                 .store
-                .insert_invitation(&invitation, invitation.sent_at)
+                .insert_invitation(&invitation, invitation.sent_at, &event)
                 .await
             {
                 Err(StoreError::Conflict) => {
@@ -176,28 +195,41 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             let existing = match inserted {
                 Inserted::Created => {
                     let sent = self.deliver(invitation, &token, Occasion::Invitation).await;
-                    return Ok(InviteOutcome::Invited(sent));
+                    return Ok((InviteOutcome::Invited(sent), true));
                 }
-                Inserted::AlreadyAgent => return Ok(InviteOutcome::AlreadyAgent),
+                Inserted::AlreadyAgent => return Ok((InviteOutcome::AlreadyAgent, false)),
                 Inserted::Exists(existing) => existing,
             };
+            // Expired unanswered, not yet recorded: record it (freeing its place), then the
+            // next attempt replaces it.
+            if existing.lapse_due(self.now()) {
+                self.record_expiry(&existing, self.now()).await?;
+                continue;
+            }
             let manage = Action::ManageInvitation {
                 role: existing.role,
             };
             if authorize(Some(inviter.agent.role), manage).is_err() {
-                return Ok(InviteOutcome::Forbidden);
+                return Ok((InviteOutcome::Forbidden, false));
             }
             // A concurrent invite of this address (a double click, a colleague) renewed it
             // since this one started: the invitee already has a fresh email for it.
             if lost_a_race && existing.just_sent_as(started, request.role, request.locale) {
-                return Ok(InviteOutcome::Resent(*existing));
+                return Ok((InviteOutcome::Resent(*existing), false));
             }
+            let was_pending = existing.status == Status::Pending;
             let (renewed, token) =
                 existing.renew(self.send_by(inviter, request.role, request.locale));
-            match self.store.update_invitation(&renewed).await {
+            let event = Event::of(
+                &renewed,
+                Change::Resent,
+                actor_of(&renewed),
+                renewed.sent_at,
+            );
+            match self.store.update_invitation(&renewed, Some(&event)).await {
                 Ok(()) => {
                     let sent = self.deliver(renewed, &token, Occasion::Invitation).await;
-                    return Ok(InviteOutcome::Resent(sent));
+                    return Ok((InviteOutcome::Resent(sent), !was_pending));
                 }
                 Err(StoreError::Conflict) => lost_a_race = true,
                 Err(error) => return Err(error),
@@ -236,10 +268,17 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         let link = self.settings.links.accept(token);
         let email = invitation_email(&invitation, &link, occasion);
         let handed_over = self.send(&email).await;
-        let delivered = invitation.attempted(handed_over, self.now());
-        if let Err(error) = self.store.record_delivery(&delivered).await {
+        let now = self.now();
+        let delivered = invitation.attempted(handed_over, now);
+        let event = Event::delivery(&delivered, now);
+        if let Err(error) = self.store.record_delivery(&delivered, &event).await {
             tracing::info!(invitation = %invitation.id, %error, "delivery state not recorded");
         }
         delivered
     }
+}
+
+/// The agent who sent `invitation` last: the actor of a send.
+pub(crate) fn actor_of(invitation: &Invitation) -> Actor {
+    Actor::from(&invitation.invited_by)
 }

@@ -1,5 +1,6 @@
 //! One module per group of use cases, each with its own error enum.
 
+pub mod events;
 pub mod feedback;
 pub mod invitations;
 pub mod invite;

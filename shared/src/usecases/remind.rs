@@ -4,17 +4,24 @@ use futures::future::join_all;
 
 use crate::{
     app::App,
+    audit::{Actor, Change, Event},
     clock::{Clock, Timestamp},
     invitation::{Delivery, Invitation},
     message::{Occasion, invitation_email},
     store::{Mailer, Store, StoreError},
 };
 
+/// How far back the expiry sweep looks for expiries to record: a sweep that stopped for
+/// longer leaves older ones to be recorded when their address is invited again. Stores keep
+/// expired invitations longer than this.
+pub const EXPIRY_LOOKBACK: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SweepReport {
     /// Pending invitations expiring within the reminder horizon.
     pub candidates: usize,
+    /// Emails handed over (for the expiry sweep: expiries recorded).
     pub sent: usize,
     pub failed: usize,
     /// Not due, or claimed by a concurrent sweep or change first.
@@ -69,12 +76,57 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         Ok(SweepReport::of(candidates.len(), results))
     }
 
+    /// Records every pending invitation that expired unanswered in the last
+    /// [`EXPIRY_LOOKBACK`] and is not recorded yet: its event, once, and its place under the
+    /// pending cap freed.
+    pub async fn record_expiries(&self, now: Timestamp) -> Result<SweepReport, StoreError> {
+        let candidates = self
+            .store
+            .pending_expiring(now - EXPIRY_LOOKBACK, now)
+            .await?;
+        let results = join_all(candidates.iter().map(|candidate| async move {
+            match self.record_expiry(candidate, now).await {
+                Ok(true) => Attempt::Sent,
+                Ok(false) => Attempt::Skipped,
+                Err(error) => {
+                    tracing::warn!(invitation = %candidate.id, %error, "expiry not recorded");
+                    Attempt::Failed
+                }
+            }
+        }))
+        .await;
+        Ok(SweepReport::of(candidates.len(), results))
+    }
+
+    /// Records that `invitation` expired unanswered, if it did and nobody recorded it yet;
+    /// `true` if this call did.
+    pub(crate) async fn record_expiry(
+        &self,
+        invitation: &Invitation,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let Some(lapsed) = invitation.lapsed(now) else {
+            return Ok(false);
+        };
+        // It happened at the expiry, whenever a sweep notices.
+        let event = Event::of(&lapsed, Change::Expired, Actor::System, lapsed.expires_at());
+        match self.store.update_invitation(&lapsed, Some(&event)).await {
+            Ok(()) => {
+                self.release_pending(&lapsed.workgroup.id, 1).await;
+                Ok(true)
+            }
+            // Recorded, resent or removed concurrently.
+            Err(StoreError::Conflict) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
     async fn retry(&self, invitation: &Invitation, now: Timestamp) -> Attempt {
         if !invitation.retry_due(now) {
             return Attempt::Skipped;
         }
         let claimed = invitation.retrying(now);
-        if let Err(error) = self.store.update_invitation(&claimed).await {
+        if let Err(error) = self.store.update_invitation(&claimed, None).await {
             tracing::info!(invitation = %invitation.id, %error, "retry not claimed");
             return Attempt::Skipped;
         }
@@ -94,7 +146,11 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             return Attempt::Skipped;
         };
         let claimed = invitation.reminded(&reminder);
-        if let Err(error) = self.store.update_invitation(&claimed).await {
+        let change = Change::Reminded {
+            days_before: reminder.days_before,
+        };
+        let event = Event::of(&claimed, change, Actor::System, now);
+        if let Err(error) = self.store.update_invitation(&claimed, Some(&event)).await {
             tracing::info!(invitation = %invitation.id, %error, "reminder not claimed");
             return Attempt::Skipped;
         }

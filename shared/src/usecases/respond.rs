@@ -2,6 +2,7 @@
 
 use crate::{
     app::{App, Caller, MAX_ATTEMPTS},
+    audit::{Actor, Change, Event},
     clock::Clock,
     ids::AgentId,
     invitation::Invitation,
@@ -75,11 +76,17 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
     pub async fn decline_invitation(&self, token: &str) -> Result<Invitation, TokenError> {
         for _ in 0..MAX_ATTEMPTS {
             let invitation = self.open_invitation(token).await?;
-            let declined = invitation
-                .decline(self.now())
-                .map_err(|_| TokenError::NotFound)?;
-            match self.store.update_invitation(&declined).await {
-                Ok(()) => return Ok(declined),
+            let now = self.now();
+            let declined = invitation.decline(now).map_err(|_| TokenError::NotFound)?;
+            let invitee = Actor::Invitee {
+                email: invitation.email.clone(),
+            };
+            let event = Event::of(&declined, Change::Declined, invitee, now);
+            match self.store.update_invitation(&declined, Some(&event)).await {
+                Ok(()) => {
+                    self.release_pending(&declined.workgroup.id, 1).await;
+                    return Ok(declined);
+                }
                 Err(StoreError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
             }
@@ -114,12 +121,14 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
                 }
             };
             let agent = Agent::joining(&person, invitation.role, now);
+            let event = Event::of(&invitation, Change::Accepted, Actor::from(&agent), now);
             match self
                 .store
-                .accept_invitation(&invitation, &agent, new_person.as_ref())
+                .accept_invitation(&invitation, &agent, new_person.as_ref(), &event)
                 .await
             {
                 Ok(()) => {
+                    self.release_pending(&invitation.workgroup.id, 1).await;
                     return Ok(Membership {
                         workgroup: invitation.workgroup,
                         agent,

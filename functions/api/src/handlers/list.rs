@@ -1,4 +1,5 @@
-//! The read routes: agents, invitations, one invitation, and the OpenAPI document.
+//! The read routes: agents, invitations, one invitation, the audit trail, and the OpenAPI
+//! document.
 
 use http::StatusCode;
 use lambda_http::{Body, Response};
@@ -13,7 +14,7 @@ use super::{Input, json};
 use crate::{
     openapi,
     problem::Problem,
-    views::{AgentView, InvitationView, ListView},
+    views::{AgentView, EventView, InvitationView, ListView},
 };
 
 pub async fn agents<S: Store, M: Mailer, C: Clock>(
@@ -56,6 +57,16 @@ pub async fn invitation<S: Store, M: Mailer, C: Clock>(
     let (workgroup, id) = input.invitation()?;
     let invitation = app.get_invitation(&caller, &workgroup, &id).await?;
     Ok(json(StatusCode::OK, &InvitationView::from(&invitation)))
+}
+
+pub async fn events<S: Store, M: Mailer, C: Clock>(
+    app: &App<S, M, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let listed = app
+        .list_events(&input.caller()?, &input.workgroup()?, &input.list_query()?)
+        .await?;
+    Ok(json(StatusCode::OK, &ListView::<EventView>::from(&listed)))
 }
 
 pub fn openapi() -> Response<Body> {

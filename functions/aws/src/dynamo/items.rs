@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use shared::{
+    audit::Event,
     idempotency::KeyRecord,
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, Workgroup},
@@ -99,7 +100,11 @@ impl MembershipItem {
     }
 }
 
-/// An invitation, with the attributes that conditions and filters read (`expires_at`,
+/// How long an invitation item stays after its expiry before TTL removes it: long enough for
+/// the expiry sweep to record it (it looks back a week), and for late delivery reports.
+pub const KEPT_AFTER_EXPIRY: chrono::TimeDelta = chrono::TimeDelta::days(30);
+
+/// An invitation, with the attributes that conditions and filters read (`live_until`,
 /// `status`, `version`, `nonce`) copied to the top level from the invitation they derive from.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct InvitationItem {
@@ -117,6 +122,9 @@ pub struct InvitationItem {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     gsi5sk: Option<String>,
     lsi1sk: String,
+    /// The invitation's expiry, epoch seconds: what conditions and filters compare.
+    live_until: i64,
+    /// The table's TTL attribute: [`KEPT_AFTER_EXPIRY`] past the expiry.
     expires_at: i64,
     status: Status,
     version: u64,
@@ -127,6 +135,7 @@ pub struct InvitationItem {
 
 /// Names of the non-key attributes of an invitation item, for expressions.
 pub mod invitation_attributes {
+    pub const LIVE_UNTIL: &str = "live_until";
     pub const STATUS: &str = "status";
     pub const VERSION: &str = "version";
     pub const NONCE: &str = "nonce";
@@ -141,6 +150,9 @@ pub mod invitation_attributes {
 impl InvitationItem {
     pub fn of(invitation: &Invitation) -> Self {
         let pending = invitation.status == Status::Pending;
+        // In `by_expiry_day` while it holds a pending place: the reminder sweep's and the
+        // expiry sweep's candidates; inserts replace an expired invitation only once out.
+        let awaited = invitation.holds_pending_place();
         let expires_at = invitation.expires_at();
         Self {
             pk: keys::workgroup(&invitation.workgroup.id),
@@ -151,12 +163,13 @@ impl InvitationItem {
                 .as_ref()
                 .filter(|_| pending)
                 .map(keys::token),
-            gsi4pk: pending.then(|| keys::expiry_day(expires_at.date_naive())),
-            gsi4sk: pending.then(|| keys::expiry(expires_at, &invitation.id)),
+            gsi4pk: awaited.then(|| keys::expiry_day(expires_at.date_naive())),
+            gsi4sk: awaited.then(|| keys::expiry(expires_at, &invitation.id)),
             gsi5pk: Self::retry_keys(invitation).map(|(pk, _)| pk),
             gsi5sk: Self::retry_keys(invitation).map(|(_, sk)| sk),
             lsi1sk: keys::sent(invitation.sent_at, &invitation.id),
-            expires_at: expires_at.timestamp(),
+            live_until: expires_at.timestamp(),
+            expires_at: (expires_at + KEPT_AFTER_EXPIRY).timestamp(),
             status: invitation.status,
             version: invitation.version,
             nonce: String::from(invitation.nonce.clone()),
@@ -174,6 +187,44 @@ impl InvitationItem {
 
     pub fn into_invitation(self) -> Invitation {
         self.invitation
+    }
+}
+
+/// An event of the audit trail. The event is kept as its published JSON, which the stream
+/// publisher forwards as it is; `type` and `workgroup` are copied out for stream filters.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EventItem {
+    pk: String,
+    sk: String,
+    #[serde(rename = "type")]
+    kind: String,
+    workgroup: String,
+    /// The table's TTL attribute: DynamoDB removes the event after its retention.
+    expires_at: i64,
+    event: String,
+}
+
+impl EventItem {
+    pub fn of(event: &Event) -> Result<Self, StoreError> {
+        Ok(Self {
+            pk: keys::events(&event.workgroup),
+            sk: keys::event(event.at, &event.id),
+            kind: event.change.kind().to_owned(),
+            workgroup: event.workgroup.as_str().to_owned(),
+            expires_at: event.expires_at().timestamp(),
+            event: serde_json::to_string(event)
+                .map_err(|e| StoreError::backend("failed to encode an event", e))?,
+        })
+    }
+
+    pub fn into_event(self) -> Result<Event, StoreError> {
+        serde_json::from_str(&self.event)
+            .map_err(|e| StoreError::backend("failed to decode an event", e))
+    }
+
+    /// The event's JSON, as stored and published.
+    pub fn json(&self) -> &str {
+        &self.event
     }
 }
 
@@ -302,7 +353,14 @@ mod tests {
 
         use invitation_attributes::*;
         let item = to_item(&InvitationItem::of(&pending)).unwrap();
-        let payload = [TTL_ATTRIBUTE, STATUS, VERSION, NONCE, INVITATION];
+        let payload = [
+            TTL_ATTRIBUTE,
+            LIVE_UNTIL,
+            STATUS,
+            VERSION,
+            NONCE,
+            INVITATION,
+        ];
         let always = [BY_INVITATION_ID.partition, BY_SEND.sort.unwrap()];
         // A new invitation's email is due for an attempt until its sender reports on it.
         let while_pending = [
@@ -344,6 +402,13 @@ mod tests {
             set(table_keys.into_iter().chain(always).chain(payload)),
             "a declined invitation leaves the sparse indexes"
         );
+        let expired = pending.sent_at + shared::clock::INVITATION_LIFETIME;
+        let lapsed = pending.lapsed(expired).expect("pending and expired");
+        let item = to_item(&InvitationItem::of(&lapsed)).unwrap();
+        assert!(
+            !item.contains_key(BY_EXPIRY_DAY.partition) && !item.contains_key(BY_RETRY.partition),
+            "an invitation whose expiry is recorded leaves by_expiry_day and by_retry"
+        );
         let carried: BTreeSet<String> = [
             to_item(&InvitationItem::of(&pending)).unwrap(),
             to_item(&MembershipItem::of(&workgroup, &agent)).unwrap(),
@@ -357,7 +422,7 @@ mod tests {
     }
 
     #[test]
-    fn an_invitation_item_is_keyed_by_workgroup_and_address_and_expires_with_it() {
+    fn an_invitation_item_is_keyed_by_workgroup_and_address_and_kept_a_while_past_its_expiry() {
         let (workgroup, _, _, invitation) = scene();
         let item = to_item(&InvitationItem::of(&invitation)).unwrap();
         let text = |name: &str| match &item[name] {
@@ -375,8 +440,13 @@ mod tests {
             format!("{expires_at:012}#{}", invitation.id)
         );
         assert_eq!(
-            item[TTL_ATTRIBUTE],
+            item[invitation_attributes::LIVE_UNTIL],
             AttributeValue::N(expires_at.to_string())
+        );
+        let removable = expires_at + KEPT_AFTER_EXPIRY.num_seconds();
+        assert_eq!(
+            item[TTL_ATTRIBUTE],
+            AttributeValue::N(removable.to_string())
         );
         let decoded: InvitationItem = from_item(item).unwrap();
         assert_eq!(decoded.into_invitation(), invitation);

@@ -218,3 +218,42 @@ pub fn quota(key: &shared::quota::QuotaKey) -> String {
 
 /// The sort key of a quota's item.
 pub const QUOTA: &str = "QUOTA";
+
+/// The partition of a workgroup's audit trail: apart from the workgroup's own partition, so
+/// events never count towards the item collection its local index limits to 10 GB.
+pub fn events(workgroup: &WorkgroupId) -> String {
+    format!("EVENTS#{workgroup}")
+}
+
+/// The sort keys of events start with it.
+pub const EVENT_PREFIX: &str = "EVENT#";
+
+/// The sort key of an event: its second, then its id, so a backwards query is newest first.
+pub fn event(at: Timestamp, id: &shared::audit::EventId) -> String {
+    format!("{EVENT_PREFIX}{}#{}", second(at), id.as_str())
+}
+
+/// Where the page after an event starts: its sort key, checked to be one.
+pub fn parse_event_position(position: &str) -> Result<String, StoreError> {
+    let well_formed = position
+        .strip_prefix(EVENT_PREFIX)
+        .and_then(|rest| rest.split_once('#'))
+        .is_some_and(|(second, id)| {
+            second.len() == 12
+                && second.bytes().all(|b| b.is_ascii_digit())
+                && id.len() == 36
+                && id.starts_with("evt_")
+        });
+    if !well_formed {
+        return Err(bad_position(position));
+    }
+    Ok(position.to_owned())
+}
+
+/// The item counting a workgroup's pending invitations, for its cap.
+pub fn pending(workgroup: &WorkgroupId) -> String {
+    format!("PENDING#{workgroup}")
+}
+
+/// The sort key of a pending count's item.
+pub const PENDING: &str = "PENDING";

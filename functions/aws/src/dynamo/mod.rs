@@ -81,7 +81,7 @@ use aws_sdk_dynamodb::{
     },
     types::{
         AttributeValue, CancellationReason, ConditionCheck, Delete, Put,
-        ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+        ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
     },
 };
 use aws_smithy_runtime_api::http::Response;
@@ -89,6 +89,7 @@ use futures::future::try_join_all;
 use serde::de::DeserializeOwned;
 use shared::{
     address::EmailAddress,
+    audit::Event,
     clock::Timestamp,
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
@@ -100,7 +101,7 @@ use shared::{
 };
 
 use items::{
-    InvitationItem, Item, KeyItem, MembershipItem, PersonItem, WorkgroupItem, from_item,
+    EventItem, InvitationItem, Item, KeyItem, MembershipItem, PersonItem, WorkgroupItem, from_item,
     invitation_attributes as attr, to_item,
 };
 use table::{
@@ -206,6 +207,11 @@ fn cancellation(
         }
         other => Err(StoreError::backend(context, other)),
     }
+}
+
+/// The transactional Put of an event, beside the change it records.
+fn put_event(table: &str, event: &Event) -> Result<TransactWriteItem, StoreError> {
+    put_new(table, to_item(&EventItem::of(event)?)?)
 }
 
 /// A transactional Put of a new item: refused if an item has its key.
@@ -488,7 +494,7 @@ impl Store for DynamoStore {
             .key_condition_expression("#pk = :pk AND begins_with(#sent, :sent)")
             .expression_attribute_names("#pk", PARTITION_KEY)
             .expression_attribute_names("#sent", sent)
-            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+            .expression_attribute_names("#expires", attr::LIVE_UNTIL)
             .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":sent", s(keys::SENT_PREFIX))
             .expression_attribute_values(":now", n(now.timestamp()))
@@ -529,6 +535,7 @@ impl Store for DynamoStore {
         &self,
         invitation: &Invitation,
         now: Timestamp,
+        event: &Event,
     ) -> Result<Inserted, StoreError> {
         let not_an_agent = ConditionCheck::builder()
             .table_name(&self.table)
@@ -542,9 +549,14 @@ impl Store for DynamoStore {
         let absent_or_expired = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&InvitationItem::of(invitation))?))
-            .condition_expression("attribute_not_exists(#pk) OR #expires <= :now")
+            // An expired invitation is replaced once out of `by_expiry_day` (declined, or its
+            // expiry recorded): a pending one still there must have its expiry recorded first.
+            .condition_expression(
+                "attribute_not_exists(#pk) OR (#expires <= :now AND attribute_not_exists(#awaited))",
+            )
             .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+            .expression_attribute_names("#expires", attr::LIVE_UNTIL)
+            .expression_attribute_names("#awaited", BY_EXPIRY_DAY.partition)
             .expression_attribute_values(":now", n(now.timestamp()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build();
@@ -555,6 +567,7 @@ impl Store for DynamoStore {
             TransactWriteItem::builder()
                 .put(built(absent_or_expired)?)
                 .build(),
+            put_event(&self.table, event)?,
         ];
         let error = match self
             .client
@@ -584,28 +597,57 @@ impl Store for DynamoStore {
         Ok(Inserted::Exists(Box::new(old.into_invitation())))
     }
 
-    async fn update_invitation(&self, next: &Invitation) -> Result<(), StoreError> {
+    async fn update_invitation(
+        &self,
+        next: &Invitation,
+        event: Option<&Event>,
+    ) -> Result<(), StoreError> {
         let previous = next.version.checked_sub(1).ok_or(StoreError::Conflict)?;
-        self.client
-            .put_item()
+        let condition = "attribute_exists(#pk) AND #version = :previous AND #invitation.#id = :id";
+        let names = HashMap::from([
+            ("#pk".to_owned(), PARTITION_KEY.to_owned()),
+            ("#version".to_owned(), attr::VERSION.to_owned()),
+            ("#invitation".to_owned(), attr::INVITATION.to_owned()),
+            ("#id".to_owned(), attr::ID.to_owned()),
+        ]);
+        let values = HashMap::from([
+            (":previous".to_owned(), n(previous)),
+            (":id".to_owned(), s(next.id.as_str())),
+        ]);
+        let item = to_item(&InvitationItem::of(next))?;
+        let Some(event) = event else {
+            return self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .set_expression_attribute_names(Some(names))
+                .set_expression_attribute_values(Some(values))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(refused("failed to update an invitation"));
+        };
+        let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(to_item(&InvitationItem::of(next))?))
-            .condition_expression(
-                "attribute_exists(#pk) AND #version = :previous AND #invitation.#id = :id",
-            )
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#version", attr::VERSION)
-            .expression_attribute_names("#invitation", attr::INVITATION)
-            .expression_attribute_names("#id", attr::ID)
-            .expression_attribute_values(":previous", n(previous))
-            .expression_attribute_values(":id", s(next.id.as_str()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(refused("failed to update an invitation"))
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build();
+        let items = vec![
+            TransactWriteItem::builder().put(built(put)?).build(),
+            put_event(&self.table, event)?,
+        ];
+        self.transact(items, "failed to update an invitation").await
     }
 
-    async fn record_delivery(&self, invitation: &Invitation) -> Result<(), StoreError> {
+    async fn record_delivery(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         let value = |v: serde_json::Value| {
             serde_dynamo::to_attribute_value(v)
                 .map_err(|e| StoreError::backend("failed to encode a delivery", e))
@@ -623,9 +665,7 @@ impl Store for DynamoStore {
             "SET #invitation.#delivery = :delivery, #invitation.#attempts = :attempts, \
              #invitation.#retry_at = :retry_at{index_update}"
         );
-        let mut request = self
-            .client
-            .update_item()
+        let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(invitation_key(invitation)))
             .update_expression(expression)
@@ -642,32 +682,31 @@ impl Store for DynamoStore {
             .expression_attribute_values(":retry_at", value(encoded["retry_at"].clone())?)
             .expression_attribute_values(":nonce", s(String::from(invitation.nonce.clone())));
         if let Some((partition, sort)) = retry_keys {
-            request = request
+            update = update
                 .expression_attribute_values(":gsi5pk", s(partition))
                 .expression_attribute_values(":gsi5sk", s(sort));
         }
-        request
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(refused("failed to record a delivery"))
+        let items = vec![
+            TransactWriteItem::builder()
+                .update(built(update.build())?)
+                .build(),
+            put_event(&self.table, event)?,
+        ];
+        self.transact(items, "failed to record a delivery").await
     }
 
-    async fn delete_invitation(&self, invitation: &Invitation) -> Result<(), StoreError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(invitation_key(invitation)))
-            .condition_expression("#version = :version AND #invitation.#id = :id")
-            .expression_attribute_names("#version", attr::VERSION)
-            .expression_attribute_names("#invitation", attr::INVITATION)
-            .expression_attribute_names("#id", attr::ID)
-            .expression_attribute_values(":version", n(invitation.version))
-            .expression_attribute_values(":id", s(invitation.id.as_str()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(refused("failed to delete an invitation"))
+    async fn delete_invitation(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let items = vec![
+            TransactWriteItem::builder()
+                .delete(delete_unchanged(&self.table, invitation)?)
+                .build(),
+            put_event(&self.table, event)?,
+        ];
+        self.transact(items, "failed to delete an invitation").await
     }
 
     async fn accept_invitation(
@@ -675,25 +714,17 @@ impl Store for DynamoStore {
         invitation: &Invitation,
         agent: &Agent,
         new_person: Option<&Person>,
+        event: &Event,
     ) -> Result<(), StoreError> {
-        let unchanged = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(invitation_key(invitation)))
-            .condition_expression("#version = :version AND #invitation.#id = :id")
-            .expression_attribute_names("#version", attr::VERSION)
-            .expression_attribute_names("#invitation", attr::INVITATION)
-            .expression_attribute_names("#id", attr::ID)
-            .expression_attribute_values(":version", n(invitation.version))
-            .expression_attribute_values(":id", s(invitation.id.as_str()))
-            .build();
         let mut items = vec![
             TransactWriteItem::builder()
-                .delete(built(unchanged)?)
+                .delete(delete_unchanged(&self.table, invitation)?)
                 .build(),
             put_new(
                 &self.table,
                 to_item(&MembershipItem::of(&invitation.workgroup, agent))?,
             )?,
+            put_event(&self.table, event)?,
         ];
         if let Some(person) = new_person {
             items.push(put_new(&self.table, to_item(&PersonItem::of(person))?)?);
@@ -703,10 +734,10 @@ impl Store for DynamoStore {
 
     async fn pending_expiring(
         &self,
-        now: Timestamp,
+        after: Timestamp,
         until: Timestamp,
     ) -> Result<Vec<Invitation>, StoreError> {
-        let first = now + chrono::TimeDelta::seconds(1);
+        let first = after + chrono::TimeDelta::seconds(1);
         if until < first {
             return Ok(Vec::new());
         }
@@ -895,7 +926,7 @@ impl Store for DynamoStore {
             .expression_attribute_names("#retry", BY_RETRY.partition)
             .expression_attribute_names("#at", BY_RETRY.sort.unwrap_or_default())
             .expression_attribute_names("#status", attr::STATUS)
-            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+            .expression_attribute_names("#expires", attr::LIVE_UNTIL)
             .expression_attribute_values(":retry", s(keys::RETRY))
             .expression_attribute_values(
                 ":next",
@@ -909,4 +940,122 @@ impl Store for DynamoStore {
             .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
             .collect()
     }
+
+    async fn events(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> Result<Page<Event>, StoreError> {
+        let pk = keys::events(workgroup);
+        let start = match &page.after {
+            Some(after) => Some(key(pk.clone(), keys::parse_event_position(after)?)),
+            None => None,
+        };
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :event)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":event", s(keys::EVENT_PREFIX))
+            .scan_index_forward(false)
+            .consistent_read(true);
+        let (items, more) = self
+            .page_of(query, start, page.limit.max(1), "failed to query events")
+            .await?;
+        let events = items
+            .into_iter()
+            .map(|item| from_item::<EventItem>(item)?.into_event())
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = events
+            .last()
+            .filter(|_| more)
+            .map(|last| keys::event(last.at, &last.id));
+        Ok(Page {
+            items: events,
+            next,
+        })
+    }
+
+    async fn reserve_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        if amount > limit {
+            return Ok(false);
+        }
+        // One item, not part of any transaction: concurrent reservations queue on it instead
+        // of cancelling each other as transactions would.
+        let counted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                keys::pending(workgroup),
+                keys::PENDING.to_owned(),
+            )))
+            .update_expression("SET #pending = if_not_exists(#pending, :zero) + :amount")
+            .condition_expression("attribute_not_exists(#pending) OR #pending <= :room")
+            .expression_attribute_names("#pending", "pending")
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":amount", n(amount))
+            .expression_attribute_values(":room", n(limit - amount))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to count pending invitations"));
+        match counted {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn release_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+    ) -> Result<(), StoreError> {
+        let released = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                keys::pending(workgroup),
+                keys::PENDING.to_owned(),
+            )))
+            .update_expression("SET #pending = #pending - :amount")
+            .condition_expression("#pending >= :amount")
+            .expression_attribute_names("#pending", "pending")
+            .expression_attribute_values(":amount", n(amount))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to free pending places"));
+        match released {
+            // Fewer counted than freed (invitations from before the count): nothing to free.
+            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// The transactional Delete of an invitation unchanged since read (cancel, accept).
+fn delete_unchanged(table: &str, invitation: &Invitation) -> Result<Delete, StoreError> {
+    built(
+        Delete::builder()
+            .table_name(table)
+            .set_key(Some(invitation_key(invitation)))
+            .condition_expression("#version = :version AND #invitation.#id = :id")
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#invitation", attr::INVITATION)
+            .expression_attribute_names("#id", attr::ID)
+            .expression_attribute_values(":version", n(invitation.version))
+            .expression_attribute_values(":id", s(invitation.id.as_str()))
+            .build(),
+    )
 }
