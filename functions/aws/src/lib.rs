@@ -3,7 +3,9 @@
 
 pub mod calls;
 pub mod dynamo;
+pub mod events;
 pub mod ses;
 
 pub use dynamo::DynamoStore;
+pub use events::EventPublisher;
 pub use ses::SesMailer;

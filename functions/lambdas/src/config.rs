@@ -22,8 +22,10 @@ pub struct Variable {
 /// Which functions read a variable, and whether they must have it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needed {
-    /// Required by every function.
-    Everywhere,
+    /// Required by every function that uses the table.
+    WithTheTable,
+    /// Required by these functions only.
+    In(&'static [Function]),
     /// Required by the functions that run the use cases (all but `feedback`).
     ByTheApp,
     /// Required by the functions that send email.
@@ -37,7 +39,8 @@ pub enum Needed {
 impl Variable {
     pub fn read_by(&self, function: Function) -> bool {
         match self.needed {
-            Needed::Everywhere => true,
+            Needed::WithTheTable => function.uses_table(),
+            Needed::In(only) => only.contains(&function),
             Needed::ByTheApp => function.runs_app(),
             Needed::ToSendEmail | Needed::OptionalToSendEmail => function.sends_email(),
             Needed::OptionalIn(only) => only.contains(&function),
@@ -46,7 +49,8 @@ impl Variable {
 
     pub fn required_by(&self, function: Function) -> bool {
         match self.needed {
-            Needed::Everywhere => true,
+            Needed::WithTheTable => function.uses_table(),
+            Needed::In(only) => only.contains(&function),
             Needed::ByTheApp => function.runs_app(),
             Needed::ToSendEmail => function.sends_email(),
             Needed::OptionalToSendEmail | Needed::OptionalIn(_) => false,
@@ -56,7 +60,7 @@ impl Variable {
 
 pub const TABLE_NAME: Variable = Variable {
     name: "TABLE_NAME",
-    needed: Needed::Everywhere,
+    needed: Needed::WithTheTable,
     meaning: "the DynamoDB table",
 };
 pub const SECRET_KEY_ARN: Variable = Variable {
@@ -96,7 +100,19 @@ pub const INVITE_DAILY_LIMIT: Variable = Variable {
     meaning: "invitation emails (invites and resends) one inviter may send in one workgroup per UTC day (default 200)",
 };
 
-pub const VARIABLES: [Variable; 8] = [
+pub const PENDING_INVITATION_LIMIT: Variable = Variable {
+    name: "PENDING_INVITATION_LIMIT",
+    needed: Needed::OptionalIn(&[Function::Invite, Function::Manage]),
+    meaning: "pending invitations one workgroup may have at once (default 1000)",
+};
+
+pub const EVENT_BUS_NAME: Variable = Variable {
+    name: "EVENT_BUS_NAME",
+    needed: Needed::In(&[Function::Publish]),
+    meaning: "the EventBridge bus the audit trail is published to (`default` for the account's default bus)",
+};
+
+pub const VARIABLES: [Variable; 10] = [
     TABLE_NAME,
     SECRET_KEY_ARN,
     APP_BASE_URL,
@@ -104,7 +120,9 @@ pub const VARIABLES: [Variable; 8] = [
     SES_CONFIGURATION_SET,
     INVITE_MAX_ADDRESSES,
     INVITE_DAILY_LIMIT,
+    PENDING_INVITATION_LIMIT,
     REMINDER_DAYS_BEFORE,
+    EVENT_BUS_NAME,
 ];
 
 /// A variable that is missing or cannot be used; the message names it.
@@ -139,10 +157,18 @@ impl fmt::Debug for Config {
 
 /// The table name, all the feedback function reads.
 pub fn table_from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
-    lookup(TABLE_NAME.name)
+    required_from_lookup(TABLE_NAME, lookup)
+}
+
+/// One required variable's value, for the functions that read nothing else.
+pub fn required_from_lookup(
+    variable: Variable,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
+    lookup(variable.name)
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| problem(TABLE_NAME, "is not set"))
+        .ok_or_else(|| problem(variable, "is not set"))
 }
 
 impl Config {
@@ -209,6 +235,9 @@ impl Config {
         if let Some(limit) = positive(INVITE_DAILY_LIMIT)? {
             settings.daily_invitations_per_inviter = limit;
         }
+        if let Some(limit) = positive(PENDING_INVITATION_LIMIT)? {
+            settings.pending_invitations_per_workgroup = limit;
+        }
         if REMINDER_DAYS_BEFORE.read_by(function)
             && let Some(days) = read(REMINDER_DAYS_BEFORE)?
         {
@@ -250,6 +279,7 @@ mod tests {
             ("SES_CONFIGURATION_SET", "invitations"),
             ("INVITE_MAX_ADDRESSES", "20"),
             ("INVITE_DAILY_LIMIT", "30"),
+            ("PENDING_INVITATION_LIMIT", "300"),
             ("REMINDER_DAYS_BEFORE", "10,3"),
         ])
     }
@@ -266,6 +296,8 @@ mod tests {
         assert_eq!(invite.settings.daily_invitations_per_inviter, 30);
         let manage = read(Function::Manage, &complete()).unwrap();
         assert_eq!(manage.settings.daily_invitations_per_inviter, 30);
+        assert_eq!(invite.settings.pending_invitations_per_workgroup, 300);
+        assert_eq!(manage.settings.pending_invitations_per_workgroup, 300);
         let sender = invite.sender.expect("invite sends email");
         assert_eq!(sender.address().as_str(), "no-reply@example.com");
         let remind = read(Function::Remind, &complete()).unwrap();
@@ -323,6 +355,7 @@ mod tests {
             (Function::Invite, "INVITE_MAX_ADDRESSES", "0"),
             (Function::Invite, "INVITE_MAX_ADDRESSES", "many"),
             (Function::Manage, "INVITE_DAILY_LIMIT", "0"),
+            (Function::Invite, "PENDING_INVITATION_LIMIT", "-1"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "7,x"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "40"),
         ];

@@ -13,10 +13,12 @@ pub enum Function {
     Remind,
     /// SES's bounce and complaint events, through EventBridge.
     Feedback,
+    /// The audit trail, from the table's stream to EventBridge.
+    Publish,
 }
 
 impl Function {
-    pub const ALL: [Function; 7] = [
+    pub const ALL: [Function; 8] = [
         Function::Workgroups,
         Function::Invite,
         Function::List,
@@ -24,6 +26,7 @@ impl Function {
         Function::Accept,
         Function::Remind,
         Function::Feedback,
+        Function::Publish,
     ];
 
     /// The binary's name, which is also how the templates refer to it.
@@ -36,6 +39,7 @@ impl Function {
             Function::Accept => "accept",
             Function::Remind => "remind",
             Function::Feedback => "feedback",
+            Function::Publish => "publish",
         }
     }
 
@@ -47,7 +51,7 @@ impl Function {
             Function::List => Some(routes::Function::List),
             Function::Manage => Some(routes::Function::Manage),
             Function::Accept => Some(routes::Function::Accept),
-            Function::Remind | Function::Feedback => None,
+            Function::Remind | Function::Feedback | Function::Publish => None,
         }
     }
 
@@ -57,9 +61,15 @@ impl Function {
     }
 
     /// Whether the function runs the use cases (and so needs the key and the app's settings);
-    /// the feedback function only marks invitations.
+    /// the feedback function only marks invitations, the publish function only forwards events.
     pub fn runs_app(self) -> bool {
-        self != Function::Feedback
+        !matches!(self, Function::Feedback | Function::Publish)
+    }
+
+    /// Whether the function reads or writes the table (the publish function gets its events
+    /// from the table's stream instead).
+    pub fn uses_table(self) -> bool {
+        self != Function::Publish
     }
 
     /// Whether the function emails invitees, and so needs a sender and SES permissions.

@@ -11,6 +11,7 @@
 //! | `accept` | lookup, accept, decline | no |
 //! | `remind` | the EventBridge Scheduler ticks (reminders, delivery retries) | yes |
 //! | `feedback` | SES bounce and complaint events, through EventBridge | no |
+//! | `publish` | the table's stream: audit events, forwarded to EventBridge | no |
 
 pub mod config;
 pub mod deployment;
@@ -18,6 +19,7 @@ pub mod feedback;
 pub mod function;
 pub mod logs;
 pub mod permissions;
+pub mod publish;
 pub mod remind;
 
 pub use config::{Config, ConfigError};
@@ -91,6 +93,23 @@ pub async fn serve_feedback() -> Result<(), lambda_runtime::Error> {
     let store = &store;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
         feedback::handle(store, event)
+    }))
+    .await
+}
+
+/// Starts the publish function: the table's stream of audit events, forwarded to the
+/// EventBridge bus. It needs only the bus.
+pub async fn serve_publish() -> Result<(), lambda_runtime::Error> {
+    logs::init();
+    let bus = or_exit(
+        Function::Publish,
+        config::required_from_lookup(config::EVENT_BUS_NAME, |name| std::env::var(name).ok()),
+    );
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let publisher = aws::EventPublisher::new(aws_sdk_eventbridge::Client::new(&sdk), bus);
+    let publisher = &publisher;
+    lambda_runtime::run(lambda_runtime::service_fn(move |batch| {
+        publish::handle(publisher, batch)
     }))
     .await
 }

@@ -19,7 +19,19 @@ pub struct Permissions {
     pub sends_email: bool,
     /// `secretsmanager:GetSecretValue` on the key.
     pub reads_key: bool,
+    /// The stream actions on the table's stream (its event source).
+    pub reads_stream: bool,
+    /// `events:PutEvents` on the bus.
+    pub puts_events: bool,
 }
+
+/// What reading the table's stream takes.
+pub const STREAM_ACTIONS: [&str; 4] = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+];
 
 impl Function {
     pub fn permissions(self) -> Permissions {
@@ -30,8 +42,9 @@ impl Function {
                 false,
                 &[BY_PERSON.name],
             ),
-            // membership: GetItem; insert: ConditionCheck + Put; renew: Put; delivery: Update;
-            // an idempotency key: Put to claim, Update to answer, Delete to release.
+            // membership: GetItem; insert: ConditionCheck + Put (+ the event's Put); renew: Put;
+            // delivery: Update; quota and pending count: Update; an idempotency key: Put to
+            // claim, Update to answer, Delete to release.
             Function::Invite => (
                 &[
                     "dynamodb:ConditionCheckItem",
@@ -43,14 +56,15 @@ impl Function {
                 false,
                 &[],
             ),
-            // membership: GetItem; agents: the table; invitations: by_send; one: by_invitation_id.
+            // membership: GetItem; agents and events: the table; invitations: by_send; one:
+            // by_invitation_id.
             Function::List => (
                 &["dynamodb:GetItem"],
                 true,
                 &[BY_SEND.name, BY_INVITATION_ID.name],
             ),
-            // membership: GetItem; the invitation: by_invitation_id; cancel: Delete;
-            // resend: Put, then Update for its delivery.
+            // membership: GetItem; the invitation: by_invitation_id; cancel: Delete (+ the
+            // event's Put); resend: Put, then Update for its delivery; counts: Update.
             Function::Manage => (
                 &[
                     "dynamodb:DeleteItem",
@@ -61,25 +75,34 @@ impl Function {
                 false,
                 &[BY_INVITATION_ID.name],
             ),
-            // by_token; person: GetItem; decline: Put; accept: a transaction of Delete + Puts.
+            // by_token; person: GetItem; decline: Put + the event's Put; accept: a transaction
+            // of Delete + Puts; the pending count: Update.
             Function::Accept => (
                 &[
                     "dynamodb:DeleteItem",
                     "dynamodb:GetItem",
                     "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
                 ],
                 false,
                 &[BY_TOKEN.name],
             ),
-            // reminders: by_expiry_day, each claim a Put; delivery retries: by_retry, each claim
-            // a Put, each outcome an Update.
+            // reminders and expiries: by_expiry_day, each claim a Put (+ the event's Put);
+            // delivery retries: by_retry, each claim a Put, each outcome an Update (+ the
+            // event's Put); the pending count: Update.
             Function::Remind => (
                 &["dynamodb:PutItem", "dynamodb:UpdateItem"],
                 false,
                 &[BY_EXPIRY_DAY.name, BY_RETRY.name],
             ),
-            // the invitation: by_invitation_id; the report: Update.
-            Function::Feedback => (&["dynamodb:UpdateItem"], false, &[BY_INVITATION_ID.name]),
+            // the invitation: by_invitation_id; the report: Update + the event's Put.
+            Function::Feedback => (
+                &["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                false,
+                &[BY_INVITATION_ID.name],
+            ),
+            // nothing on the table itself: its stream (below).
+            Function::Publish => (&[], false, &[]),
         };
         Permissions {
             item_actions,
@@ -87,6 +110,8 @@ impl Function {
             queried_indexes,
             sends_email: self.sends_email(),
             reads_key: self.runs_app(),
+            reads_stream: self == Function::Publish,
+            puts_events: self == Function::Publish,
         }
     }
 }

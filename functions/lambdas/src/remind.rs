@@ -2,7 +2,8 @@
 //! shaped event whose `time` is the tick's scheduled time (the templates fill it in from
 //! `<aws.scheduler.scheduled-time>`; a classic EventBridge rule sends the same shape) and whose
 //! `detail.sweep` says which sweep: `reminders` (daily) or `deliveries` (another attempt at
-//! emails the mail service did not take, every few minutes); both when absent.
+//! emails the mail service did not take, and the record of invitations that expired
+//! unanswered, every few minutes); both when absent.
 //!
 //! The sweep runs as of that time, not the moment the function happens to run, so a retried
 //! or duplicated invocation of one tick sees the same due reminders, and the sweep's claims make
@@ -30,7 +31,8 @@ pub const MAX_TICK_DRIFT: TimeDelta = TimeDelta::hours(1);
 pub enum Sweep {
     /// Reminders before expiry (the daily schedule).
     Reminders,
-    /// Another attempt at emails the mail service did not take (the frequent schedule).
+    /// Another attempt at emails the mail service did not take, and the record of expiries
+    /// (the frequent schedule).
     Deliveries,
 }
 
@@ -68,6 +70,8 @@ pub struct TickReport {
     pub skipped_tick: bool,
     pub reminders: Option<Counts>,
     pub deliveries: Option<Counts>,
+    /// Expiries recorded (`sent`): with the deliveries sweep.
+    pub expiries: Option<Counts>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +118,7 @@ pub async fn handle(
             skipped_tick: true,
             reminders: None,
             deliveries: None,
+            expiries: None,
         });
     }
     let failed = |e: shared::store::StoreError| TickError::Store(shared::app::error_chain(&e));
@@ -121,6 +126,12 @@ pub async fn handle(
         Some(Sweep::Reminders) => None,
         _ => Some(Counts::from(
             app.retry_deliveries(time).await.map_err(failed)?,
+        )),
+    };
+    let expiries = match sweep {
+        Some(Sweep::Reminders) => None,
+        _ => Some(Counts::from(
+            app.record_expiries(time).await.map_err(failed)?,
         )),
     };
     let reminders = match sweep {
@@ -134,11 +145,13 @@ pub async fn handle(
         skipped_tick: false,
         reminders,
         deliveries,
+        expiries,
     };
     tracing::info!(
         %time,
         reminders = ?report.reminders,
         deliveries = ?report.deliveries,
+        expiries = ?report.expiries,
         "sweep done"
     );
     Ok(report)

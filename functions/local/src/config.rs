@@ -55,6 +55,11 @@ impl DataDir {
         self.path.join("outbox")
     }
 
+    /// Where the audit trail's events are published locally, one JSON object per line.
+    pub fn events_file(&self) -> PathBuf {
+        self.path.join("events.jsonl")
+    }
+
     /// The newest accept link emailed to `to`.
     pub fn latest_link(&self, to: &str) -> io::Result<Option<String>> {
         crate::outbox::latest_link(&self.outbox_dir(), to)
@@ -227,6 +232,9 @@ pub fn settings_from_env(base_url: &str) -> Result<Settings, String> {
     }
     if let Some(limit) = positive("INVITE_DAILY_LIMIT")? {
         settings.daily_invitations_per_inviter = limit;
+    }
+    if let Some(limit) = positive("PENDING_INVITATION_LIMIT")? {
+        settings.pending_invitations_per_workgroup = limit;
     }
     if let Ok(days) = std::env::var("REMINDER_DAYS_BEFORE") {
         settings.reminders =

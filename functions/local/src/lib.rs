@@ -2,6 +2,7 @@
 
 pub mod backends;
 pub mod config;
+pub mod events;
 pub mod identity;
 pub mod outbox;
 pub mod server;

@@ -52,7 +52,8 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Run the reminder sweep once over the data folder, as if it were `--at`.
+    /// Run the sweeps once over the data folder, as if it were `--at`: delivery retries, the
+    /// record of expiries, reminders.
     Remind {
         #[arg(long, value_parser = parse_time)]
         at: Option<DateTime<Utc>>,
@@ -135,10 +136,12 @@ async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Resu
         .map_err(|e| e.to_string())?;
     println!("listening on http://{addr}");
     println!(
-        "data folder: {}  (outbox: {})",
+        "data folder: {}  (outbox: {}, events: {})",
         data.path().display(),
-        data.outbox_dir().display()
+        data.outbox_dir().display(),
+        data.events_file().display()
     );
+    local::events::spawn_publisher(&app.store, data.events_file());
     if args.now.is_some() {
         println!(
             "clock: shifted, it reads {} now",
@@ -170,10 +173,17 @@ async fn remind(
         .retry_deliveries(app.clock.now())
         .await
         .map_err(|e| format!("the delivery sweep failed: {e}"))?;
+    let expired = app
+        .record_expiries(app.clock.now())
+        .await
+        .map_err(|e| format!("the expiry sweep failed: {e}"))?;
     let report = app
         .send_due_reminders(app.clock.now())
         .await
         .map_err(|e| format!("the reminder sweep failed: {e}"))?;
+    if let local::backends::AnyStore::Embedded(store) = &app.store {
+        local::events::publish(store, &data.events_file()).await?;
+    }
     println!(
         "delivery sweep at {}: {} candidates, {} sent, {} failed, {} skipped",
         at.to_rfc3339(),
@@ -181,6 +191,12 @@ async fn remind(
         retried.sent,
         retried.failed,
         retried.skipped
+    );
+    println!(
+        "expiry sweep at {}: {} expired unanswered, {} recorded",
+        at.to_rfc3339(),
+        expired.candidates,
+        expired.sent
     );
     println!(
         "reminder sweep at {}: {} candidates, {} sent, {} failed, {} skipped",

@@ -221,11 +221,6 @@ impl EventItem {
         serde_json::from_str(&self.event)
             .map_err(|e| StoreError::backend("failed to decode an event", e))
     }
-
-    /// The event's JSON, as stored and published.
-    pub fn json(&self) -> &str {
-        &self.event
-    }
 }
 
 /// An idempotency key, with what its conditions read at the top level.

@@ -1059,3 +1059,16 @@ fn delete_unchanged(table: &str, invitation: &Invitation) -> Result<Delete, Stor
             .build(),
     )
 }
+
+/// The audit event a stream record's new image holds: `None` for any other item. Stream
+/// images are attribute maps like the items the store writes.
+pub fn event_in_image(image: Item) -> Result<Option<Event>, StoreError> {
+    let is_event = matches!(
+        image.get(SORT_KEY),
+        Some(AttributeValue::S(sk)) if sk.starts_with(keys::EVENT_PREFIX)
+    );
+    if !is_event {
+        return Ok(None);
+    }
+    from_item::<EventItem>(image)?.into_event().map(Some)
+}
