@@ -87,11 +87,12 @@ fn both_templates_match_the_code() {
             })
             .collect();
         assert_eq!(template.routes(), expected_routes, "{name}: routes");
+        template.check_publisher(name);
     }
 }
 
-/// `(action, resource)` pairs, resources named `table`, `index/<name>`, `secret`,
-/// `ses:identity/*` and `ses:configuration-set`.
+/// `(action, resource)` pairs, resources named `table`, `index/<name>`, `stream`, `secret`,
+/// `ses:identity/*`, `ses:configuration-set`, `events:bus` and `queue`.
 fn expected_grants(function: Function) -> BTreeSet<(String, String)> {
     let permissions = function.permissions();
     let mut grants = BTreeSet::new();
@@ -109,6 +110,16 @@ fn expected_grants(function: Function) -> BTreeSet<(String, String)> {
             "secretsmanager:GetSecretValue".to_owned(),
             "secret".to_owned(),
         ));
+    }
+    if permissions.reads_stream {
+        for action in lambdas::permissions::STREAM_ACTIONS {
+            grants.insert((action.to_owned(), "stream".to_owned()));
+        }
+        // Where the event source records the batches it gave up on.
+        grants.insert(("sqs:SendMessage".to_owned(), "queue".to_owned()));
+    }
+    if permissions.puts_events {
+        grants.insert(("events:PutEvents".to_owned(), "events:bus".to_owned()));
     }
     if permissions.sends_email {
         grants.insert(("ses:SendEmail".to_owned(), "ses:identity/*".to_owned()));
@@ -290,6 +301,10 @@ impl<'a> Template<'a> {
         assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true, "{name}");
         assert_eq!(table["BillingMode"], "PAY_PER_REQUEST", "{name}");
         assert_eq!(
+            table["StreamSpecification"]["StreamViewType"], "NEW_IMAGE",
+            "{name}: the stream the audit trail is published from"
+        );
+        assert_eq!(
             table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true,
             "{name}"
         );
@@ -331,8 +346,18 @@ impl<'a> Template<'a> {
             );
             return format!("index/{name}");
         }
+        if text.contains("StreamArn") {
+            assert!(refers_to("AWS::DynamoDB::Table"), "another table's stream: {text}");
+            return "stream".into();
+        }
         if refers_to("AWS::DynamoDB::Table") {
             return "table".into();
+        }
+        if text.contains(":event-bus/") {
+            return "events:bus".into();
+        }
+        if refers_to("AWS::SQS::Queue") {
+            return "queue".into();
         }
         if refers_to("AWS::SecretsManager::Secret") {
             return "secret".into();
@@ -399,6 +424,51 @@ impl<'a> Template<'a> {
             }
         }
         grants
+    }
+
+    /// The publish function reads the table's stream, only new audit events, reporting the
+    /// first record it could not publish, with a failure destination.
+    fn check_publisher(&self, name: &str) {
+        let source = if self.sam {
+            let events = &self.function(Function::Publish)["Properties"]["Events"];
+            let sources: Vec<&Value> = events
+                .as_object()
+                .unwrap()
+                .values()
+                .filter(|e| e["Type"] == "DynamoDB")
+                .map(|e| &e["Properties"])
+                .collect();
+            assert_eq!(sources.len(), 1, "{name}: one stream source");
+            sources[0].clone()
+        } else {
+            let id = &self.functions[Function::Publish.name()];
+            let mappings: Vec<&Value> = of_type(self.resources, "AWS::Lambda::EventSourceMapping")
+                .map(|(_, m)| &m["Properties"])
+                .filter(|m| m["FunctionName"]["Ref"] == *id)
+                .collect();
+            assert_eq!(mappings.len(), 1, "{name}: one stream source");
+            let mut source = mappings[0].clone();
+            source["Stream"] = source["EventSourceArn"].clone();
+            source
+        };
+        assert!(
+            source["Stream"].to_string().contains("StreamArn"),
+            "{name}: the table's stream: {source}"
+        );
+        let filters = source["FilterCriteria"]["Filters"].to_string();
+        assert!(
+            filters.contains("INSERT") && filters.contains("EVENTS#"),
+            "{name}: only new audit events: {filters}"
+        );
+        assert_eq!(
+            source["FunctionResponseTypes"],
+            serde_json::json!(["ReportBatchItemFailures"]),
+            "{name}"
+        );
+        assert!(
+            !source["DestinationConfig"]["OnFailure"]["Destination"].is_null(),
+            "{name}: a failure destination"
+        );
     }
 
     /// `("METHOD /path", function, signed in)` for every route.

@@ -31,6 +31,10 @@ new InvitationsStack(app, context('stackName') ?? 'WorkgroupInvitations', {
   authDomainPrefix: context('authDomainPrefix'),
   inviteMaxAddresses: context('inviteMaxAddresses') ? Number(context('inviteMaxAddresses')) : undefined,
   inviteDailyLimit: context('inviteDailyLimit') ? Number(context('inviteDailyLimit')) : undefined,
+  pendingInvitationLimit: context('pendingInvitationLimit')
+    ? Number(context('pendingInvitationLimit'))
+    : undefined,
+  eventBusName: context('eventBusName'),
   reminderDaysBefore: context('reminderDaysBefore'),
   reminderSchedule: context('reminderSchedule'),
   deliveryRetrySchedule: context('deliveryRetrySchedule'),

@@ -43,6 +43,10 @@ export interface InvitationsProps extends StackProps {
   readonly authDomainPrefix?: string;
   readonly inviteMaxAddresses?: number;
   readonly inviteDailyLimit?: number;
+  /** Pending invitations one workgroup may have at once (default 1000). */
+  readonly pendingInvitationLimit?: number;
+  /** The EventBridge bus the audit trail is published to (default: the account's default bus). */
+  readonly eventBusName?: string;
   readonly reminderDaysBefore?: string;
   readonly reminderSchedule?: string;
   readonly deliveryRetrySchedule?: string;
@@ -53,7 +57,15 @@ export interface InvitationsProps extends StackProps {
 /** The workspace root, where Cargo.toml lists every function's crate. */
 const WORKSPACE = path.join(__dirname, '..', '..', '..');
 
-type FunctionName = 'workgroups' | 'invite' | 'list' | 'manage' | 'accept' | 'remind' | 'feedback';
+type FunctionName =
+  | 'workgroups'
+  | 'invite'
+  | 'list'
+  | 'manage'
+  | 'accept'
+  | 'remind'
+  | 'feedback'
+  | 'publish';
 
 export class InvitationsStack extends Stack {
   constructor(scope: Construct, id: string, props: InvitationsProps) {
@@ -70,6 +82,8 @@ export class InvitationsStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // The publish function forwards the audit trail's new items from here.
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
     const globalIndex = (indexName: string, partition: string, sort?: string) =>
       table.addGlobalSecondaryIndex({
@@ -188,6 +202,11 @@ export class InvitationsStack extends Stack {
     };
     // The feedback function only marks invitations: it needs the table and nothing else.
     const tableOnly = { TABLE_NAME: table.tableName };
+    const limits = {
+      INVITE_DAILY_LIMIT: String(props.inviteDailyLimit ?? 200),
+      PENDING_INVITATION_LIMIT: String(props.pendingInvitationLimit ?? 1000),
+    };
+    const eventBusName = props.eventBusName ?? 'default';
     const mail = {
       SES_SENDER: sender,
       SES_CONFIGURATION_SET: configurationSet.configurationSetName,
@@ -198,26 +217,30 @@ export class InvitationsStack extends Stack {
         ...common,
         ...mail,
         INVITE_MAX_ADDRESSES: String(props.inviteMaxAddresses ?? 50),
-        INVITE_DAILY_LIMIT: String(props.inviteDailyLimit ?? 200),
+        ...limits,
       },
       list: { ...common },
-      manage: { ...common, ...mail, INVITE_DAILY_LIMIT: String(props.inviteDailyLimit ?? 200) },
+      manage: { ...common, ...mail, ...limits },
       accept: { ...common },
       remind: { ...common, ...mail, REMINDER_DAYS_BEFORE: props.reminderDaysBefore ?? '7,1' },
       feedback: tableOnly,
+      // The publish function reads the table's stream, not the table: it needs only the bus.
+      publish: { EVENT_BUS_NAME: eventBusName },
     };
     const descriptions: Record<FunctionName, string> = {
       workgroups: 'Create a workgroup, list mine',
       invite: 'Invite agents by email',
-      list: 'List agents and invitations, read one invitation, the OpenAPI document',
+      list: 'List agents, invitations and events, read one invitation, the OpenAPI document',
       manage: 'Cancel or resend an invitation',
       accept: 'Look up, accept or decline an invitation by its token',
-      remind: 'The reminder and delivery-retry sweeps, on EventBridge Scheduler ticks',
+      remind: 'The reminder, delivery-retry and expiry sweeps, on EventBridge Scheduler ticks',
       feedback: 'Marks invitations whose email bounced or drew a complaint (SES events)',
+      publish: "Publishes the audit trail's events from the table's stream to EventBridge",
     };
     const timeouts: Partial<Record<FunctionName, Duration>> = {
       invite: Duration.seconds(29),
       remind: Duration.minutes(5),
+      publish: Duration.minutes(1),
     };
     const fn = {} as Record<FunctionName, RustFunction>;
     for (const name of Object.keys(environments) as FunctionName[]) {
@@ -235,7 +258,7 @@ export class InvitationsStack extends Stack {
         loggingFormat: lambda.LoggingFormat.JSON,
         logGroup,
       });
-      if (name !== 'feedback') {
+      if (name !== 'feedback' && name !== 'publish') {
         fn[name].addToRolePolicy(
           new iam.PolicyStatement({
             actions: ['secretsmanager:GetSecretValue'],
@@ -262,11 +285,11 @@ export class InvitationsStack extends Stack {
     queries('list', ['by_send', 'by_invitation_id']);
     onTable('manage', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('manage', ['by_invitation_id']);
-    onTable('accept', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    onTable('accept', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('accept', ['by_token']);
     onTable('remind', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('remind', ['by_expiry_day', 'by_retry']);
-    onTable('feedback', ['dynamodb:UpdateItem']);
+    onTable('feedback', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('feedback', ['by_invitation_id']);
     for (const name of ['invite', 'manage', 'remind'] as FunctionName[]) {
       fn[name].addToRolePolicy(
@@ -327,6 +350,7 @@ export class InvitationsStack extends Stack {
     route('accept', POST, '/invitations/lookup', false);
     route('accept', POST, '/invitations/accept');
     route('accept', POST, '/invitations/decline', false);
+    route('list', GET, '/workgroups/{wg}/events');
     route('list', GET, '/openapi.json', false);
 
     // ------------------------------------------------------------ the reminder schedule
@@ -408,6 +432,55 @@ export class InvitationsStack extends Stack {
       ],
     });
 
+    // ------------------------------------------------------------ the audit trail
+    // New event items, from the table's stream to the bus. A batch EventBridge refuses part of
+    // is retried from its first refused record; one given up on is recorded in the queue
+    // (its shard and sequence numbers: the events stay in the table).
+    const publishFailures = new sqs.Queue(this, 'PublishFailures', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    fn.publish.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ],
+        resources: [table.tableStreamArn!],
+      }),
+    );
+    fn.publish.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName })],
+      }),
+    );
+    fn.publish.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [publishFailures.queueArn] }),
+    );
+    new lambda.EventSourceMapping(this, 'AuditTrail', {
+      target: fn.publish,
+      eventSourceArn: table.tableStreamArn!,
+      // Within the stream's 24 hours, from the oldest record: nothing written before the first
+      // deploy of this function is skipped.
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: 100,
+      maxBatchingWindow: Duration.seconds(1),
+      filters: [
+        lambda.FilterCriteria.filter({
+          eventName: lambda.FilterRule.isEqual('INSERT'),
+          dynamodb: { Keys: { pk: { S: lambda.FilterRule.beginsWith('EVENTS#') } } },
+        }),
+      ],
+      reportBatchItemFailures: true,
+      retryAttempts: 100,
+      maxRecordAge: Duration.days(1),
+      // The grant is the statement above (SqsDlq would add queue reads the function never makes).
+      onFailure: { bind: () => ({ destination: publishFailures.queueArn }) },
+    });
+
     // ------------------------------------------------------------ alarms
     // Unencrypted on purpose: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true });
@@ -450,6 +523,19 @@ export class InvitationsStack extends Stack {
       'An SES bounce or complaint event could not be delivered to the feedback function',
       feedbackDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
     );
+    alarm(
+      'PublishFailuresAlarm',
+      "Audit events were not published to EventBridge after every retry (the failure queue is not empty)",
+      publishFailures.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
+    );
+    new cloudwatch.Alarm(this, 'PublishBehindAlarm', {
+      alarmDescription: "The audit trail's publisher is more than an hour behind the table's stream",
+      metric: fn.publish.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(5) }),
+      threshold: 3600000,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(notify);
     alarm(
       'RetryDeadLettersAlarm',
       'A delivery-retry tick could not be delivered by EventBridge Scheduler (dead-letter queue not empty)',

@@ -43,8 +43,8 @@ test('the table: on demand, keys, four global and one local index, TTL, PITR, re
   });
 });
 
-test('seven functions, all arm64 on provided.al2023 with JSON logs', () => {
-  template.resourceCountIs('AWS::Lambda::Function', 7);
+test('eight functions, all arm64 on provided.al2023 with JSON logs', () => {
+  template.resourceCountIs('AWS::Lambda::Function', 8);
   const functions = template.findResources('AWS::Lambda::Function');
   for (const [id, resource] of Object.entries(functions)) {
     const p = resource.Properties;
@@ -55,7 +55,7 @@ test('seven functions, all arm64 on provided.al2023 with JSON logs', () => {
   }
 });
 
-test('the HTTP API: a JWT authorizer on the Cognito pool, twelve routes, three of them open', () => {
+test('the HTTP API: a JWT authorizer on the Cognito pool, thirteen routes, three of them open', () => {
   template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
     AuthorizerType: 'JWT',
     IdentitySource: ['$request.header.Authorization'],
@@ -63,7 +63,7 @@ test('the HTTP API: a JWT authorizer on the Cognito pool, twelve routes, three o
   });
   template.resourceCountIs('AWS::Cognito::UserPool', 1);
   const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
-  assert.equal(routes.length, 12);
+  assert.equal(routes.length, 13);
   const open = routes
     .filter((r) => r.Properties.AuthorizationType === 'NONE')
     .map((r) => r.Properties.RouteKey)
@@ -116,8 +116,9 @@ test('no grant on a wildcard resource but SES identities, scoped to the sender a
   }
 });
 
-test('alarms on errors, throttles and dropped or undelivered reminder ticks', () => {
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+test('alarms on errors, throttles, dropped or undelivered ticks and a failing or late publisher', () => {
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge' });
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     MetricName: 'AsyncEventsDropped',
   });
@@ -154,4 +155,24 @@ test('SES bounces and complaints reach the feedback function through EventBridge
   assert.deepEqual(pattern['detail-type'], ['Email Bounced', 'Email Complaint Received']);
   assert.deepEqual(pattern.detail.mail.tags.purpose, ['invitation']);
   assert.ok(rules[0].Properties.Targets[0].DeadLetterConfig.Arn, 'a dead-letter queue');
+});
+
+test("the audit trail: the table's new event items, from its stream to EventBridge", () => {
+  template.hasResourceProperties('AWS::DynamoDB::Table', {
+    StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+  });
+  const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+  assert.equal(mappings.length, 1);
+  const mapping = mappings[0].Properties;
+  assert.equal(mapping.StartingPosition, 'TRIM_HORIZON');
+  assert.deepEqual(mapping.FunctionResponseTypes, ['ReportBatchItemFailures']);
+  const pattern = JSON.parse(mapping.FilterCriteria.Filters[0].Pattern);
+  assert.deepEqual(pattern.eventName, ['INSERT']);
+  assert.deepEqual(pattern.dynamodb.Keys.pk.S, [{ prefix: 'EVENTS#' }]);
+  assert.ok(mapping.DestinationConfig.OnFailure.Destination, 'a failure destination');
+  const custom = synth({ eventBusName: 'integrations' });
+  const publish = Object.values(custom.findResources('AWS::Lambda::Function')).find(
+    (f) => f.Properties.Environment?.Variables?.EVENT_BUS_NAME,
+  );
+  assert.equal(publish?.Properties.Environment.Variables.EVENT_BUS_NAME, 'integrations');
 });
