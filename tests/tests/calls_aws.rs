@@ -122,9 +122,10 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         &calls(&log),
         &[
             ("DynamoDB GetItem", 1),
-            ("DynamoDB TransactWriteItems", 3),
-            // One reserves the day's quota for the three; one per email records its delivery.
-            ("DynamoDB UpdateItem", 4),
+            // Per address: the insert with its event, the delivery with its event.
+            ("DynamoDB TransactWriteItems", 6),
+            // The day's quota and the workgroup's pending places, reserved for the three.
+            ("DynamoDB UpdateItem", 2),
             ("SESv2 SendEmail", 3),
         ],
         "invite 3 addresses",
@@ -195,6 +196,8 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
             ("DynamoDB GetItem", 1),
             ("DynamoDB Query", 1),
             ("DynamoDB TransactWriteItems", 1),
+            // Its pending place freed.
+            ("DynamoDB UpdateItem", 1),
         ],
         "accept (first registration)",
     );
@@ -203,7 +206,11 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     app.decline_invitation(bob_token.expose()).await.unwrap();
     expect(
         &calls(&log),
-        &[("DynamoDB PutItem", 1), ("DynamoDB Query", 1)],
+        &[
+            ("DynamoDB Query", 1),
+            ("DynamoDB TransactWriteItems", 1),
+            ("DynamoDB UpdateItem", 1),
+        ],
         "decline",
     );
 
@@ -212,24 +219,35 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         &calls(&log),
         &[
             ("DynamoDB GetItem", 1),
-            ("DynamoDB PutItem", 1),
             ("DynamoDB Query", 1),
-            // The quota, and the delivery.
+            // The renewal and the delivery, each with its event.
+            ("DynamoDB TransactWriteItems", 2),
+            // The quota, and a pending place (a declined invitation is pending again).
             ("DynamoDB UpdateItem", 2),
             ("SESv2 SendEmail", 1),
         ],
-        "resend",
+        "resend (a declined invitation)",
     );
 
     app.cancel_invitation(&ada, &wg, &bob.id).await.unwrap();
     expect(
         &calls(&log),
         &[
-            ("DynamoDB DeleteItem", 1),
             ("DynamoDB GetItem", 1),
             ("DynamoDB Query", 1),
+            ("DynamoDB TransactWriteItems", 1),
+            ("DynamoDB UpdateItem", 1),
         ],
         "cancel",
+    );
+
+    app.list_events(&ada, &wg, &ListQuery::default())
+        .await
+        .unwrap();
+    expect(
+        &calls(&log),
+        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        "list a page of events",
     );
 
     app.clock.advance(TimeDelta::days(23));
@@ -246,4 +264,18 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     );
     println!("| reminder sweep (1 due) | {sweep:?} |");
     assert!(sweep.iter().all(|(call, _)| !call.ends_with(" Scan")));
+
+    app.clock.advance(TimeDelta::days(8));
+    let report = app.record_expiries(app.clock.now()).await.unwrap();
+    assert_eq!(report.sent, 1, "cy's invitation expired unanswered");
+    expect(
+        &calls(&log),
+        &[
+            // One per day of the 7-day look-back, and today.
+            ("DynamoDB Query", 8),
+            ("DynamoDB TransactWriteItems", 1),
+            ("DynamoDB UpdateItem", 1),
+        ],
+        "expiry sweep (1 expired)",
+    );
 }
