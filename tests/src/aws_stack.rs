@@ -1,16 +1,22 @@
 //! A deployment's AWS side on moto, as the templates create it: a table, the secret key (64 hex
-//! digits), a verified sender domain with a configuration set, and the environment the
-//! templates give the functions.
+//! digits), a verified sender domain with a configuration set, an event bus (archived, so tests
+//! can read what was published), and the environment the templates give the functions.
 
 use std::collections::HashMap;
 
 use aws_config::SdkConfig;
-use shared::ids::InvitationId;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::{Value, json};
+use shared::ids::{InvitationId, WorkgroupId};
 
 use crate::moto::moto;
 
+/// An item as the SDK reads it.
+pub type Item = HashMap<String, AttributeValue>;
+
 pub struct AwsStack {
     pub sdk: SdkConfig,
+    /// The table, and the names of the bus and of its archive.
     pub table: String,
     /// Every variable any function reads, as the templates set them.
     pub env: HashMap<String, String>,
@@ -53,6 +59,21 @@ impl AwsStack {
             .send()
             .await
             .expect("the configuration set is created");
+        let events = aws_sdk_eventbridge::Client::new(&sdk);
+        let bus = events
+            .create_event_bus()
+            .name(&name)
+            .send()
+            .await
+            .expect("the event bus is created");
+        events
+            .create_archive()
+            .archive_name(&name)
+            .event_source_arn(bus.event_bus_arn().expect("an ARN"))
+            .event_pattern(json!({ "source": [aws::events::SOURCE] }).to_string())
+            .send()
+            .await
+            .expect("the bus is archived");
         let env = HashMap::from([
             ("TABLE_NAME".to_owned(), name.clone()),
             (
@@ -70,6 +91,8 @@ impl AwsStack {
             ("SES_CONFIGURATION_SET".to_owned(), name.clone()),
             ("INVITE_MAX_ADDRESSES".to_owned(), "10".to_owned()),
             ("INVITE_DAILY_LIMIT".to_owned(), "100".to_owned()),
+            ("PENDING_INVITATION_LIMIT".to_owned(), "100".to_owned()),
+            ("EVENT_BUS_NAME".to_owned(), name.clone()),
             ("REMINDER_DAYS_BEFORE".to_owned(), "7,1".to_owned()),
         ]);
         Self {
@@ -77,6 +100,67 @@ impl AwsStack {
             table: name,
             env,
         }
+    }
+
+    /// What was published to the stack's bus, oldest first: EventBridge events with `source`,
+    /// `detail-type` and `detail`.
+    pub fn published(&self) -> Vec<Value> {
+        moto().archived_events(&self.table)
+    }
+
+    /// The audit trail's items of a workgroup as stored, oldest first.
+    pub async fn event_items(&self, workgroup: &WorkgroupId) -> Vec<Item> {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(format!("{}{workgroup}", aws::dynamo::EVENTS_PREFIX)),
+            )
+            .send()
+            .await
+            .expect("the events are read")
+            .items
+            .unwrap_or_default()
+    }
+
+    /// A DynamoDB stream batch as Lambda hands it to a function: one `INSERT` record per item,
+    /// its new image in DynamoDB JSON, sequence numbers in order.
+    pub fn stream_batch(&self, items: &[Item]) -> Value {
+        let records: Vec<Value> = items
+            .iter()
+            .enumerate()
+            .map(|(n, item)| {
+                let image = serde_dynamo::Item::from(item.clone());
+                let keys: serde_dynamo::Item = item
+                    .iter()
+                    .filter(|(name, _)| *name == "pk" || *name == "sk")
+                    .map(|(name, value)| (name.clone(), value.clone()))
+                    .collect::<Item>()
+                    .into();
+                json!({
+                    "eventID": format!("event-{n}"),
+                    "eventName": "INSERT",
+                    "eventVersion": "1.1",
+                    "eventSource": "aws:dynamodb",
+                    "awsRegion": "us-east-1",
+                    "dynamodb": {
+                        "ApproximateCreationDateTime": 1_800_000_000,
+                        "Keys": keys,
+                        "NewImage": image,
+                        "SequenceNumber": format!("{:021}", 100 + n),
+                        "SizeBytes": 512,
+                        "StreamViewType": "NEW_IMAGE"
+                    },
+                    "eventSourceARN": format!(
+                        "arn:aws:dynamodb:us-east-1:123456789012:table/{}/stream/2026-11-22T00:00:00.000",
+                        self.table
+                    )
+                })
+            })
+            .collect();
+        json!({ "Records": records })
     }
 
     /// The environment of a function process: the templates' variables, the SDK's (moto's

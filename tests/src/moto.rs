@@ -115,6 +115,23 @@ impl Moto {
             .unwrap_or_default()
     }
 
+    /// Every event the EventBridge archive `archive` holds, as moto's `data.json` lists them
+    /// (`events.Archive`): what a rule on the archive's bus would have received.
+    pub fn archived_events(&self, archive: &str) -> Vec<serde_json::Value> {
+        let (status, body) = self
+            .get("/moto-api/data.json")
+            .expect("moto answers /moto-api/data.json");
+        assert_eq!(status, 200, "moto data.json: {body}");
+        let data: serde_json::Value = serde_json::from_str(&body).expect("data.json is JSON");
+        data["events"]["Archive"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["name"] == archive)
+            .map(|a| a["events"].as_array().cloned().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
     /// A plain HTTP/1.0 GET on loopback: the harness needs no HTTP client of its own.
     fn get(&self, path: &str) -> Option<(u16, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;

@@ -34,6 +34,7 @@ fn binary(function: Function) -> &'static str {
         Function::Accept => env!("CARGO_BIN_EXE_accept"),
         Function::Remind => env!("CARGO_BIN_EXE_remind"),
         Function::Feedback => env!("CARGO_BIN_EXE_feedback"),
+        Function::Publish => env!("CARGO_BIN_EXE_publish"),
     }
 }
 
@@ -240,6 +241,49 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
         .clone();
     assert_eq!(cy_row["delivery"], "bounced");
 
+    // The audit trail so far, from the table's stream to the bus.
+    let items = stack.event_items(&wg_id).await;
+    assert!(
+        items.len() >= 6,
+        "invited, delivered, resent, accepted, bounced...: {items:?}"
+    );
+    match get(Function::Publish)
+        .runtime
+        .invoke(&stack.stream_batch(&items), WITHIN)
+        .await
+    {
+        Outcome::Response(report) => {
+            assert_eq!(report["batchItemFailures"], json!([]), "{report}")
+        }
+        Outcome::Error(error) => panic!("the publish function failed: {error}"),
+    }
+    let published = stack.published();
+    assert_eq!(published.len(), items.len(), "{published:?}");
+    let trail = get(Function::List)
+        .http(with_bearer(api_gateway_event(
+            "GET",
+            &format!("/workgroups/{wg}/events"),
+            Some(ADMIN),
+            None,
+        )))
+        .await;
+    let listed = trail.assert_ok(200)["items"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), items.len());
+    for event in &listed {
+        assert!(
+            published.iter().any(|p| p["detail"] == *event
+                && p["detail-type"] == event["type"]
+                && p["source"] == aws::events::SOURCE),
+            "{event} was not published as listed: {published:?}"
+        );
+    }
+    assert!(
+        listed
+            .iter()
+            .any(|e| e["type"] == "invitation.delivery" && e["delivery"] == "bounced"),
+        "the bounce is in the trail: {listed:?}"
+    );
+
     // Logs: one JSON object per line, tied to the request id; no token, bearer or email body.
     for (function, process) in &running {
         let log = process.log();
@@ -292,6 +336,7 @@ async fn a_function_missing_a_variable_stops_at_start_naming_it() {
         (Function::List, "TABLE_NAME"),
         (Function::Remind, "SECRET_KEY_ARN"),
         (Function::Feedback, "TABLE_NAME"),
+        (Function::Publish, "EVENT_BUS_NAME"),
     ] {
         let env: Vec<(String, String)> = stack
             .process_env()

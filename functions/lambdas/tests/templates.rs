@@ -347,7 +347,10 @@ impl<'a> Template<'a> {
             return format!("index/{name}");
         }
         if text.contains("StreamArn") {
-            assert!(refers_to("AWS::DynamoDB::Table"), "another table's stream: {text}");
+            assert!(
+                refers_to("AWS::DynamoDB::Table"),
+                "another table's stream: {text}"
+            );
             return "stream".into();
         }
         if refers_to("AWS::DynamoDB::Table") {
@@ -457,7 +460,7 @@ impl<'a> Template<'a> {
         );
         let filters = source["FilterCriteria"]["Filters"].to_string();
         assert!(
-            filters.contains("INSERT") && filters.contains("EVENTS#"),
+            filters.contains("INSERT") && filters.contains(aws::dynamo::EVENTS_PREFIX),
             "{name}: only new audit events: {filters}"
         );
         assert_eq!(

@@ -222,8 +222,12 @@ pub const QUOTA: &str = "QUOTA";
 /// The partition of a workgroup's audit trail: apart from the workgroup's own partition, so
 /// events never count towards the item collection its local index limits to 10 GB.
 pub fn events(workgroup: &WorkgroupId) -> String {
-    format!("EVENTS#{workgroup}")
+    format!("{EVENTS_PREFIX}{workgroup}")
 }
+
+/// The partitions of audit trails start with it: the stream filter of the templates' publish
+/// function selects new items by it.
+pub const EVENTS_PREFIX: &str = "EVENTS#";
 
 /// The sort keys of events start with it.
 pub const EVENT_PREFIX: &str = "EVENT#";

@@ -70,6 +70,8 @@ mod items;
 mod keys;
 pub mod table;
 
+pub use keys::EVENTS_PREFIX;
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::{

@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::{
     error::DisplayErrorContext,
     types::{
         AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
-        LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType,
-        TimeToLiveSpecification, TimeToLiveStatus,
+        LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, StreamSpecification,
+        StreamViewType, TimeToLiveSpecification, TimeToLiveStatus,
     },
 };
 use shared::store::StoreError;
@@ -159,6 +159,13 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError
                 .build(),
         )?);
     }
+    // The audit trail is published from the stream (the templates' publish function).
+    request = request.stream_specification(described(
+        StreamSpecification::builder()
+            .stream_enabled(true)
+            .stream_view_type(StreamViewType::NewImage)
+            .build(),
+    )?);
     match request.send().await {
         Ok(_) => {}
         Err(e)

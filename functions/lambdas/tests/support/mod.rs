@@ -27,6 +27,14 @@ impl Stack {
             .expect("a complete configuration")
     }
 
+    /// The publish function's publisher, on the stack's bus, as its `main` builds it.
+    pub fn publisher(&self) -> aws::EventPublisher {
+        aws::EventPublisher::new(
+            aws_sdk_eventbridge::Client::new(&self.sdk),
+            self.env["EVENT_BUS_NAME"].clone(),
+        )
+    }
+
     /// The function as its `main` builds it, on moto.
     pub async fn deploy(&self, function: Function) -> Deployment {
         Deployment::connect(self.config(function), &self.sdk)
