@@ -19,15 +19,20 @@ use crate::{
 /// How long events are kept: stores remove them some time after (DynamoDB by TTL).
 pub const EVENT_RETENTION: TimeDelta = TimeDelta::days(365);
 
-/// One event: 128 random bits, like the other ids.
+/// One event: the moment it was made, in nanoseconds of the machine's clock, then 64 random
+/// bits. Events are listed by their time (whole seconds) and then by id, so events of one
+/// second keep the order they were made in (an invitation before its delivery).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct EventId(String);
 
 impl EventId {
     pub fn generate() -> Self {
-        let bytes: [u8; 16] = random_bytes();
-        Self(format!("evt_{:032x}", u128::from_be_bytes(bytes)))
+        let made = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64);
+        let bytes: [u8; 8] = random_bytes();
+        Self(format!("evt_{made:016x}{:016x}", u64::from_be_bytes(bytes)))
     }
 
     pub fn as_str(&self) -> &str {

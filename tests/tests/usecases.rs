@@ -7,6 +7,7 @@ use shared::{
     App, Caller, Settings,
     address::{EmailAddress, PasteError},
     app::AccessError,
+    audit::{Actor, Change, Event},
     clock::{Clock, Timestamp},
     ids::{InvitationId, WorkgroupId},
     invitation::{
@@ -82,6 +83,13 @@ impl TestApp {
             key: SecretKey::from_bytes([42; 32]),
             settings: Settings::new(AcceptLinks::new("https://app.example.com").unwrap()),
         })
+    }
+
+    /// An app whose settings `change` adjusted.
+    fn with(change: impl FnOnce(&mut Settings)) -> Self {
+        let mut app = Self::new();
+        change(&mut app.0.settings);
+        app
     }
 
     fn advance(&self, by: TimeDelta) {
@@ -1448,4 +1456,397 @@ async fn a_workgroup_emails_in_its_language_unless_the_invite_asks_for_another()
         "{}",
         reminder.subject
     );
+}
+
+// --- the audit trail -------------------------------------------------------------------------
+
+/// The workgroup's trail as `(type, actor, invitee)`, oldest first.
+async fn trail(app: &TestApp, by: &Caller, wg: &WorkgroupId) -> Vec<(String, String, String)> {
+    let mut events = Vec::new();
+    let mut query = ListQuery {
+        limit: Some(3),
+        cursor: None,
+    };
+    loop {
+        let page = app.list_events(by, wg, &query).await.unwrap();
+        events.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    events.reverse();
+    events.iter().map(described).collect()
+}
+
+fn described(event: &Event) -> (String, String, String) {
+    let kind = match event.change {
+        Change::Delivery { delivery, .. } => format!("delivery:{}", delivery.as_str()),
+        Change::Reminded { days_before } => format!("reminded:{days_before}"),
+        other => other.kind().trim_start_matches("invitation.").to_owned(),
+    };
+    let actor = match &event.actor {
+        Actor::Agent { email, .. } => email.to_string(),
+        Actor::Invitee { email } => format!("invitee {email}"),
+        Actor::System => "system".to_owned(),
+    };
+    (kind, actor, event.invitation.email.to_string())
+}
+
+fn row(kind: &str, actor: &str, invitee: &str) -> (String, String, String) {
+    (kind.to_owned(), actor.to_owned(), invitee.to_owned())
+}
+
+#[tokio::test]
+async fn every_change_is_in_the_trail_with_who_made_it() {
+    let app = TestApp::new();
+    let admin = alice();
+    let wg = app.workgroup(&admin, "Support desk").await;
+    let ann_invitation = app
+        .invite_one(&admin, &wg, "ann@example.com", Role::Manager)
+        .await;
+    app.advance(TimeDelta::seconds(1));
+    let bob_invitation = app
+        .invite_one(&admin, &wg, "bob@example.com", Role::Associate)
+        .await;
+    app.advance(TimeDelta::seconds(1));
+    app.accept_invitation(&ann(), &app.token_sent_to("ann@example.com"), Some("Ann"))
+        .await
+        .unwrap();
+    app.advance(TimeDelta::seconds(1));
+    app.decline_invitation(&app.token_sent_to("bob@example.com"))
+        .await
+        .unwrap();
+    app.advance(TimeDelta::seconds(1));
+    // Ann, a manager now, sends it again; then cancels it.
+    app.resend_invitation(&ann(), &wg, &bob_invitation.id)
+        .await
+        .unwrap();
+    app.advance(TimeDelta::seconds(1));
+    app.cancel_invitation(&ann(), &wg, &bob_invitation.id)
+        .await
+        .unwrap();
+    app.advance(TimeDelta::seconds(1));
+    let cy = app
+        .invite_one(&admin, &wg, "cy@example.com", Role::Associate)
+        .await;
+    app.advance(days(23));
+    assert_eq!(app.sweep().await.sent, 1);
+    app.advance(days(8));
+    assert_eq!(app.record_expiries(app.clock.now()).await.unwrap().sent, 1);
+
+    let admin_email = "alice@example.com";
+    assert_eq!(
+        trail(&app, &admin, &wg).await,
+        vec![
+            row("invited", admin_email, "ann@example.com"),
+            row("delivery:sent", "system", "ann@example.com"),
+            row("invited", admin_email, "bob@example.com"),
+            row("delivery:sent", "system", "bob@example.com"),
+            row("accepted", "ann@example.com", "ann@example.com"),
+            row("declined", "invitee bob@example.com", "bob@example.com"),
+            row("resent", "ann@example.com", "bob@example.com"),
+            row("delivery:sent", "system", "bob@example.com"),
+            row("cancelled", "ann@example.com", "bob@example.com"),
+            row("invited", admin_email, "cy@example.com"),
+            row("delivery:sent", "system", "cy@example.com"),
+            row("reminded:7", "system", "cy@example.com"),
+            row("expired", "system", "cy@example.com"),
+        ]
+    );
+    let events = app.store.stored_events();
+    let expired = events.iter().find(|e| e.change == Change::Expired).unwrap();
+    assert_eq!(expired.at, cy.expires_at(), "it expired at its expiry");
+    assert!(events.iter().all(|e| e.workgroup == wg), "{events:?}");
+    let accepted = events
+        .iter()
+        .find(|e| e.change == Change::Accepted)
+        .unwrap();
+    assert_eq!(accepted.invitation.id, ann_invitation.id);
+    assert_eq!(accepted.invitation.role, Role::Manager);
+}
+
+#[tokio::test]
+async fn failed_deliveries_bounces_and_retries_are_in_the_trail() {
+    let app = TestApp::new();
+    let admin = alice();
+    let wg = app.workgroup(&admin, "Support desk").await;
+    app.mailer.fail(true);
+    let invitation = app
+        .invite_one(&admin, &wg, "ann@example.com", Role::Associate)
+        .await;
+    app.mailer.fail(false);
+    app.advance(RETRY_BACKOFF[0]);
+    assert_eq!(app.retry_deliveries(app.clock.now()).await.unwrap().sent, 1);
+    let sent = app.stored(&invitation.id).unwrap();
+    let reference = shared::message::MailReference {
+        workgroup: wg.clone(),
+        invitation: invitation.id.clone(),
+        send: sent.nonce.fingerprint(),
+    };
+    for _ in 0..2 {
+        shared::usecases::feedback::record_refusal(
+            &app.store,
+            &reference,
+            shared::usecases::feedback::Refusal::Bounce,
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        trail(&app, &admin, &wg).await,
+        vec![
+            row("invited", "alice@example.com", "ann@example.com"),
+            row("delivery:failed", "system", "ann@example.com"),
+            row("delivery:sent", "system", "ann@example.com"),
+            row("delivery:bounced", "system", "ann@example.com"),
+        ],
+        "the retry's claim is not a change; a repeated report is recorded once"
+    );
+}
+
+#[tokio::test]
+async fn only_administrators_and_managers_read_a_trail_and_only_their_own() {
+    let app = TestApp::new();
+    let admin = alice();
+    let wg = app.workgroup(&admin, "Support desk").await;
+    let other = app.workgroup(&bob(), "Elsewhere").await;
+    app.join(&admin, &wg, &ann(), Role::Manager).await;
+    let cy = person("cy@example.com");
+    app.join(&admin, &wg, &cy, Role::Associate).await;
+    app.invite_one(&bob(), &other, "dee@example.com", Role::Associate)
+        .await;
+
+    let manager_view = trail(&app, &ann(), &wg).await;
+    assert_eq!(manager_view, trail(&app, &admin, &wg).await);
+    assert!(
+        manager_view
+            .iter()
+            .all(|(_, _, invitee)| invitee != "dee@example.com"),
+        "nothing of another workgroup"
+    );
+    let associate = app.list_events(&cy, &wg, &ListQuery::default()).await;
+    assert!(matches!(
+        associate,
+        Err(ListError::Access(AccessError::Denied(Denied::Forbidden(_))))
+    ));
+    let stranger = app.list_events(&bob(), &wg, &ListQuery::default()).await;
+    assert!(matches!(
+        stranger,
+        Err(ListError::Access(AccessError::Denied(Denied::NotAMember)))
+    ));
+    // A cursor of one workgroup's trail is refused on another's.
+    let page = app
+        .list_events(
+            &admin,
+            &wg,
+            &ListQuery {
+                limit: Some(1),
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    app.join(&bob(), &other, &admin, Role::Administrator).await;
+    let foreign = app
+        .list_events(
+            &admin,
+            &other,
+            &ListQuery {
+                limit: Some(1),
+                cursor: page.next_cursor,
+            },
+        )
+        .await;
+    assert!(matches!(
+        foreign,
+        Err(ListError::BadRequest(BadList::Cursor(_)))
+    ));
+}
+
+// --- the pending cap -------------------------------------------------------------------------
+
+fn capped(limit: u32) -> TestApp {
+    TestApp::with(|settings| settings.pending_invitations_per_workgroup = limit)
+}
+
+#[tokio::test]
+async fn the_pending_cap_refuses_a_paste_whole_and_changes_nothing() {
+    let app = capped(3);
+    let admin = alice();
+    let wg = app.workgroup(&admin, "Support desk").await;
+    app.invite(&admin, &wg, "a@example.com, b@example.com", Role::Associate)
+        .await;
+    let refused = app
+        .try_invite(&admin, &wg, "c@example.com, d@example.com", Role::Associate)
+        .await;
+    let Err(InviteError::PendingCap(cap)) = refused else {
+        panic!("not refused by the cap: {refused:?}");
+    };
+    assert_eq!(cap.limit, 3);
+    assert!(cap.retry_after > 0);
+    assert_eq!(app.listed(&admin, &wg).await.len(), 2, "nothing invited");
+    assert_eq!(app.mailer.sent().len(), 2, "nothing sent");
+    assert_eq!(app.store.stored_events().len(), 4, "nothing recorded");
+    // The refused request counted nothing against the daily quota either.
+    let quota = shared::quota::QuotaKey::today(&wg, &address("alice@example.com"), app.clock.now());
+    assert!(
+        app.store.reserve_quota(&quota, 198, 200).await.unwrap(),
+        "only the two sent count"
+    );
+    app.store.refund_quota(&quota, 198).await.unwrap();
+    app.invite(&admin, &wg, "c@example.com", Role::Associate)
+        .await;
+    assert_eq!(app.store.pending_count(&wg), 3);
+}
+
+#[tokio::test]
+async fn places_free_up_as_invitations_are_answered_cancelled_or_expire() {
+    let app = capped(3);
+    let admin = alice();
+    let wg = app.workgroup(&admin, "Support desk").await;
+    let full = "ann@example.com, bob@example.com, cy@example.com";
+    let results = app.invite(&admin, &wg, full, Role::Associate).await;
+    let id = |n: usize| results[n].outcome.invitation().unwrap().id.clone();
+    async fn over(app: &TestApp, admin: &Caller, wg: &WorkgroupId) -> bool {
+        matches!(
+            app.try_invite(admin, wg, "new@example.com", Role::Associate)
+                .await,
+            Err(InviteError::PendingCap(_))
+        )
+    }
+    assert!(over(&app, &admin, &wg).await);
+    // An invite reserves a place per address before it knows which are pending already, so
+    // at the cap even a re-invite is refused; resending a pending invitation needs no place.
+    let again = app
+        .try_invite(&admin, &wg, "ann@example.com", Role::Associate)
+        .await;
+    assert!(matches!(again, Err(InviteError::PendingCap(_))));
+    app.resend_invitation(&admin, &wg, &id(0)).await.unwrap();
+    assert_eq!(app.store.pending_count(&wg), 3);
+
+    app.decline_invitation(&app.token_sent_to("bob@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(app.store.pending_count(&wg), 2, "declined");
+    app.accept_invitation(&ann(), &app.token_sent_to("ann@example.com"), Some("Ann"))
+        .await
+        .unwrap();
+    assert_eq!(app.store.pending_count(&wg), 1, "accepted");
+    app.cancel_invitation(&admin, &wg, &id(1)).await.unwrap();
+    assert_eq!(
+        app.store.pending_count(&wg),
+        1,
+        "a declined one held no place"
+    );
+    app.invite(
+        &admin,
+        &wg,
+        "dee@example.com, eve@example.com",
+        Role::Associate,
+    )
+    .await;
+    assert!(over(&app, &admin, &wg).await);
+    app.cancel_invitation(&admin, &wg, &id(2)).await.unwrap();
+    assert_eq!(app.store.pending_count(&wg), 2, "cancelled while pending");
+
+    // Expiries free theirs once recorded, by the sweep or by inviting the address again.
+    app.advance(days(31));
+    let dee = app
+        .invite(&admin, &wg, "dee@example.com", Role::Associate)
+        .await;
+    assert_eq!(outcomes(&dee), vec![("dee@example.com", "invited")]);
+    assert_eq!(
+        app.store.pending_count(&wg),
+        2,
+        "eve's expiry still unrecorded"
+    );
+    assert_eq!(app.record_expiries(app.clock.now()).await.unwrap().sent, 1);
+    assert_eq!(app.store.pending_count(&wg), 1);
+    let expired: Vec<String> = app
+        .store
+        .stored_events()
+        .iter()
+        .filter(|e| e.change == Change::Expired)
+        .map(|e| e.invitation.email.to_string())
+        .collect();
+    assert_eq!(expired, vec!["dee@example.com", "eve@example.com"]);
+}
+
+#[tokio::test]
+async fn resending_a_declined_invitation_needs_a_place() {
+    let app = capped(1);
+    let admin = alice();
+    let wg = app.workgroup(&admin, "Support desk").await;
+    let declined = app
+        .invite_one(&admin, &wg, "ann@example.com", Role::Associate)
+        .await;
+    app.decline_invitation(&app.token_sent_to("ann@example.com"))
+        .await
+        .unwrap();
+    app.invite_one(&admin, &wg, "bob@example.com", Role::Associate)
+        .await;
+    let refused = app.resend_invitation(&admin, &wg, &declined.id).await;
+    assert!(
+        matches!(refused, Err(ManageError::PendingCap(_))),
+        "{refused:?}"
+    );
+    assert_eq!(app.stored(&declined.id).unwrap().status, Status::Declined);
+    assert_eq!(app.emails_to("ann@example.com").len(), 1);
+}
+
+#[tokio::test]
+async fn concurrent_invites_never_pass_the_pending_cap() {
+    let app = capped(5);
+    let admin = alice();
+    let wg = app.workgroup(&admin, "Support desk").await;
+    let emails: Vec<String> = (0..12).map(|i| format!("p{i}@example.com")).collect();
+    let answers = futures::future::join_all(
+        emails
+            .iter()
+            .map(|email| app.try_invite(&admin, &wg, email, Role::Associate)),
+    )
+    .await;
+    let invited = answers.iter().filter(|a| a.is_ok()).count();
+    let capped = answers
+        .iter()
+        .filter(|a| matches!(a, Err(InviteError::PendingCap(_))))
+        .count();
+    assert_eq!((invited, capped), (5, 7), "{answers:?}");
+    assert_eq!(app.listed(&admin, &wg).await.len(), 5);
+    assert_eq!(app.store.pending_count(&wg), 5);
+}
+
+#[tokio::test]
+async fn two_expiry_sweeps_at_once_record_each_expiry_once() {
+    let app = TestApp::new();
+    let admin = alice();
+    let wg = app.workgroup(&admin, "Support desk").await;
+    for i in 0..6 {
+        app.invite_one(&admin, &wg, &format!("p{i}@example.com"), Role::Associate)
+            .await;
+    }
+    app.advance(days(30));
+    let (first, second) = tokio::join!(
+        app.record_expiries(app.clock.now()),
+        app.record_expiries(app.clock.now())
+    );
+    assert_eq!(first.unwrap().sent + second.unwrap().sent, 6);
+    assert_eq!(
+        app.record_expiries(app.clock.now())
+            .await
+            .unwrap()
+            .candidates,
+        0
+    );
+    let expired = app
+        .store
+        .stored_events()
+        .iter()
+        .filter(|e| e.change == Change::Expired)
+        .count();
+    assert_eq!(expired, 6);
+    assert_eq!(app.store.pending_count(&wg), 0);
+    assert!(app.listed(&admin, &wg).await.is_empty());
 }
