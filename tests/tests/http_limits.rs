@@ -1,6 +1,7 @@
-//! The daily quota of invitation emails per inviter, through the handlers: 429 problem+json
-//! with `Retry-After` (seconds to the next UTC midnight), nothing changed, counted atomically
-//! under concurrency, invalid entries and duplicates free, resends counted.
+//! The daily quota of invitation emails per inviter and the workgroup's pending cap, through
+//! the handlers on the embedded store: 429 problem+json with `Retry-After`, nothing changed,
+//! counted atomically under concurrency; for the quota, invalid entries and duplicates free and
+//! resends counted; for the cap, places freed by cancelling.
 
 use chrono::TimeDelta;
 use futures::future::join_all;
@@ -92,6 +93,72 @@ async fn concurrent_invites_never_overshoot_the_quota() {
     let accepted = answers.iter().filter(|a| a.status == 200).count();
     let refused = answers.iter().filter(|a| a.status == 429).count();
     assert_eq!((accepted, refused), (5, 7), "{answers:?}");
+    assert_eq!(h.mailer.sent().len(), 5);
+    assert_eq!(h.invitations(ADA, &wg).await.len(), 5);
+}
+
+// --- the workgroup's pending cap ---------------------------------------------------------------
+
+fn capped(limit: u32) -> Harness {
+    let mut h = Harness::new();
+    h.app.settings.pending_invitations_per_workgroup = limit;
+    h
+}
+
+#[tokio::test]
+async fn an_invite_past_the_pending_cap_is_refused_whole_with_retry_after() {
+    let h = capped(2);
+    let wg = h.workgroup(ADA, "Acme").await;
+    invite(&h, &wg, "a@example.com").await.assert_ok(200);
+    let refused = invite(&h, &wg, "b@example.com, c@example.com").await;
+    let detail = refused.assert_problem(429);
+    assert!(detail.contains("2 pending invitations"), "{detail}");
+    assert_eq!(
+        refused.body["type"],
+        "/problems/too-many-pending-invitations"
+    );
+    assert_eq!(refused.headers.get("retry-after").unwrap(), "3600");
+    assert_eq!(h.mailer.sent().len(), 1);
+    assert_eq!(h.invitations(ADA, &wg).await.len(), 1);
+    // Another workgroup has a cap of its own.
+    let other = h.workgroup(ADA, "Other").await;
+    invite(&h, &other, "b@example.com, c@example.com")
+        .await
+        .assert_ok(200);
+    // A cancelled invitation frees its place.
+    invite(&h, &wg, "b@example.com").await.assert_ok(200);
+    invite(&h, &wg, "c@example.com").await.assert_problem(429);
+    let first = h.invitations(ADA, &wg).await[1]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cancelled = h
+        .call(
+            "DELETE",
+            &format!("/workgroups/{wg}/invitations/{first}"),
+            Some(ADA),
+            None,
+        )
+        .await;
+    assert_eq!(cancelled.status, 204);
+    invite(&h, &wg, "c@example.com").await.assert_ok(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_invites_never_pass_the_pending_cap() {
+    let h = capped(5);
+    let wg = h.workgroup(ADA, "Acme").await;
+    let emails: Vec<String> = (0..12).map(|i| format!("burst{i}@example.com")).collect();
+    let answers = join_all(emails.iter().map(|email| invite(&h, &wg, email))).await;
+    let accepted = answers.iter().filter(|a| a.status == 200).count();
+    let refused: Vec<&Answer> = answers.iter().filter(|a| a.status == 429).collect();
+    assert_eq!((accepted, refused.len()), (5, 7), "{answers:?}");
+    for answer in refused {
+        assert_eq!(
+            answer.body["type"], "/problems/too-many-pending-invitations",
+            "{answer:?}"
+        );
+    }
     assert_eq!(h.mailer.sent().len(), 5);
     assert_eq!(h.invitations(ADA, &wg).await.len(), 5);
 }

@@ -438,3 +438,79 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
         .unwrap();
     assert_eq!(forged, lambdas::feedback::FeedbackReport::NotOurs);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_invites_never_pass_the_pending_cap_on_dynamodb() {
+    let mut stack = Stack::new("pending-cap").await;
+    stack
+        .0
+        .env
+        .insert("PENDING_INVITATION_LIMIT".into(), "5".into());
+    let workgroups = stack.deploy(Function::Workgroups).await;
+    let invite = stack.deploy(Function::Invite).await;
+    let manage = stack.deploy(Function::Manage).await;
+    let list = stack.deploy(Function::List).await;
+    let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
+    let emails: Vec<String> = (0..12)
+        .map(|i| format!("burst{i}@people.example"))
+        .collect();
+    let answers = futures::future::join_all(emails.iter().map(|email| {
+        let event = api_gateway_event(
+            "POST",
+            &format!("/workgroups/{wg}/invitations"),
+            Some(ADMIN),
+            Some(json!({ "emails": email, "role": "associate" })),
+        );
+        let invite = &invite;
+        async move { send(invite, &event).await }
+    }))
+    .await;
+    let invited: Vec<&tests::harness::Answer> =
+        answers.iter().filter(|a| a.status == 200).collect();
+    let refused = answers.iter().filter(|a| a.status == 429).count();
+    assert_eq!((invited.len(), refused), (5, 7), "{answers:?}");
+    let events = send(
+        &list,
+        &api_gateway_event(
+            "GET",
+            &format!("/workgroups/{wg}/events"),
+            Some(ADMIN),
+            None,
+        ),
+    )
+    .await;
+    let events = events.assert_ok(200)["items"].as_array().unwrap().clone();
+    assert_eq!(
+        events.len(),
+        10,
+        "an invitation and a delivery each: {events:?}"
+    );
+
+    // Cancelling one frees a place for the next invite.
+    let first = invited[0].body["results"][0]["invitation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cancelled = send(
+        &manage,
+        &api_gateway_event(
+            "DELETE",
+            &format!("/workgroups/{wg}/invitations/{first}"),
+            Some(ADMIN),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(cancelled.status, 204);
+    let next = send(
+        &invite,
+        &api_gateway_event(
+            "POST",
+            &format!("/workgroups/{wg}/invitations"),
+            Some(ADMIN),
+            Some(json!({ "emails": "late@people.example", "role": "associate" })),
+        ),
+    )
+    .await;
+    next.assert_ok(200);
+}
