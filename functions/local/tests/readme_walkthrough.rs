@@ -120,6 +120,28 @@ fn run_walkthrough(args: &[&str]) -> String {
         .env("LOCAL_DATA_DIR", data.path())
         .output()
         .expect("bash runs");
+    // On the embedded store the server publishes the trail to `events.jsonl` (every half
+    // second): the story's last change gets there.
+    if !args.contains(&"--dynamodb-endpoint") {
+        let file = data.path().join("events.jsonl");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let published = loop {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if text.contains("invitation.cancelled") || std::time::Instant::now() > deadline {
+                break text;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(
+            published.contains("invitation.cancelled"),
+            "the trail was not published to {}: {published}",
+            file.display()
+        );
+        for line in published.lines() {
+            let event: serde_json::Value = serde_json::from_str(line).expect("one JSON per line");
+            assert!(event["type"].as_str().unwrap().starts_with("invitation."));
+        }
+    }
     let _ = server.kill();
     let _ = server.wait();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -141,6 +163,9 @@ fn assert_story(stdout: &str) {
         "204",
         r#""role": "administrator""#,
         r#""role": "manager""#,
+        r#""type": "invitation.declined""#,
+        r#""actor": "bob@example.com""#,
+        r#""type": "invitation.cancelled""#,
     ] {
         assert!(
             stdout.contains(expected),

@@ -10,20 +10,28 @@
 //! | workgroup | `WG#<wg>` | `WORKGROUP` | |
 //! | person | `PERSON#<email>` | `PERSON` | |
 //! | membership (workgroup and agent copied in) | `WG#<wg>` | `AGENT#<email>` | `gsi1pk` `PERSON#<email>`, `gsi1sk` `<workgroup name>␁<wg>` |
-//! | invitation | `WG#<wg>` | `INVITEE#<email>` | `gsi2pk` `INVITATION#<id>`; `lsi1sk` `SENT#<sent_at>#<id>`; while pending: `gsi3pk` `TOKEN#<token hash>`, `gsi4pk` `EXPIRES#<yyyy-mm-dd>`, `gsi4sk` `<expires_at>#<id>`; while its email awaits an attempt: `gsi5pk` `RETRY`, `gsi5sk` `<retry_at>#<id>` |
+//! | invitation | `WG#<wg>` | `INVITEE#<email>` | `gsi2pk` `INVITATION#<id>`; `lsi1sk` `SENT#<sent_at>#<id>`; while pending: `gsi3pk` `TOKEN#<token hash>`; while pending and its expiry unrecorded: `gsi4pk` `EXPIRES#<yyyy-mm-dd>`, `gsi4sk` `<expires_at>#<id>`; while its email awaits an attempt: `gsi5pk` `RETRY`, `gsi5sk` `<retry_at>#<id>` |
+//! | event of the audit trail | `EVENTS#<wg>` | `EVENT#<at>#<event id>` | |
 //! | idempotency key | `KEY#<digest of workgroup, caller, key>` | `KEY` | |
 //! | daily quota | `QUOTA#<wg>#<inviter>#<yyyy-mm-dd>` | `QUOTA` | |
+//! | pending count | `PENDING#<wg>` | `PENDING` | |
 //!
 //! Times in keys are epoch seconds padded to 12 digits, so they sort as numbers. `␁` is U+0001,
 //! which sorts below any character of a name, so "Acme" comes before "Acme IT".
 //!
-//! Keys, quotas and invitations carry `expires_at`, the table's TTL attribute, so DynamoDB
-//! removes each some time after it stops mattering.
+//! Keys, quotas, events and invitations carry `expires_at`, the table's TTL attribute, so
+//! DynamoDB removes each some time after it stops mattering.
 //!
 //! Keying an invitation by its address makes "one invitation per address and workgroup" the
-//! primary key itself. Its `expires_at` (a number: epoch seconds of the expiry) is the table's
-//! TTL attribute. TTL deletes late (moto never does), so lists filter on `expires_at > now`, an
-//! insert replaces an expired invitation, and the domain checks the expiry of whatever it reads.
+//! primary key itself. Its expiry is `live_until` (epoch seconds); its `expires_at` (TTL) is 30
+//! days later, so the expiry sweep finds it to record its expiry before TTL removes it. Lists
+//! filter on `live_until > now`, an insert replaces an expired invitation once it is out of
+//! `by_expiry_day` (declined, or its expiry recorded), and the domain checks the expiry of
+//! whatever it reads.
+//!
+//! Events sit in a partition per workgroup apart from the workgroup's own, so they never count
+//! towards the 10 GB item collection the local index allows; the table's stream (new images)
+//! carries them to the publish function.
 //!
 //! ## Indexes (all project every attribute)
 //!
@@ -45,17 +53,20 @@
 //! | the workgroups of a person, by name | `by_person` | Query |
 //! | a workgroup's live invitations, newest first | `by_send` backwards, filter `expires_at > now` (and the status) | Query, consistent, read on until the page is full |
 //! | an invitation by id / by token | `by_invitation_id` / `by_token` | Query |
-//! | the reminder sweep's candidates | `by_expiry_day`, one partition per day of the window | Query per day, concurrently |
+//! | the reminder sweep's and the expiry sweep's candidates | `by_expiry_day`, one partition per day of the window | Query per day, concurrently |
+//! | a workgroup's events, newest first | `pk`, `begins_with(sk, "EVENT#")`, backwards | Query, consistent |
 //! | the delivery sweep's candidates | `by_retry`, `gsi5sk` up to now, filter pending and live | Query |
 //! | claim an idempotency key | absent, expired, or abandoned unanswered (the holder comes back on refusal) | PutItem |
 //! | record / release a key's answer | same fingerprint, unanswered | UpdateItem / DeleteItem |
 //! | reserve / give back quota | `used <= limit - amount` | UpdateItem (ADD) |
+//! | reserve / free pending places | `pending <= limit - amount` / `pending >= amount`; never in a transaction, so concurrent reservations queue on the item instead of cancelling each other | UpdateItem |
 //! | create a workgroup | workgroup, membership, person: each absent | TransactWriteItems |
-//! | invite | membership absent (ConditionCheck); invitation absent or expired (Put) | TransactWriteItems |
-//! | resend, decline, claim a reminder | `version` is the previous one | PutItem |
-//! | record a delivery (and its next attempt) | same send (`nonce`) | UpdateItem |
-//! | cancel | `version` unchanged | DeleteItem |
-//! | accept | invitation unchanged (Delete); membership and person absent (Put) | TransactWriteItems |
+//! | invite | membership absent (ConditionCheck); invitation absent, or expired and out of `by_expiry_day` (Put); the event (Put) | TransactWriteItems |
+//! | resend, decline, claim a reminder, record an expiry | `version` is the previous one (Put); the event (Put) | TransactWriteItems |
+//! | claim a delivery retry (no event) | `version` is the previous one | PutItem |
+//! | record a delivery (and its next attempt) | same send (`nonce`) (Update); the event (Put) | TransactWriteItems |
+//! | cancel | `version` unchanged (Delete); the event (Put) | TransactWriteItems |
+//! | accept | invitation unchanged (Delete); membership and person absent (Put); the event (Put) | TransactWriteItems |
 //!
 //! A failed condition, or a concurrent transaction on the same items, refuses the whole write:
 //! it comes back as [`StoreError::Conflict`] (or, on invite, as what was found), and nothing is
