@@ -210,3 +210,69 @@ async fn the_local_publisher_appends_each_event_once_in_order() {
         "c@example.com"
     );
 }
+
+#[tokio::test]
+async fn the_embedded_store_forgets_published_events_after_their_retention() {
+    use shared::{
+        audit::{Actor, Change, EVENT_RETENTION, Event},
+        store::{PageRequest, Store},
+    };
+    let h = Harness::new();
+    let wg = h.workgroup(ADA, "Acme").await;
+    h.invite(ADA, &wg, json!("a@example.com"), "associate")
+        .await;
+    let wg = shared::ids::WorkgroupId::parse(&wg).unwrap();
+    let everything = PageRequest {
+        after: None,
+        limit: 100,
+    };
+    let store = &h.app.store;
+    let first = store.events(&wg, everything.clone()).await.unwrap().items;
+    assert_eq!(first.len(), 2);
+
+    // A year and a day on, a change of another invitation: the old events are forgotten once
+    // published, never before.
+    let later = first[0].at + EVENT_RETENTION + chrono::TimeDelta::days(1);
+    let (invitation, _) = h
+        .invited(ADA, &wg.to_string(), "b@example.com", "associate")
+        .await;
+    let invitation = store
+        .invitation(&wg, &shared::ids::InvitationId::parse(&invitation).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let record = |at| {
+        Event::of(
+            &invitation,
+            Change::Reminded { days_before: 7 },
+            Actor::System,
+            at,
+        )
+    };
+    store
+        .record_delivery(&invitation, &record(later))
+        .await
+        .unwrap();
+    let kept = store.events(&wg, everything.clone()).await.unwrap().items;
+    assert_eq!(kept.len(), 5, "unpublished events are kept: {kept:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    local::events::publish(store, &dir.path().join("events.jsonl"))
+        .await
+        .unwrap();
+    store
+        .record_delivery(&invitation, &record(later))
+        .await
+        .unwrap();
+    let kept = store.events(&wg, everything).await.unwrap().items;
+    let ids: Vec<_> = kept.iter().map(|e| e.id.clone()).collect();
+    assert!(
+        first.iter().all(|old| !ids.contains(&old.id)),
+        "the year-old events are gone: {kept:?}"
+    );
+    assert!(
+        kept.iter().all(|e| e.at == later),
+        "only this year's stay: {kept:?}"
+    );
+    assert_eq!(kept.len(), 2);
+}

@@ -245,11 +245,7 @@ fn bad_position(position: &str) -> StoreError {
     )
 }
 
-/// The position after one listed invitation: `<sent_at epoch seconds>|<id>`.
-fn invitation_position(sent_at: i64, id: &str) -> String {
-    format!("{sent_at}|{id}")
-}
-
+/// The position after one listed invitation is `<sent_at epoch seconds>|<id>` ([`timed_rows`]).
 fn parse_invitation_position(position: &str) -> Result<(i64, InvitationId), StoreError> {
     let (sent_at, id) = position
         .split_once('|')
@@ -265,6 +261,29 @@ fn parse_agent_position(position: &str) -> Result<EmailAddress, StoreError> {
         .ok()
         .filter(|address| address.as_str() == position)
         .ok_or_else(|| bad_position(position))
+}
+
+/// The rows of a list ordered by a time and an id (`SELECT <time>, id, data`), decoded, each
+/// with the position after it: `<time>|<id>`.
+fn timed_rows<T: DeserializeOwned>(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+    context: &'static str,
+) -> Result<Vec<(T, String)>, StoreError> {
+    let rows = statement
+        .query_map(params, |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(db(context))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db(context))?;
+    rows.into_iter()
+        .map(|(time, id, data)| Ok((decode(&data)?, format!("{time}|{id}"))))
+        .collect()
 }
 
 /// Cuts the extra row fetched by [`fetch_limit`] and says where the next page starts.
@@ -645,24 +664,11 @@ impl Store for EmbeddedStore {
                      LIMIT ?6",
                 )
                 .map_err(db(context))?;
-            let rows = statement
-                .query_map(
-                    params![workgroup, now, status, after_sent, after_id, limit],
-                    |row| {
-                        Ok((
-                            row.get::<_, i64>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, String>(2)?,
-                        ))
-                    },
-                )
-                .map_err(db(context))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db(context))?;
-            let rows = rows
-                .into_iter()
-                .map(|(sent_at, id, data)| Ok((decode(&data)?, invitation_position(sent_at, &id))))
-                .collect::<Result<Vec<(Invitation, String)>, StoreError>>()?;
+            let rows = timed_rows(
+                &mut statement,
+                params![workgroup, now, status, after_sent, after_id, limit],
+                context,
+            )?;
             let (items, next) = paged(rows, &page);
             Ok(Page { items, next })
         })
@@ -864,21 +870,11 @@ impl Store for EmbeddedStore {
                      LIMIT ?4",
                 )
                 .map_err(db(context))?;
-            let rows = statement
-                .query_map(params![workgroup, after_at, after_id, limit], |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                    ))
-                })
-                .map_err(db(context))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db(context))?;
-            let rows = rows
-                .into_iter()
-                .map(|(at, id, data)| Ok((decode(&data)?, format!("{at}|{id}"))))
-                .collect::<Result<Vec<(Event, String)>, StoreError>>()?;
+            let rows = timed_rows(
+                &mut statement,
+                params![workgroup, after_at, after_id, limit],
+                context,
+            )?;
             let (items, next) = paged(rows, &page);
             Ok(Page { items, next })
         })

@@ -858,56 +858,23 @@ impl Store for DynamoStore {
         amount: u32,
         limit: u32,
     ) -> Result<bool, StoreError> {
-        if amount > limit {
-            return Ok(false);
-        }
         // Kept a day past its own, then DynamoDB's TTL removes it.
         let expires = key.resets_at() + chrono::TimeDelta::days(1);
-        let counted = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self::key(keys::quota(key), keys::QUOTA.to_owned())))
-            .update_expression(
-                "SET #used = if_not_exists(#used, :zero) + :amount, #expires = :expires",
-            )
-            .condition_expression("attribute_not_exists(#used) OR #used <= :room")
-            .expression_attribute_names("#used", "used")
-            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":amount", n(amount))
-            .expression_attribute_values(":room", n(limit - amount))
-            .expression_attribute_values(":expires", n(expires.timestamp()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(refused("failed to count against a quota"));
-        match counted {
-            Ok(()) => Ok(true),
-            Err(StoreError::Conflict) => Ok(false),
-            Err(error) => Err(error),
-        }
+        let item = self::key(keys::quota(key), keys::QUOTA.to_owned());
+        self.count_up(
+            item,
+            amount,
+            limit,
+            Some(expires),
+            "failed to count against a quota",
+        )
+        .await
     }
 
     async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
-        let refunded = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self::key(keys::quota(key), keys::QUOTA.to_owned())))
-            .update_expression("SET #used = #used - :amount")
-            .condition_expression("#used >= :amount")
-            .expression_attribute_names("#used", "used")
-            .expression_attribute_values(":amount", n(amount))
-            .send()
+        let item = self::key(keys::quota(key), keys::QUOTA.to_owned());
+        self.count_down(item, amount, "failed to give back quota")
             .await
-            .map(|_| ())
-            .map_err(refused("failed to give back quota"));
-        match refunded {
-            // Less counted than given back: nothing to return.
-            Ok(()) | Err(StoreError::Conflict) => Ok(()),
-            Err(error) => Err(error),
-        }
     }
 
     async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {
@@ -998,34 +965,15 @@ impl Store for DynamoStore {
         amount: u32,
         limit: u32,
     ) -> Result<bool, StoreError> {
-        if amount > limit {
-            return Ok(false);
-        }
-        // One item, not part of any transaction: concurrent reservations queue on it instead
-        // of cancelling each other as transactions would.
-        let counted = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(
-                keys::pending(workgroup),
-                keys::PENDING.to_owned(),
-            )))
-            .update_expression("SET #pending = if_not_exists(#pending, :zero) + :amount")
-            .condition_expression("attribute_not_exists(#pending) OR #pending <= :room")
-            .expression_attribute_names("#pending", "pending")
-            .expression_attribute_values(":zero", n(0))
-            .expression_attribute_values(":amount", n(amount))
-            .expression_attribute_values(":room", n(limit - amount))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(refused("failed to count pending invitations"));
-        match counted {
-            Ok(()) => Ok(true),
-            Err(StoreError::Conflict) => Ok(false),
-            Err(error) => Err(error),
-        }
+        let item = key(keys::pending(workgroup), keys::PENDING.to_owned());
+        self.count_up(
+            item,
+            amount,
+            limit,
+            None,
+            "failed to count pending invitations",
+        )
+        .await
     }
 
     async fn release_pending(
@@ -1033,29 +981,86 @@ impl Store for DynamoStore {
         workgroup: &WorkgroupId,
         amount: u32,
     ) -> Result<(), StoreError> {
-        let released = self
+        let item = key(keys::pending(workgroup), keys::PENDING.to_owned());
+        self.count_down(item, amount, "failed to free pending places")
+            .await
+    }
+}
+
+/// The counters (a daily quota, a workgroup's pending count): one item each, changed only by
+/// single-item UpdateItems, never in a transaction, so concurrent changes queue on the item
+/// instead of cancelling each other as transactions would.
+impl DynamoStore {
+    /// Adds `amount` to the counter if that keeps it within `limit`; `false` (nothing added)
+    /// otherwise. `expires` sets the item's TTL.
+    async fn count_up(
+        &self,
+        item: Item,
+        amount: u32,
+        limit: u32,
+        expires: Option<Timestamp>,
+        context: &'static str,
+    ) -> Result<bool, StoreError> {
+        if amount > limit {
+            return Ok(false);
+        }
+        let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key(
-                keys::pending(workgroup),
-                keys::PENDING.to_owned(),
-            )))
-            .update_expression("SET #pending = #pending - :amount")
-            .condition_expression("#pending >= :amount")
-            .expression_attribute_names("#pending", "pending")
+            .set_key(Some(item))
+            .condition_expression("attribute_not_exists(#count) OR #count <= :room")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":amount", n(amount))
+            .expression_attribute_values(":room", n(limit - amount));
+        request = match expires {
+            Some(expires) => request
+                .update_expression(
+                    "SET #count = if_not_exists(#count, :zero) + :amount, #expires = :expires",
+                )
+                .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+                .expression_attribute_values(":expires", n(expires.timestamp())),
+            None => {
+                request.update_expression("SET #count = if_not_exists(#count, :zero) + :amount")
+            }
+        };
+        match request.send().await.map_err(refused(context)) {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Takes `amount` off the counter, unless it holds less (counted before the counter
+    /// existed): never below zero.
+    async fn count_down(
+        &self,
+        item: Item,
+        amount: u32,
+        context: &'static str,
+    ) -> Result<(), StoreError> {
+        let taken = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(item))
+            .update_expression("SET #count = #count - :amount")
+            .condition_expression("#count >= :amount")
+            .expression_attribute_names("#count", COUNT)
             .expression_attribute_values(":amount", n(amount))
             .send()
             .await
-            .map(|_| ())
-            .map_err(refused("failed to free pending places"));
-        match released {
-            // Fewer counted than freed (invitations from before the count): nothing to free.
-            Ok(()) | Err(StoreError::Conflict) => Ok(()),
+            .map_err(refused(context));
+        match taken {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
             Err(error) => Err(error),
         }
     }
 }
+
+/// The attribute of a counter item.
+const COUNT: &str = "count";
 
 /// The transactional Delete of an invitation unchanged since read (cancel, accept).
 fn delete_unchanged(table: &str, invitation: &Invitation) -> Result<Delete, StoreError> {
