@@ -41,22 +41,28 @@ pub fn tools_bin() -> &'static Path {
 
 fn install() -> Result<PathBuf, String> {
     let env = crate::moto::pinned_venv("infra", &PYTHON_TOOLS)?;
-    // npm ci when the installed tree is not the lock file's (under the same lock: the two
-    // test binaries that need it may start together).
+    npm_ci(&cdk_dir())?;
+    Ok(env.join("bin"))
+}
+
+/// `npm ci` in `dir` when its installed tree is not its lock file's, under the same lock as
+/// moto's install (test binaries that need it may start together).
+pub fn npm_ci(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(workspace().join(".venv")).map_err(|e| e.to_string())?;
     let _lock = File::create(workspace().join(".venv/install.lock"))
         .and_then(|lock| lock.lock().map(|()| lock))
-        .map_err(|e| format!("cannot lock the CDK install: {e}"))?;
-    let lockfile = std::fs::read(cdk_dir().join("package-lock.json")).map_err(|e| e.to_string())?;
-    let npm_marker = cdk_dir().join("node_modules/.installed-lock.json");
+        .map_err(|e| format!("cannot lock the npm install: {e}"))?;
+    let lockfile = std::fs::read(dir.join("package-lock.json")).map_err(|e| e.to_string())?;
+    let npm_marker = dir.join("node_modules/.installed-lock.json");
     if std::fs::read(&npm_marker).ok().as_deref() != Some(lockfile.as_slice()) {
         checked(
             Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(cdk_dir()),
+                .current_dir(dir),
         )?;
         std::fs::write(&npm_marker, &lockfile).map_err(|e| e.to_string())?;
     }
-    Ok(env.join("bin"))
+    Ok(())
 }
 
 /// Runs a command, failing with its output unless it exits 0.

@@ -7,6 +7,7 @@ pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod views;
+pub mod web;
 
 use http::{StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -39,7 +40,8 @@ pub async fn handle<S: Store, M: Mailer, C: Clock>(
     let mut response = dispatch(app, served, &request)
         .await
         .unwrap_or_else(Problem::into_response);
-    // Answers may carry personal data; invitee answers follow from a secret token.
+    // Answers may carry personal data; invitee answers follow from a secret token. The
+    // console's files get it too: they are small, and a deploy then reaches every browser.
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         "no-store".parse().expect("valid header"),
@@ -76,6 +78,9 @@ async fn dispatch<S: Store, M: Mailer, C: Clock>(
         Operation::LookupInvitation => respond::lookup(app, input).await,
         Operation::AcceptInvitation => respond::accept(app, input).await,
         Operation::DeclineInvitation => respond::decline(app, input).await,
+        Operation::WebPage => Ok(web::page()),
+        Operation::WebAsset => web::asset(input.params.file.as_deref()),
+        Operation::WebConfig => Ok(web::config(&web::SignIn::None)),
     }
 }
 

@@ -151,6 +151,8 @@ fn operation(op: Operation) -> Value {
             "responses": { "200": ok("One page of events.", "EventList"), "400": bad,
                            "401": unauthenticated, "403": forbidden, "404": not_member }
         }),
+        // The web console's routes are not part of the API (see `document`).
+        Operation::WebPage | Operation::WebAsset | Operation::WebConfig => json!({}),
         Operation::OpenApi => json!({
             "summary": "This document.",
             "security": [],
@@ -300,7 +302,7 @@ fn schemas() -> Value {
 /// The whole document.
 pub fn document() -> Value {
     let mut paths = serde_json::Map::new();
-    for route in ROUTES {
+    for route in ROUTES.iter().filter(|route| route.operation.is_api()) {
         let mut op = operation(route.operation);
         op["operationId"] = json!(route.operation_id);
         let item = paths.entry(route.path).or_insert_with(|| json!({}));

@@ -28,6 +28,22 @@ pub enum Operation {
     DeclineInvitation,
     ListEvents,
     OpenApi,
+    /// The web console's document (`/`, `/accept`).
+    WebPage,
+    /// One of its files (`/web/{file}`).
+    WebAsset,
+    /// How it signs in (`/config.json`); the host answers it.
+    WebConfig,
+}
+
+impl Operation {
+    /// Part of the HTTP API (in the OpenAPI document), not the web console.
+    pub fn is_api(self) -> bool {
+        !matches!(
+            self,
+            Operation::WebPage | Operation::WebAsset | Operation::WebConfig
+        )
+    }
 }
 
 /// One row of the route table.
@@ -71,6 +87,10 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/invitations/decline" => DeclineInvitation, "declineInvitation", Accept, false),
     route!(GET "/workgroups/{wg}/events" => ListEvents, "listEvents", List, true),
     route!(GET "/openapi.json" => OpenApi, "getOpenApi", List, false),
+    route!(GET "/" => WebPage, "webConsole", List, false),
+    route!(GET "/accept" => WebPage, "webAcceptPage", List, false),
+    route!(GET "/web/{file}" => WebAsset, "webAsset", List, false),
+    route!(GET "/config.json" => WebConfig, "webConfig", List, false),
 ];
 
 /// The path parameters of a matched route, as raw segments.
@@ -78,6 +98,7 @@ pub const ROUTES: &[Route] = &[
 pub struct PathParams {
     pub wg: Option<String>,
     pub id: Option<String>,
+    pub file: Option<String>,
 }
 
 /// Why no route matched.
@@ -111,7 +132,8 @@ pub fn match_route(method: &Method, path: &str) -> Result<(&'static Route, PathP
 }
 
 fn match_path(template: &str, segments: &[&str]) -> Option<PathParams> {
-    let parts: Vec<&str> = template.split('/').skip(1).collect();
+    // As the path: `/` has no segment.
+    let parts: Vec<&str> = template.trim_end_matches('/').split('/').skip(1).collect();
     if parts.len() != segments.len() {
         return None;
     }
@@ -120,6 +142,7 @@ fn match_path(template: &str, segments: &[&str]) -> Option<PathParams> {
         match *part {
             "{wg}" => params.wg = Some((*segment).to_owned()),
             "{id}" => params.id = Some((*segment).to_owned()),
+            "{file}" => params.file = Some((*segment).to_owned()),
             literal if literal == *segment => {}
             _ => return None,
         }

@@ -31,9 +31,6 @@ use api::{Served, problem::Problem, routes::match_route};
 /// API Gateway's HTTP API refuses larger payloads too (10 MB there; a request here is small).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// The accept page the email links point to (the full web console is a later step).
-const ACCEPT_PAGE: &str = include_str!("accept.html");
-
 type ResponseBody = BoxBody<Bytes, Infallible>;
 
 /// Everything a request needs.
@@ -84,7 +81,9 @@ async fn answer<S: Store, M: Mailer, C: Clock>(
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let response = match (&method, path.as_str()) {
-        (&Method::GET, "/accept") => html(ACCEPT_PAGE),
+        // What only the local server offers: development sign-in for the console.
+        (&Method::GET, "/config.json") => to_hyper(api::web::config(&api::web::SignIn::Dev)),
+        (&Method::POST, "/dev/sign-in") => dev_sign_in(local, request).await,
         _ => api_answer(local, peer, request).await,
     };
     // The path never holds a token: tokens travel in bodies and URL fragments only.
@@ -189,11 +188,36 @@ fn to_hyper(response: http::Response<Body>) -> hyper::Response<ResponseBody> {
     hyper::Response::from_parts(parts, Full::new(bytes).boxed())
 }
 
-fn html(page: &'static str) -> hyper::Response<ResponseBody> {
-    hyper::Response::builder()
-        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .header(header::CACHE_CONTROL, "no-store")
-        .header("referrer-policy", "no-referrer")
-        .body(Full::new(Bytes::from_static(page.as_bytes())).boxed())
-        .expect("valid response")
+#[derive(serde::Deserialize)]
+struct SignInRequest {
+    email: String,
+    name: Option<String>,
+}
+
+/// `POST /dev/sign-in {email, name?}`: a development token for any address, as `token` prints.
+async fn dev_sign_in<S, M, C>(
+    local: &Local<S, M, C>,
+    request: hyper::Request<hyper::body::Incoming>,
+) -> hyper::Response<ResponseBody> {
+    let bad = |detail: String| to_hyper(Problem::bad_request(detail).into_response());
+    let Ok(body) = Limited::new(request.into_body(), MAX_BODY_BYTES)
+        .collect()
+        .await
+    else {
+        return bad("the request body could not be read".to_owned());
+    };
+    let asked: SignInRequest = match serde_json::from_slice(&body.to_bytes()) {
+        Ok(asked) => asked,
+        Err(error) => return bad(format!("invalid JSON body: {error}")),
+    };
+    match local
+        .identity
+        .mint(asked.email.trim(), asked.name.as_deref())
+    {
+        Ok(token) => to_hyper(api::handlers::json(
+            StatusCode::OK,
+            &serde_json::json!({ "token": token }),
+        )),
+        Err(error) => bad(error.to_string()),
+    }
 }

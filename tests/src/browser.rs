@@ -1,0 +1,60 @@
+//! What the browser tests need: Debian's Chromium (Playwright cannot download its own browser
+//! here) and the pinned `playwright-core` from the web tests' lock file. The first test that
+//! needs them installs what is missing; a test never skips for want of them.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    sync::OnceLock,
+};
+
+use crate::infra::{checked, npm_ci, workspace};
+
+/// `web/tests`, with its packages installed.
+pub fn browser_tests_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = workspace().join("web/tests");
+        npm_ci(&dir).unwrap_or_else(|why| panic!("the browser tests' packages: {why}"));
+        dir
+    })
+}
+
+/// The Chromium to drive: `CHROMIUM_PATH`, else `chromium` on `PATH`, else Debian's package,
+/// installed with apt when this runs as root (as CI does).
+pub fn chromium() -> &'static Path {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| find_or_install().unwrap_or_else(|why| panic!("chromium: {why}")))
+}
+
+fn find_or_install() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("CHROMIUM_PATH") {
+        return Ok(PathBuf::from(path));
+    }
+    if let Some(found) = on_path("chromium") {
+        return Ok(found);
+    }
+    let root = checked(Command::new("id").arg("-u"))
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false);
+    if !root || on_path("apt-get").is_none() {
+        return Err(
+            "not installed: install Debian's chromium (`apt-get install chromium`) or set \
+             CHROMIUM_PATH"
+                .into(),
+        );
+    }
+    checked(Command::new("apt-get").arg("update").arg("-q"))?;
+    checked(
+        Command::new("apt-get")
+            .args(["install", "-y", "-q", "chromium"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    on_path("chromium").ok_or_else(|| "apt installed chromium, but it is not on PATH".into())
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
