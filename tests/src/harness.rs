@@ -105,11 +105,7 @@ impl Harness {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let bytes: &[u8] = response.body().as_ref();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(bytes).expect("every answer body is JSON")
-        };
+        let body = answer_body(content_type.as_deref(), bytes);
         Answer {
             status,
             content_type,
@@ -280,4 +276,17 @@ pub fn api_gateway_event(
         "body": body.map(|b| b.to_string()),
         "isBase64Encoded": false
     })
+}
+
+/// An answer's body: JSON as a value (every API answer is JSON), the web console's pages and
+/// files as a string.
+pub fn answer_body(content_type: Option<&str>, bytes: &[u8]) -> Value {
+    let json = content_type.is_none_or(|t| t.contains("json"));
+    if bytes.is_empty() {
+        Value::Null
+    } else if json {
+        serde_json::from_slice(bytes).expect("every API answer body is JSON")
+    } else {
+        Value::String(String::from_utf8_lossy(bytes).into_owned())
+    }
 }

@@ -37,8 +37,10 @@ fn every_route_is_documented_and_every_documented_operation_is_a_route() {
                 })
         })
         .collect();
+    // The web console's routes serve pages, not the API.
     let routed: BTreeSet<(String, String, String)> = ROUTES
         .iter()
+        .filter(|r| r.operation.is_api())
         .map(|r| {
             (
                 r.method.to_string(),
@@ -53,7 +55,7 @@ fn every_route_is_documented_and_every_documented_operation_is_a_route() {
 #[test]
 fn every_documented_path_matches_its_route_and_declares_its_parameters() {
     let doc = api::openapi::document();
-    for route in ROUTES {
+    for route in ROUTES.iter().filter(|r| r.operation.is_api()) {
         let concrete = route
             .path
             .replace("{wg}", "wg_0123456789abcdef0123456789abcdef")

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use api::web::SignIn;
 use aws::ses::Sender;
 use shared::{Settings, invitation::ReminderSchedule, message::AcceptLinks};
 
@@ -112,7 +113,19 @@ pub const EVENT_BUS_NAME: Variable = Variable {
     meaning: "the EventBridge bus the audit trail is published to (`default` for the account's default bus)",
 };
 
-pub const VARIABLES: [Variable; 10] = [
+pub const SIGN_IN_DOMAIN: Variable = Variable {
+    name: "SIGN_IN_DOMAIN",
+    needed: Needed::OptionalIn(&[Function::List]),
+    meaning: "the Cognito hosted UI the web console signs in with (https://<prefix>.auth.<region>.amazoncognito.com); with SIGN_IN_CLIENT_ID",
+};
+
+pub const SIGN_IN_CLIENT_ID: Variable = Variable {
+    name: "SIGN_IN_CLIENT_ID",
+    needed: Needed::OptionalIn(&[Function::List]),
+    meaning: "the user pool app client the web console signs in as; with SIGN_IN_DOMAIN",
+};
+
+pub const VARIABLES: [Variable; 12] = [
     TABLE_NAME,
     SECRET_KEY_ARN,
     APP_BASE_URL,
@@ -123,6 +136,8 @@ pub const VARIABLES: [Variable; 10] = [
     PENDING_INVITATION_LIMIT,
     REMINDER_DAYS_BEFORE,
     EVENT_BUS_NAME,
+    SIGN_IN_DOMAIN,
+    SIGN_IN_CLIENT_ID,
 ];
 
 /// A variable that is missing or cannot be used; the message names it.
@@ -142,6 +157,8 @@ pub struct Config {
     /// Present in the functions that send email.
     pub sender: Option<Sender>,
     pub settings: Settings,
+    /// How the web console signs in (the `list` function serves it).
+    pub sign_in: SignIn,
 }
 
 impl fmt::Debug for Config {
@@ -238,6 +255,19 @@ impl Config {
         if let Some(limit) = positive(PENDING_INVITATION_LIMIT)? {
             settings.pending_invitations_per_workgroup = limit;
         }
+        let sign_in = if SIGN_IN_DOMAIN.read_by(function) {
+            match (read(SIGN_IN_DOMAIN)?, read(SIGN_IN_CLIENT_ID)?) {
+                (Some(domain), Some(client)) if domain.starts_with("https://") => {
+                    SignIn::cognito(&domain, &client)
+                }
+                (Some(_), Some(_)) => return Err(problem(SIGN_IN_DOMAIN, "must be an https URL")),
+                (None, None) => SignIn::None,
+                (Some(_), None) => return Err(problem(SIGN_IN_CLIENT_ID, "is not set")),
+                (None, Some(_)) => return Err(problem(SIGN_IN_DOMAIN, "is not set")),
+            }
+        } else {
+            SignIn::None
+        };
         if REMINDER_DAYS_BEFORE.read_by(function)
             && let Some(days) = read(REMINDER_DAYS_BEFORE)?
         {
@@ -250,6 +280,7 @@ impl Config {
             secret_key_arn,
             sender,
             settings,
+            sign_in,
         })
     }
 }
@@ -280,6 +311,11 @@ mod tests {
             ("INVITE_MAX_ADDRESSES", "20"),
             ("INVITE_DAILY_LIMIT", "30"),
             ("PENDING_INVITATION_LIMIT", "300"),
+            (
+                "SIGN_IN_DOMAIN",
+                "https://acme.auth.us-east-1.amazoncognito.com",
+            ),
+            ("SIGN_IN_CLIENT_ID", "client123"),
             ("REMINDER_DAYS_BEFORE", "10,3"),
         ])
     }
@@ -304,6 +340,11 @@ mod tests {
         assert_eq!(remind.settings.reminders.days_before(), &[10, 3]);
         // The list function neither sends email nor reads the other functions' settings.
         let list = read(Function::List, &complete()).unwrap();
+        assert_eq!(
+            list.sign_in,
+            SignIn::cognito("https://acme.auth.us-east-1.amazoncognito.com", "client123")
+        );
+        assert_eq!(invite.sign_in, SignIn::None);
         assert!(list.sender.is_none());
         assert_eq!(
             list.settings.max_addresses_per_request,
@@ -334,6 +375,8 @@ mod tests {
             "SES_CONFIGURATION_SET",
             "INVITE_MAX_ADDRESSES",
             "REMINDER_DAYS_BEFORE",
+            "SIGN_IN_DOMAIN",
+            "SIGN_IN_CLIENT_ID",
         ] {
             env.remove(name);
         }
@@ -356,6 +399,7 @@ mod tests {
             (Function::Invite, "INVITE_MAX_ADDRESSES", "many"),
             (Function::Manage, "INVITE_DAILY_LIMIT", "0"),
             (Function::Invite, "PENDING_INVITATION_LIMIT", "-1"),
+            (Function::List, "SIGN_IN_DOMAIN", "acme.auth.example"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "7,x"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "40"),
         ];

@@ -54,7 +54,19 @@ pub async fn answer_http(deployment: &Deployment, request: Request) -> Response<
         _ => None,
     };
     let started = std::time::Instant::now();
+    let config_json = request.method() == lambda_http::http::Method::GET
+        && request.raw_http_path() == "/config.json"
+        && deployment.config.function.routes() == Some(api::routes::Function::List);
     let response = match deployment.config.function.served() {
+        // The web console's sign-in settings are this deployment's.
+        Some(_) if config_json => {
+            let mut response = api::web::config(&deployment.config.sign_in);
+            response.headers_mut().insert(
+                lambda_http::http::header::CACHE_CONTROL,
+                lambda_http::http::HeaderValue::from_static("no-store"),
+            );
+            response
+        }
         Some(served) => api::handle(&deployment.app, served, request).await,
         None => Response::builder()
             .status(404)

@@ -203,7 +203,8 @@ async fn each_function_answers_only_its_own_routes() {
             let path = route
                 .path
                 .replace("{wg}", &format!("wg_{:032}", 0))
-                .replace("{id}", &format!("inv_{:032}", 0));
+                .replace("{id}", &format!("inv_{:032}", 0))
+                .replace("{file}", "app.js");
             let answer = send(
                 &deployment,
                 &api_gateway_event(route.method.as_str(), &path, Some(ADMIN), Some(json!({}))),
@@ -513,4 +514,46 @@ async fn concurrent_invites_never_pass_the_pending_cap_on_dynamodb() {
     )
     .await;
     next.assert_ok(200);
+}
+
+#[tokio::test]
+async fn the_list_function_serves_the_console_with_this_deployments_sign_in() {
+    let mut stack = Stack::new("console").await;
+    let list = stack.deploy(Function::List).await;
+    let config = send(&list, &api_gateway_event("GET", "/config.json", None, None)).await;
+    assert_eq!(
+        config.assert_ok(200),
+        &json!({ "signIn": { "kind": "none" } })
+    );
+
+    for (name, value) in [
+        (
+            "SIGN_IN_DOMAIN",
+            "https://acme.auth.us-east-1.amazoncognito.com",
+        ),
+        ("SIGN_IN_CLIENT_ID", "abc123"),
+    ] {
+        stack.0.env.insert(name.into(), value.into());
+    }
+    let list = stack.deploy(Function::List).await;
+    let config = send(&list, &api_gateway_event("GET", "/config.json", None, None)).await;
+    assert_eq!(
+        config.assert_ok(200),
+        &json!({ "signIn": {
+            "kind": "oidc",
+            "authorize": "https://acme.auth.us-east-1.amazoncognito.com/oauth2/authorize",
+            "token": "https://acme.auth.us-east-1.amazoncognito.com/oauth2/token",
+            "clientId": "abc123",
+            "scope": "openid email profile"
+        } })
+    );
+    let page = send(&list, &api_gateway_event("GET", "/accept", None, None)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.as_str().unwrap().contains("/web/app.js"));
+    // The other functions serve neither.
+    let invite = stack.deploy(Function::Invite).await;
+    for path in ["/", "/config.json"] {
+        let answer = send(&invite, &api_gateway_event("GET", path, None, None)).await;
+        answer.assert_problem(404);
+    }
 }

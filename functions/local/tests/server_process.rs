@@ -294,3 +294,35 @@ fn a_shifted_clock_expires_invitations_and_the_sweep_sends_reminders() {
     );
     assert_eq!(status, 404);
 }
+
+#[test]
+fn the_console_signs_in_with_development_tokens_only_here() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &[]);
+    let (status, config) = server.call("GET", "/config.json", None, None);
+    assert_eq!(status, 200);
+    assert_eq!(config, serde_json::json!({ "signIn": { "kind": "dev" } }));
+
+    let (status, signed) = server.call(
+        "POST",
+        "/dev/sign-in",
+        None,
+        Some(serde_json::json!({ "email": "ada@example.com", "name": "Ada" })),
+    );
+    assert_eq!(status, 200, "{signed}");
+    let token = signed["token"].as_str().unwrap();
+    let (status, mine) = server.call("GET", "/workgroups", Some(token), None);
+    assert_eq!((status, &mine["items"]), (200, &serde_json::json!([])));
+
+    for refused in [
+        serde_json::json!({ "email": "not an address" }),
+        serde_json::json!({ "name": "no address" }),
+    ] {
+        let (status, problem) = server.call("POST", "/dev/sign-in", None, Some(refused));
+        assert_eq!(status, 400, "{problem}");
+    }
+    let (status, page) = server.call("GET", "/", None, None);
+    assert_eq!(status, 200);
+    assert!(page.as_str().unwrap().contains("/web/app.js"));
+    server.stop();
+}

@@ -151,6 +151,8 @@ export class InvitationsStack extends Stack {
     // ------------------------------------------------------------ sign-in
     let issuer: string;
     let audience: string;
+    // How the web console signs in: the hosted UI when the pool has a domain, else not at all.
+    let signIn = { SIGN_IN_DOMAIN: '', SIGN_IN_CLIENT_ID: '' };
     if (props.jwtIssuer) {
       if (!props.jwtAudience) throw new Error('jwtAudience is required with jwtIssuer');
       issuer = props.jwtIssuer;
@@ -172,8 +174,9 @@ export class InvitationsStack extends Stack {
         oAuth: {
           flows: { authorizationCodeGrant: true },
           scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-          callbackUrls: [props.appBaseUrl],
-          logoutUrls: [props.appBaseUrl],
+          // The web console returns to its root with the code (authorization code with PKCE).
+          callbackUrls: [`${props.appBaseUrl.replace(/\/$/, '')}/`],
+          logoutUrls: [`${props.appBaseUrl.replace(/\/$/, '')}/`],
         },
         supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
         preventUserExistenceErrors: true,
@@ -190,6 +193,12 @@ export class InvitationsStack extends Stack {
       }
       issuer = `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`;
       audience = client.userPoolClientId;
+      if (props.authDomainPrefix) {
+        signIn = {
+          SIGN_IN_DOMAIN: `https://${props.authDomainPrefix}.auth.${this.region}.amazoncognito.com`,
+          SIGN_IN_CLIENT_ID: client.userPoolClientId,
+        };
+      }
       new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
     }
@@ -219,7 +228,7 @@ export class InvitationsStack extends Stack {
         INVITE_MAX_ADDRESSES: String(props.inviteMaxAddresses ?? 50),
         ...limits,
       },
-      list: { ...common },
+      list: { ...common, ...signIn },
       manage: { ...common, ...mail, ...limits },
       accept: { ...common },
       remind: { ...common, ...mail, REMINDER_DAYS_BEFORE: props.reminderDaysBefore ?? '7,1' },
@@ -230,7 +239,7 @@ export class InvitationsStack extends Stack {
     const descriptions: Record<FunctionName, string> = {
       workgroups: 'Create a workgroup, list mine',
       invite: 'Invite agents by email',
-      list: 'List agents, invitations and events, read one invitation, the OpenAPI document',
+      list: 'List agents, invitations and events, read one invitation, the OpenAPI document, the web console',
       manage: 'Cancel or resend an invitation',
       accept: 'Look up, accept or decline an invitation by its token',
       remind: 'The reminder, delivery-retry and expiry sweeps, on EventBridge Scheduler ticks',
@@ -352,6 +361,10 @@ export class InvitationsStack extends Stack {
     route('accept', POST, '/invitations/decline', false);
     route('list', GET, '/workgroups/{wg}/events');
     route('list', GET, '/openapi.json', false);
+    route('list', GET, '/', false);
+    route('list', GET, '/accept', false);
+    route('list', GET, '/web/{file}', false);
+    route('list', GET, '/config.json', false);
 
     // ------------------------------------------------------------ the reminder schedule
     fn.remind.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });

@@ -55,7 +55,7 @@ test('eight functions, all arm64 on provided.al2023 with JSON logs', () => {
   }
 });
 
-test('the HTTP API: a JWT authorizer on the Cognito pool, thirteen routes, three of them open', () => {
+test('the HTTP API: a JWT authorizer on the Cognito pool, seventeen routes, seven of them open', () => {
   template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
     AuthorizerType: 'JWT',
     IdentitySource: ['$request.header.Authorization'],
@@ -63,12 +63,20 @@ test('the HTTP API: a JWT authorizer on the Cognito pool, thirteen routes, three
   });
   template.resourceCountIs('AWS::Cognito::UserPool', 1);
   const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
-  assert.equal(routes.length, 13);
+  assert.equal(routes.length, 17);
   const open = routes
     .filter((r) => r.Properties.AuthorizationType === 'NONE')
     .map((r) => r.Properties.RouteKey)
     .sort();
-  assert.deepEqual(open, ['GET /openapi.json', 'POST /invitations/decline', 'POST /invitations/lookup']);
+  assert.deepEqual(open, [
+    'GET /',
+    'GET /accept',
+    'GET /config.json',
+    'GET /openapi.json',
+    'GET /web/{file}',
+    'POST /invitations/decline',
+    'POST /invitations/lookup',
+  ]);
   for (const r of routes.filter((r) => r.Properties.AuthorizationType !== 'NONE')) {
     assert.equal(r.Properties.AuthorizationType, 'JWT', r.Properties.RouteKey);
   }
