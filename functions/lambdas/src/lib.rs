@@ -6,7 +6,7 @@
 //! | --- | --- | --- |
 //! | `workgroups` | `POST /workgroups`, `GET /workgroups` | no |
 //! | `invite` | `POST /workgroups/{wg}/invitations` | yes |
-//! | `list` | agents, invitations, one invitation, `GET /openapi.json` | no |
+//! | `list` | agents, invitations, one invitation, events, `GET /openapi.json`, the web console | no |
 //! | `manage` | cancel, resend | yes |
 //! | `accept` | lookup, accept, decline | no |
 //! | `remind` | the EventBridge Scheduler ticks (reminders, delivery retries) | yes |

@@ -135,6 +135,7 @@ async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Resu
         .mint("admin@example.com", Some("Ada Admin"))
         .map_err(|e| e.to_string())?;
     println!("listening on http://{addr}");
+    println!("web console: http://{addr}/ (sign in as any address)");
     println!(
         "data folder: {}  (outbox: {}, events: {})",
         data.path().display(),
