@@ -135,14 +135,18 @@ for (const language of ["en", "ja"]) {
       }
     });
 
+    let annPage;
     await step(`${language}-ann-accepts`, async () => {
       const page = await person(w.locale);
+      annPage = page;
       await page.goto(linkTo(ann));
       await page.getByRole("heading", { name: w.acceptTitle }).waitFor();
       assert.equal(await page.locator("[data-test=workgroup]").textContent(), group);
       // The development sign-in offers the invited address.
       assert.equal(await page.getByLabel(w.email, { exact: true }).inputValue(), ann);
       await page.getByRole("button", { name: w.signInAs }).click();
+      // Signed in, the sign-in form gives way to the acceptance (with its own name field).
+      await page.getByRole("button", { name: w.accept }).waitFor();
       await page.getByLabel(w.displayName).fill("Ann Lee");
       await page.getByRole("button", { name: w.accept }).click();
       await page.getByRole("heading", { name: new RegExp(w.joined) }).waitFor();
@@ -199,6 +203,29 @@ for (const language of ["en", "ja"]) {
       assert.equal(text.length, 2);
       assert.ok(text.some((r) => r.includes("Ada Admin") && r.includes(w.administrator)), text.join(" | "));
       assert.ok(text.some((r) => r.includes("Ann Lee") && r.includes(ann) && r.includes(w.manager)), text.join(" | "));
+    });
+
+    await step(`${language}-a-manager-acts-only-where-allowed`, async () => {
+      const boss = `boss-${tag}@example.com`;
+      const dee = `dee-${tag}@example.com`;
+      for (const [address, role] of [[boss, "administrator"], [dee, "associate"]]) {
+        await admin.getByRole("button", { name: w.inviteAgents }).click();
+        await admin.getByLabel(w.role, { exact: true }).selectOption(role);
+        await admin.getByLabel(w.addresses).fill(address);
+        await admin.getByRole("button", { name: w.invite, exact: true }).click();
+        await admin.locator("[data-test=results] li[data-outcome=invited]", { hasText: address }).waitFor();
+      }
+      // Ann, now a manager, opens the console from her welcome page.
+      await annPage.locator("#open-console").click();
+      await annPage.getByRole("heading", { level: 1, name: `${w.people}: ${group}` }).waitFor();
+      await annPage.getByRole("tab", { name: w.invited }).click();
+      await invitedRow(annPage, dee).waitFor();
+      assert.equal(await annPage.getByRole("button", { name: w.actionsFor(boss) }).count(), 0,
+        "no menu on an administrator invitation for a manager");
+      assert.equal(await annPage.getByRole("button", { name: w.actionsFor(dee) }).count(), 1);
+      await annPage.getByRole("button", { name: w.inviteAgents }).click();
+      const roles = await annPage.getByLabel(w.role, { exact: true }).locator("option").evaluateAll((o) => o.map((x) => x.value));
+      assert.deepEqual(roles, ["manager", "associate", "inactive"], "a manager cannot grant administrator");
     });
   });
 }
