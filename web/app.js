@@ -187,7 +187,7 @@ function workgroupBar() {
     current.workgroups.length
       ? h("div", { class: "row" }, field("workgroup-picker", t("chooseWorkgroup"), select))
       : h("p", {}, t("noWorkgroups")),
-    h("div", { style: "margin-top:1rem" }, create),
+    h("div", { class: "spaced" }, create),
     error);
 }
 
@@ -221,7 +221,7 @@ function renderConsole() {
     : null;
   show(
     workgroupBar(),
-    h("div", { class: "row", style: "justify-content:space-between" }, h("h1", {}, `${t("people")}: ${wg.name}`), inviteButton),
+    h("div", { class: "row heading-row" }, h("h1", {}, `${t("people")}: ${wg.name}`), inviteButton),
     h("div", { id: "invite-slot" }),
     tabList,
     panel,

@@ -31,6 +31,7 @@ async fn the_pages_and_files_are_served_with_their_type_and_policy() {
         let policy = header("content-security-policy");
         assert!(policy.contains("script-src 'self'"), "{policy}");
         assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+        assert!(!policy.contains("unsafe"), "{policy}");
         assert_eq!(header("x-content-type-options"), "nosniff");
         assert_eq!(header("referrer-policy"), "no-referrer");
         assert_eq!(header("cache-control"), "no-store");

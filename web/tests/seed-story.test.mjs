@@ -14,6 +14,8 @@ const BASE = process.env.BASE_URL;
 const SHOTS = process.env.SCREENSHOTS ?? "screenshots";
 let browser;
 const pages = new Set();
+/** Script errors and policy violations on any page: none may happen. */
+const problems = [];
 
 before(async () => {
   assert.ok(BASE, "BASE_URL is set by the Rust test that starts the server");
@@ -32,6 +34,13 @@ async function person(locale) {
   const context = await browser.newContext({ locale, baseURL: BASE });
   const page = await context.newPage();
   page.on("dialog", (dialog) => dialog.accept());
+  page.on("pageerror", (error) => problems.push(`${page.url()}: ${error.message}`));
+  page.on("console", (message) => {
+    // A refused request (a dead link's 404) is logged by the browser too; that is expected.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
+      problems.push(`${page.url()}: ${message.text()}`);
+    }
+  });
   pages.add(page);
   return page;
 }
@@ -260,4 +269,8 @@ test("every form field has a label", async () => {
       .filter((field) => !field.labels?.length && !field.getAttribute("aria-label"))
       .map((field) => field.outerHTML));
   assert.deepEqual(unlabelled, []);
+});
+
+test("no page raised a script error or broke its content security policy", () => {
+  assert.deepEqual(problems, []);
 });

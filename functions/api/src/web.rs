@@ -38,7 +38,7 @@ const ASSETS: [(&str, &str, &str); 4] = [
 /// Scripts and styles from this origin only; the identity provider is the one other origin the
 /// app talks to (its token endpoint) or sends the browser to. Tokens travel in fragments and
 /// bodies, and no page may frame this one.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self' https:; form-action 'self' https:; \
      frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
