@@ -1,5 +1,5 @@
 //! Black-box test support: fakes, the store conformance suite, the HTTP harness, moto, a
-//! Lambda Runtime API emulator and the browser tests' Chromium and Playwright.
+//! Lambda Runtime API emulator, the browser tests' Chromium and Playwright, and schemathesis.
 
 pub mod aws_stack;
 pub mod browser;
@@ -8,4 +8,5 @@ pub mod fakes;
 pub mod harness;
 pub mod infra;
 pub mod moto;
+pub mod robustness;
 pub mod runtime_api;

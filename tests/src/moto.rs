@@ -165,7 +165,7 @@ fn installed_server() -> Result<PathBuf, String> {
 
 /// `.venv/<name>` with exactly `requirements` installed, created first when missing or
 /// pinned otherwise. Test binaries may run at once: a lock keeps two installs from racing.
-pub(crate) fn pinned_venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
+pub fn pinned_venv(name: &str, requirements: &[&str]) -> Result<PathBuf, String> {
     let venv = venv_dir();
     std::fs::create_dir_all(&venv).map_err(|e| format!("cannot create {}: {e}", venv.display()))?;
     let lock = File::create(venv.join("install.lock")).map_err(|e| e.to_string())?;

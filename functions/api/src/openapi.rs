@@ -19,6 +19,22 @@ fn ok(description: &str, schema: &str) -> Value {
     })
 }
 
+/// `ok` with links: what the answer's values open next (`(name, operationId, parameters)`).
+fn ok_linked(description: &str, schema: &str, links: &[(&str, &str, Value)]) -> Value {
+    let mut answer = ok(description, schema);
+    answer["links"] = links
+        .iter()
+        .map(|(name, operation, parameters)| {
+            (
+                (*name).to_owned(),
+                json!({ "operationId": operation, "parameters": parameters }),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    answer
+}
+
 fn body(schema: &str) -> Value {
     json!({
         "required": true,
@@ -71,7 +87,12 @@ fn operation(op: Operation) -> Value {
         Operation::CreateWorkgroup => json!({
             "summary": "Create a workgroup; the caller becomes its first administrator.",
             "requestBody": body("CreateWorkgroup"),
-            "responses": { "201": ok("The new workgroup.", "Workgroup"), "400": bad,
+            "responses": { "201": ok_linked("The new workgroup.", "Workgroup", &[
+                               ("Agents", "listAgents", json!({ "wg": "$response.body#/id" })),
+                               ("Invite", "inviteAgents", json!({ "wg": "$response.body#/id" })),
+                               ("Invitations", "listInvitations", json!({ "wg": "$response.body#/id" })),
+                               ("Events", "listEvents", json!({ "wg": "$response.body#/id" })),
+                           ]), "400": bad,
                            "401": unauthenticated, "403": forbidden, "409": conflict }
         }),
         Operation::ListWorkgroups => json!({
@@ -89,7 +110,11 @@ fn operation(op: Operation) -> Value {
             "summary": "Invite pasted addresses into a role; one result per entry, in order.",
             "parameters": [wg, idempotency_key],
             "requestBody": body("InviteRequest"),
-            "responses": { "200": ok("One result per pasted entry.", "InviteAnswer"), "400": bad,
+            "responses": { "200": ok_linked("One result per pasted entry.", "InviteAnswer", &[
+                               ("Invitation", "getInvitation", json!({ "wg": "$request.path.wg", "id": "$response.body#/results/0/invitation/id" })),
+                               ("Resend", "resendInvitation", json!({ "wg": "$request.path.wg", "id": "$response.body#/results/0/invitation/id" })),
+                               ("Cancel", "cancelInvitation", json!({ "wg": "$request.path.wg", "id": "$response.body#/results/0/invitation/id" })),
+                           ]), "400": bad,
                            "401": unauthenticated, "403": forbidden, "404": not_member,
                            "409": conflict_or_running, "422": reused, "429": too_many }
         }),
@@ -166,7 +191,12 @@ fn schemas() -> Value {
     let time = json!({ "type": "string", "format": "date-time" });
     let role =
         json!({ "type": "string", "enum": ["administrator", "manager", "associate", "inactive"] });
-    let locale = json!({ "type": "string", "enum": ["en", "ja"] });
+    let locale = json!({ "type": ["string", "null"], "enum": ["en", "ja", null],
+                         "description": "Absent or null: the default." });
+    // What names may hold: 1 to 100 characters, one of them not a space, none a control
+    // character, line or paragraph separator or bidirectional override (they break email lines).
+    let typed_name = json!({ "type": "string", "minLength": 1, "maxLength": 100,
+        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$" });
     let cursor =
         json!({ "type": ["string", "null"], "description": "Absent or null on the last page." });
     let list = |item: &str| {
@@ -184,8 +214,7 @@ fn schemas() -> Value {
         },
         "CreateWorkgroup": {
             "type": "object", "required": ["name"], "additionalProperties": false,
-            "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 },
-                            "locale": locale }
+            "properties": { "name": typed_name, "locale": locale }
         },
         "Workgroup": {
             "type": "object", "required": ["id", "name", "role"],
@@ -243,7 +272,8 @@ fn schemas() -> Value {
         "AcceptRequest": {
             "type": "object", "required": ["token"], "additionalProperties": false,
             "properties": { "token": { "type": "string" },
-                            "name": { "type": "string", "description": "Required on first registration." } }
+                            "name": { "anyOf": [typed_name, { "type": "null" }],
+                                      "description": "Required on first registration." } }
         },
         "WorkgroupRef": {
             "type": "object", "required": ["id", "name"],
