@@ -7,6 +7,7 @@ pub mod conformance;
 pub mod fakes;
 pub mod harness;
 pub mod infra;
+pub mod local_server;
 pub mod moto;
 pub mod robustness;
 pub mod runtime_api;

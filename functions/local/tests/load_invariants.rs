@@ -7,14 +7,13 @@
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Command, Stdio},
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use serde_json::{Value, json};
+use tests::local_server::LocalServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_local");
 const REQUESTS: usize = 10_016;
@@ -212,27 +211,17 @@ fn record(statuses: &Statuses, kind: &str, status: u16, body: &Value) {
 #[test]
 fn ten_thousand_mixed_requests_leave_every_invariant_standing() {
     let data = tempfile::tempdir().unwrap();
-    let mut server = Command::new(BIN)
-        .args(["--addr", "127.0.0.1:0"])
-        .env("LOCAL_DATA_DIR", data.path())
-        .env("RUST_LOG", "error")
-        // The quota is not what this run is about.
-        .env("INVITE_DAILY_LIMIT", "1000000")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let stdout = server.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(base) = line.strip_prefix("listening on ") {
-                let _ = tx.send(base.trim().to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server prints its address");
+    let server = LocalServer::start(
+        BIN,
+        &[],
+        &[
+            ("LOCAL_DATA_DIR", data.path().to_str().unwrap()),
+            ("RUST_LOG", "error"),
+            // The quota is not what this run is about.
+            ("INVITE_DAILY_LIMIT", "1000000"),
+        ],
+    );
+    let base = server.base.clone();
     let client = Client::new(&base);
     let outbox_dir = data.path().join("outbox");
 
@@ -500,6 +489,5 @@ fn ten_thousand_mixed_requests_leave_every_invariant_standing() {
         );
         assert_eq!(status, 404);
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
 }

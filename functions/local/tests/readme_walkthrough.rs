@@ -1,10 +1,8 @@
 //! The README's curl walk-through, run exactly as written against a freshly started server.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
+
+use tests::local_server::LocalServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_local");
 
@@ -83,31 +81,19 @@ async fn the_readme_walkthrough_works_unchanged_on_dynamodb_and_ses() {
 /// the block printed.
 fn run_walkthrough(args: &[&str]) -> String {
     let data = tempfile::tempdir().unwrap();
-    let mut server = Command::new(BIN)
-        .args(["--addr", "127.0.0.1:0"])
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("LOCAL_DATA_DIR", data.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let stdout = server.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(base) = line.strip_prefix("listening on ") {
-                let _ = tx.send(base.trim().to_owned());
-            }
-        }
-    });
-    let api = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server prints its address");
-
+    let server = LocalServer::start(
+        BIN,
+        args,
+        &[
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("LOCAL_DATA_DIR", data.path().to_str().unwrap()),
+            ("RUST_LOG", "warn"),
+        ],
+    );
+    let api = &server.base;
     // `cargo run -q -p local -- ARGS` stands for the binary this test was built with.
     let shim = format!(
         "cargo() {{ local all=\"$*\"; [ \"${{all#run -q -p local -- }}\" != \"$all\" ] || {{ echo \"unexpected: cargo $*\" >&2; return 99; }}; shift 5; '{BIN}' \"$@\"; }}\n"
@@ -116,7 +102,7 @@ fn run_walkthrough(args: &[&str]) -> String {
     let output = Command::new("bash")
         .arg("-c")
         .arg(&script)
-        .env("API", &api)
+        .env("API", api)
         .env("LOCAL_DATA_DIR", data.path())
         .output()
         .expect("bash runs");
@@ -142,8 +128,7 @@ fn run_walkthrough(args: &[&str]) -> String {
             assert!(event["type"].as_str().unwrap().starts_with("invitation."));
         }
     }
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),

@@ -5,13 +5,12 @@
 //! document's links chain a created workgroup into its lists and an invitation into its
 //! actions), signed in, at least 1,000 generated cases, zero failures.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::process::Command;
 
-use tests::robustness::{schemathesis, schemathesis_config};
+use tests::{
+    local_server::LocalServer,
+    robustness::{schemathesis, schemathesis_config},
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_local");
 
@@ -19,25 +18,15 @@ const BIN: &str = env!("CARGO_BIN_EXE_local");
 fn schemathesis_finds_nothing_in_a_thousand_generated_requests() {
     let st = schemathesis();
     let data = tempfile::tempdir().unwrap();
-    let mut server = Command::new(BIN)
-        .args(["--addr", "127.0.0.1:0"])
-        .env("LOCAL_DATA_DIR", data.path())
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the server starts");
-    let stdout = server.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(base) = line.strip_prefix("listening on ") {
-                let _ = tx.send(base.trim().to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server prints its address");
+    let server = LocalServer::start(
+        BIN,
+        &[],
+        &[
+            ("LOCAL_DATA_DIR", data.path().to_str().unwrap()),
+            ("RUST_LOG", "error"),
+        ],
+    );
+    let base = &server.base;
     let token = Command::new(BIN)
         .args(["token", "--email", "ada@example.com", "--name", "Ada"])
         .env("LOCAL_DATA_DIR", data.path())
@@ -55,8 +44,7 @@ fn schemathesis_finds_nothing_in_a_thousand_generated_requests() {
         .args(["--header", &format!("Authorization: Bearer {token}")])
         .output()
         .expect("schemathesis runs");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
