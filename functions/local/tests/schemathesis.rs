@@ -38,7 +38,10 @@ fn schemathesis_finds_nothing_in_a_thousand_generated_requests() {
         .arg("--config-file")
         .arg(schemathesis_config())
         .args(["run", &format!("{base}/openapi.json")])
-        .args(["--checks", "all", "--max-examples", "50", "--workers", "2"])
+        // One worker: with two threads, CPython 3.11.7 sometimes fails inside schemathesis with
+        // "AST constructor recursion depth mismatch" (python/cpython#106905, seen once in CI);
+        // one is as fast here.
+        .args(["--checks", "all", "--max-examples", "50", "--workers", "1"])
         // A fixed seed: a failure here reproduces with the same command.
         .args(["--seed", "1", "--continue-on-failure", "--no-color"])
         .args(["--header", &format!("Authorization: Bearer {token}")])
