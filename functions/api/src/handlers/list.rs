@@ -69,6 +69,13 @@ pub async fn events<S: Store, M: Mailer, C: Clock>(
     Ok(json(StatusCode::OK, &ListView::<EventView>::from(&listed)))
 }
 
+/// The document never changes while the process runs: built and serialised once.
 pub fn openapi() -> Response<Body> {
-    json(StatusCode::OK, &openapi::document())
+    static DOCUMENT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let text = DOCUMENT.get_or_init(|| openapi::document().to_string());
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(text.clone()))
+        .expect("a valid response")
 }
