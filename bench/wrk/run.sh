@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Local server throughput and warm latency under wrk: `bash bench/wrk/run.sh` from the
 # repository root. Builds the server in release, starts it on 127.0.0.1 with a fresh data folder,
-# seeds one workgroup with 50 pending invitations, then runs wrk (2 threads, 32
-# connections, 10 s, after a 3 s warm-up) on each route it can repeat. Prints a Markdown table.
+# seeds one workgroup with 50 pending invitations, then runs wrk (THREADS threads, default 2;
+# CONNECTIONS connections, default 32; 10 s, after a 3 s warm-up) on each route it can repeat.
+# Prints a Markdown table. `THREADS=1 CONNECTIONS=1` measures one request at a time: the warm
+# latency of each route without queueing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT=${PORT:-3917}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
 API=http://127.0.0.1:$PORT
 cargo build -q --release -p local
 BIN=${CARGO_TARGET_DIR:-target}/release/local
@@ -28,8 +32,8 @@ INVITATION=$(curl -s "$API/workgroups/$WG/invitations?limit=1" -H "Authorization
 
 measure() { # name, wrk arguments...
   local name=$1; shift
-  wrk -t2 -c32 -d3s "$@" >/dev/null
-  local out; out=$(wrk -t2 -c32 -d10s --latency "$@")
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$@" >/dev/null
+  local out; out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d10s --latency "$@")
   local rps p50 p99
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")

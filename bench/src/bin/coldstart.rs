@@ -1,12 +1,27 @@
-//! Cold start of the function binaries: each run starts a fresh process under an emulated
-//! Lambda Runtime API, with the templates' environment, against DynamoDB, SES and Secrets
-//! Manager in moto on loopback. It reports the time from spawn to the first poll for an event
-//! (init: configuration, SDK config, reading the secret) and to the first answered invocation.
+//! Cold start of the function binaries beside a floor and a peer, each a fresh process under the
+//! same emulated Lambda Runtime API, with the templates' environment, against DynamoDB, SES and
+//! Secrets Manager in moto on loopback:
 //!
-//! cargo run --release -p bench --bin coldstart -- <binary dir> [runs] [function ...]
+//! - every function in `<binary dir>` (built with the profile under test);
+//! - `hello` from `<binary dir>`, the floor: a bare `lambda_runtime` function (`bench/hello`);
+//! - `python`, the peer: `GET /workgroups` in Python and boto3 under `awslambdaric`
+//!   (`bench/python/peer.py`), doing the `workgroups` function's work;
+//! - with `--before <dir>`, the HTTP functions of another build (to compare two commits, such
+//!   as the connection pre-warming one).
+//!
+//! Per target it reports the wall time from spawn to the first poll for an event (init) and to
+//! the first answered invocation; with `--callgrind`, the instructions (valgrind's callgrind)
+//! up to each of those two moments, from one more start of each ended there by SIGTERM.
+//!
+//! DynamoDB is reached as `localhost` and the other services as `127.0.0.1`, so that, as on
+//! AWS, the table's connection is not the one the secret was read on.
+//!
+//! cargo run --release -p bench --bin coldstart -- <binary dir> [--runs N] [--callgrind]
+//!     [--before <dir>] [target ...]
 
 use std::{
-    process::{Command, Stdio},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -14,31 +29,58 @@ use serde_json::json;
 use tests::{
     aws_stack::AwsStack,
     harness::api_gateway_event,
+    moto::{moto, pinned_venv},
     runtime_api::{Outcome, RuntimeApi},
 };
 
-const FUNCTIONS: [&str; 6] = ["workgroups", "invite", "list", "manage", "accept", "remind"];
+const FUNCTIONS: [&str; 8] = [
+    "workgroups",
+    "invite",
+    "list",
+    "manage",
+    "accept",
+    "remind",
+    "feedback",
+    "publish",
+];
+const HTTP_FUNCTIONS: [&str; 5] = ["workgroups", "invite", "list", "manage", "accept"];
 
-/// An invocation each function answers without a prepared workgroup.
+/// The peer's pinned packages.
+const PYTHON_PEER: [&str; 2] = ["awslambdaric==4.2.2", "boto3==1.44.5"];
+
+const SIGNED_IN: &str = "bench@example.com";
+
+/// What is started: a program, its arguments and working directory, and which function's
+/// first event it answers.
+struct Target {
+    label: String,
+    program: PathBuf,
+    args: Vec<String>,
+    dir: Option<PathBuf>,
+    function: &'static str,
+}
+
+/// An invocation each function answers; the bench caller has one workgroup.
 fn first_event(function: &str) -> serde_json::Value {
-    let signed_in = Some("bench@example.com");
+    let signed_in = Some(SIGNED_IN);
+    let none = format!("wg_{:032}", 0);
     match function {
-        "workgroups" => api_gateway_event("GET", "/workgroups", signed_in, None),
+        "workgroups" | "hello" => api_gateway_event("GET", "/workgroups", signed_in, None),
         "invite" => api_gateway_event(
             "POST",
-            &format!("/workgroups/wg_{:032}/invitations", 0),
+            &format!("/workgroups/{none}/invitations"),
             signed_in,
             Some(json!({ "emails": "x@example.com", "role": "associate" })),
         ),
         "list" => api_gateway_event(
             "GET",
-            &format!("/workgroups/wg_{:032}/invitations", 0),
+            &format!("/workgroups/{none}/invitations"),
             signed_in,
             None,
         ),
         "manage" => api_gateway_event(
             "DELETE",
-            &format!("/workgroups/wg_{:032}/invitations/inv_{:032}", 0, 0),
+            &format!("/workgroups/{none}/invitations/inv_{:032}", 0),
             signed_in,
             None,
         ),
@@ -48,24 +90,20 @@ fn first_event(function: &str) -> serde_json::Value {
             None,
             Some(json!({ "token": "x".repeat(43) })),
         ),
+        // A record whose invitation is unknown: read, found nothing, done.
+        "feedback" => json!({
+            "version": "0", "id": "bench", "detail-type": "Email Bounced", "source": "aws.ses",
+            "account": "123456789012", "time": "2026-11-22T00:00:00Z", "region": "us-east-1",
+            "resources": [], "detail": {}
+        }),
+        "publish" => json!({ "Records": [] }),
+        // The reminder tick: a sweep of the reminder window over an empty table.
         _ => json!({
             "version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.scheduler",
-            "time": chrono_now(), "detail": {}
+            "account": "123456789012", "time": "2026-11-22T00:00:00Z", "region": "us-east-1",
+            "resources": [], "detail": {}
         }),
     }
-}
-
-fn chrono_now() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    // RFC 3339 from epoch seconds without another dependency: let `date` do it.
-    let out = Command::new("date")
-        .args(["-u", "-d", &format!("@{now}"), "+%Y-%m-%dT%H:%M:%SZ"])
-        .output()
-        .expect("date");
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -73,75 +111,314 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index]
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+struct Args {
+    dir: PathBuf,
+    runs: usize,
+    callgrind: bool,
+    before: Option<PathBuf>,
+    chosen: Vec<String>,
+}
+
+fn parse_args() -> Args {
+    let mut args = std::env::args().skip(1);
+    let mut parsed = Args {
+        dir: PathBuf::new(),
+        runs: 20,
+        callgrind: false,
+        before: None,
+        chosen: Vec::new(),
+    };
+    let mut dir = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--runs" => parsed.runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
+            "--callgrind" => parsed.callgrind = true,
+            "--before" => parsed.before = Some(args.next().expect("--before <dir>").into()),
+            _ if dir.is_none() => dir = Some(PathBuf::from(arg)),
+            _ => parsed.chosen.push(arg),
+        }
+    }
+    parsed.dir = dir.expect(
+        "usage: coldstart <binary dir> [--runs N] [--callgrind] [--before <dir>] [target ...]",
+    );
+    parsed
+}
+
+fn targets(args: &Args) -> Vec<Target> {
+    let binary = |label: String, dir: &Path, name: &'static str, function: &'static str| Target {
+        label,
+        program: dir.join(name),
+        args: Vec::new(),
+        dir: None,
+        function,
+    };
+    let mut all = vec![binary("hello (floor)".into(), &args.dir, "hello", "hello")];
+    let python = pinned_venv("python-peer", &PYTHON_PEER)
+        .unwrap_or_else(|why| panic!("the Python peer: {why}"));
+    all.push(Target {
+        label: "python peer (workgroups)".into(),
+        program: python.join("bin/python"),
+        args: vec!["-m".into(), "awslambdaric".into(), "peer.handler".into()],
+        dir: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("python")),
+        function: "workgroups",
+    });
+    for function in FUNCTIONS {
+        all.push(binary(function.into(), &args.dir, function, function));
+    }
+    if let Some(before) = &args.before {
+        for function in HTTP_FUNCTIONS {
+            all.push(binary(
+                format!("{function} (before)"),
+                before,
+                function,
+                function,
+            ));
+        }
+    }
+    all.retain(|t| {
+        args.chosen.is_empty() || args.chosen.iter().any(|c| t.label.starts_with(c.as_str()))
+    });
+    all
+}
+
+/// The environment of one start: the stack's, Lambda's, and DynamoDB as `localhost`.
+fn environment(
+    stack_env: &[(String, String)],
+    runtime: &RuntimeApi,
+    target: &Target,
+) -> Vec<(String, String)> {
+    let mut env = stack_env.to_vec();
+    env.extend(runtime.lambda_environment(target.function));
+    env.push((
+        "AWS_ENDPOINT_URL_DYNAMODB".into(),
+        moto().endpoint().replace("127.0.0.1", "localhost"),
+    ));
+    if let Some(dir) = &target.dir {
+        env.push(("LAMBDA_TASK_ROOT".into(), dir.display().to_string()));
+    }
+    env
+}
+
+fn spawn(target: &Target, env: &[(String, String)], valgrind: Option<&Path>) -> Child {
+    let mut command = match valgrind {
+        Some(out) => {
+            let mut c = Command::new("valgrind");
+            c.arg("--tool=callgrind")
+                .arg(format!("--callgrind-out-file={}", out.display()))
+                .arg(&target.program);
+            c
+        }
+        None => Command::new(&target.program),
+    };
+    command
+        .args(&target.args)
+        .env_clear()
+        .envs(env.iter().cloned())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(dir) = &target.dir {
+        command.current_dir(dir);
+    }
+    command
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", target.program.display()))
+}
+
+/// Wall times of one start: to the first poll, and to the first answer.
+async fn wall_start(target: &Target, stack_env: &[(String, String)]) -> (Duration, Duration) {
+    let runtime = RuntimeApi::start().await;
+    let env = environment(stack_env, &runtime, target);
+    let started = Instant::now();
+    let mut child = spawn(target, &env, None);
+    let polled = runtime
+        .wait_for_first_poll(Duration::from_secs(60))
+        .await
+        .unwrap_or_else(|| panic!("{} never polled", target.label));
+    let outcome = runtime
+        .invoke(&first_event(target.function), Duration::from_secs(60))
+        .await;
+    let answered = started.elapsed();
+    if let Outcome::Error(error) = outcome {
+        panic!("{} failed: {error}", target.label);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    (polled - started, answered)
+}
+
+/// Instructions to the first poll, or (`answer`) to the poll after the first answer: the
+/// process is ended by SIGTERM there and callgrind writes its totals.
+async fn instructions(target: &Target, stack_env: &[(String, String)], answer: bool) -> u64 {
+    let runtime = RuntimeApi::start().await;
+    let env = environment(stack_env, &runtime, target);
+    let out = tempfile_path(&target.label);
+    let mut child = spawn(target, &env, Some(&out));
+    runtime
+        .wait_for_first_poll(Duration::from_secs(600))
+        .await
+        .unwrap_or_else(|| panic!("{} never polled under callgrind", target.label));
+    if answer {
+        let outcome = runtime
+            .invoke(&first_event(target.function), Duration::from_secs(600))
+            .await;
+        assert!(
+            matches!(outcome, Outcome::Response(_)),
+            "{}: {outcome:?}",
+            target.label
+        );
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while runtime.polls() < 2 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let totals = std::fs::read_to_string(&out)
+        .unwrap_or_else(|e| panic!("{}: {e}", out.display()))
+        .lines()
+        .find_map(|line| line.strip_prefix("summary: ").map(str::to_owned))
+        .expect("callgrind's summary line");
+    let _ = std::fs::remove_file(&out);
+    totals.trim().parse().expect("a count of instructions")
+}
+
+fn tempfile_path(label: &str) -> PathBuf {
+    let name: String = label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    std::env::temp_dir().join(format!("callgrind-{name}-{}", std::process::id()))
+}
+
+/// Gives the bench caller one workgroup, so `GET /workgroups` reads an item.
+async fn seed(dir: &Path, stack_env: &[(String, String)]) {
+    let target = Target {
+        label: "seed".into(),
+        program: dir.join("workgroups"),
+        args: Vec::new(),
+        dir: None,
+        function: "workgroups",
+    };
+    let runtime = RuntimeApi::start().await;
+    let env = environment(stack_env, &runtime, &target);
+    let mut child = spawn(&target, &env, None);
+    let created = runtime
+        .invoke(
+            &api_gateway_event(
+                "POST",
+                "/workgroups",
+                Some(SIGNED_IN),
+                Some(json!({ "name": "Bench" })),
+            ),
+            Duration::from_secs(30),
+        )
+        .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    match created {
+        Outcome::Response(answer) if answer["statusCode"] == 201 => {}
+        other => panic!("the bench workgroup: {other:?}"),
+    }
+}
+
+struct Row {
+    label: String,
+    init: (f64, f64),
+    answer: (f64, f64),
+    instructions: Option<(u64, u64)>,
+}
+
+fn ratio(value: f64, base: f64) -> String {
+    format!("{:.2}×", value / base)
 }
 
 #[tokio::main]
 async fn main() {
-    let mut args = std::env::args().skip(1);
-    let dir = args
-        .next()
-        .expect("usage: coldstart <binary dir> [runs] [function ...]");
-    let runs: usize = args.next().map_or(20, |n| n.parse().expect("runs"));
-    let chosen: Vec<String> = args.collect();
-    let functions: Vec<&str> = if chosen.is_empty() {
-        FUNCTIONS.to_vec()
-    } else {
-        FUNCTIONS
-            .iter()
-            .copied()
-            .filter(|f| chosen.iter().any(|c| c == f))
-            .collect()
-    };
+    let args = parse_args();
     let stack = AwsStack::new("coldstart").await;
     let env = stack.process_env();
-    println!(
-        "| function | size (bytes) | init p50 ms | init p90 ms | first answer p50 ms | first answer p90 ms |"
-    );
-    println!("| --- | --- | --- | --- | --- | --- |");
-    for function in functions {
-        let binary = std::path::Path::new(&dir).join(function);
-        let size = std::fs::metadata(&binary)
-            .map(|m| m.len())
-            .unwrap_or_else(|e| panic!("{}: {e}", binary.display()));
+    seed(&args.dir, &env).await;
+    let mut rows = Vec::new();
+    for target in targets(&args) {
         let (mut inits, mut answers) = (Vec::new(), Vec::new());
-        for _ in 0..runs {
-            let runtime = RuntimeApi::start().await;
-            let started = Instant::now();
-            let mut child = Command::new(&binary)
-                .env_clear()
-                .envs(env.iter().cloned())
-                .envs(runtime.lambda_environment(function))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("the binary starts");
-            let polled = runtime
-                .wait_for_first_poll(Duration::from_secs(30))
-                .await
-                .expect("it polls");
-            let init = polled - started;
-            let outcome = runtime
-                .invoke(&first_event(function), Duration::from_secs(30))
-                .await;
-            let answered = started.elapsed();
-            if let Outcome::Error(error) = outcome {
-                panic!("{function} failed: {error}");
-            }
+        for _ in 0..args.runs {
+            let (init, answer) = wall_start(&target, &env).await;
             inits.push(init);
-            answers.push(answered);
-            let _ = child.kill();
-            let _ = child.wait();
+            answers.push(answer);
         }
         inits.sort();
         answers.sort();
+        let instructions = if args.callgrind {
+            Some((
+                instructions(&target, &env, false).await,
+                instructions(&target, &env, true).await,
+            ))
+        } else {
+            None
+        };
+        let row = Row {
+            label: target.label.clone(),
+            init: (ms(percentile(&inits, 0.5)), ms(percentile(&inits, 0.9))),
+            answer: (ms(percentile(&answers, 0.5)), ms(percentile(&answers, 0.9))),
+            instructions,
+        };
+        eprintln!(
+            "{}: init p50 {:.1} ms, first answer p50 {:.1} ms, instructions {:?}",
+            row.label, row.init.0, row.answer.0, row.instructions
+        );
+        rows.push(row);
+    }
+    print_table(&rows, args.runs);
+}
+
+fn print_table(rows: &[Row], runs: usize) {
+    let floor = rows.iter().find(|r| r.label.starts_with("hello"));
+    let peer = rows.iter().find(|r| r.label.starts_with("python"));
+    println!(
+        "| start ({runs} runs each) | to first poll p50 / p90 (ms) | to first answer p50 / p90 (ms) | instructions to first poll | instructions to first answer | first answer vs floor | vs Python peer | instructions vs floor | vs Python peer |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for row in rows {
+        let (poll, answer) = row.instructions.map_or(("—".into(), "—".into()), |(p, a)| {
+            (thousands(p), thousands(a))
+        });
+        let versus = |other: Option<&Row>, instructions: bool| match other {
+            Some(other) if instructions => match (row.instructions, other.instructions) {
+                (Some((_, mine)), Some((_, theirs))) => ratio(mine as f64, theirs as f64),
+                _ => "—".into(),
+            },
+            Some(other) => ratio(row.answer.0, other.answer.0),
+            None => "—".into(),
+        };
         println!(
-            "| {function} | {size} | {} | {} | {} | {} |",
-            ms(percentile(&inits, 0.5)),
-            ms(percentile(&inits, 0.9)),
-            ms(percentile(&answers, 0.5)),
-            ms(percentile(&answers, 0.9)),
+            "| {} | {:.1} / {:.1} | {:.1} / {:.1} | {poll} | {answer} | {} | {} | {} | {} |",
+            row.label,
+            row.init.0,
+            row.init.1,
+            row.answer.0,
+            row.answer.1,
+            versus(floor, false),
+            versus(peer, false),
+            versus(floor, true),
+            versus(peer, true),
         );
     }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

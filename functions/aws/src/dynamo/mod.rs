@@ -137,7 +137,27 @@ impl DynamoStore {
             table: table.into(),
         }
     }
+
+    /// Opens the client's connection and settles what its first request would otherwise set up
+    /// (endpoint, credentials, signing), with an eventually consistent read of a key no item
+    /// has: half a read unit. Functions run it at init, beside reading their secret, so their
+    /// first invocation finds the connection open. A failure here is the first request's to
+    /// report, so it is only returned for logging.
+    pub async fn warm_up(&self) -> Result<(), StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(WARM_UP_KEY))
+            .key(SORT_KEY, s(WARM_UP_KEY))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::backend("failed to warm the connection up", e))
+    }
 }
+
+/// The key [`DynamoStore::warm_up`] reads: no item ever has it.
+const WARM_UP_KEY: &str = "WARM-UP";
 
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every benchmark behind bench/RESULTS.md, in one run: `bash bench/run.sh` from the repository
+# root (about 40 minutes here). Tables go to bench/out/ (git-ignored) and to the terminal.
+#
+#   BEFORE=<dir>  also cold-start the HTTP functions built in <dir> (another commit's release
+#                 build, e.g. one without connection pre-warming), beside this build's.
+#   RUNS=<n>      cold starts per target (default 20).
+#
+# Needs wrk and valgrind (`apt-get install wrk valgrind`); moto and the Python peer's packages
+# are installed into .venv by the benchmarks themselves, as the tests do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=bench/out
+mkdir -p "$OUT"
+TARGET=${CARGO_TARGET_DIR:-target}
+BIN=$TARGET/release
+RUNS=${RUNS:-20}
+
+echo "# commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores" | tee "$OUT/commit.txt"
+cargo build --release -p lambdas -p bench-hello -p bench -p local --bins
+
+echo "## Cold start" >&2
+"$BIN/coldstart" "$BIN" --runs "$RUNS" --callgrind ${BEFORE:+--before "$BEFORE"} | tee "$OUT/coldstart.md"
+echo "## Warm latency on moto" >&2
+"$BIN/warm" "$BIN" --runs 200 | tee "$OUT/warm-moto.md"
+echo "## Warm latency on the embedded store, one request at a time" >&2
+THREADS=1 CONNECTIONS=1 bash bench/wrk/run.sh | tee "$OUT/warm-embedded.md"
+echo "## Local server throughput" >&2
+bash bench/wrk/run.sh | tee "$OUT/throughput.md"
+echo "## Calls and capacity per operation" >&2
+"$BIN/capacity" | tee "$OUT/capacity.md"
+echo "## Scale" >&2
+"$BIN/scale" | tee "$OUT/scale.md"
+echo "## Sizes" >&2
+bash bench/sizes.sh | tee "$OUT/sizes.md"
+echo "## Cost model" >&2
+python3 bench/cost_model.py | tee "$OUT/cost.md"

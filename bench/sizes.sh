@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Stripped binary and zip per function, as deployed (arm64, cargo-lambda, the release profile)
+# and as built here (x86_64, the release profile): `bash bench/sizes.sh` from the repository
+# root. The zip is what SAM and the CDK upload: `bootstrap` alone, deflated at level 9.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TARGET=${CARGO_TARGET_DIR:-target}
+FUNCTIONS="workgroups invite list manage accept remind feedback publish"
+# cargo-lambda and zig come from the test run's virtualenv (.venv/infra), as in .ci/run.
+rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1
+PATH="$PWD/.venv/infra/bin:$PATH" cargo lambda build --release --arm64 --package lambdas --locked >&2
+cargo build --release -p lambdas -p bench-hello --bins --locked >&2
+zipped() { # the size of a zip holding $1 as `bootstrap`
+  python3 - "$1" <<'PY'
+import io, sys, zipfile
+buffer = io.BytesIO()
+with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+    z.write(sys.argv[1], "bootstrap")
+print(len(buffer.getvalue()))
+PY
+}
+echo "| function | arm64 bootstrap (stripped) | arm64 zip | x86_64 binary (stripped) | x86_64 zip |"
+echo "| --- | --- | --- | --- | --- |"
+for function in $FUNCTIONS hello; do
+  x86=$TARGET/release/$function
+  if [ "$function" = hello ]; then
+    arm="—"; armzip="—"
+  else
+    arm=$(stat -c %s "$TARGET/lambda/$function/bootstrap"); armzip=$(zipped "$TARGET/lambda/$function/bootstrap")
+  fi
+  echo "| $function | $arm | $armzip | $(stat -c %s "$x86") | $(zipped "$x86") |"
+done

@@ -1,0 +1,382 @@
+//! Warm latency per route of the deployed functions: each HTTP function binary runs as one
+//! long-lived process under the emulated Lambda Runtime API (as a warm Lambda sandbox), on
+//! DynamoDB, SES and Secrets Manager in moto on loopback, and answers the same kind of request
+//! `--runs` times in a row after a few warm-up invocations. The time is the emulator's, from
+//! handing the event over to receiving the answer. A row for one bare `GetItem` on moto says how
+//! much of each figure is the emulator's own latency.
+//!
+//! cargo run --release -p bench --bin warm -- <binary dir> [--runs N]
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde_json::{Value, json};
+use tests::{
+    aws_stack::AwsStack,
+    harness::api_gateway_event,
+    moto::moto,
+    runtime_api::{Outcome, RuntimeApi},
+};
+
+const ADMIN: &str = "ada@example.com";
+const WARM_UP: usize = 10;
+const WITHIN: Duration = Duration::from_secs(60);
+
+/// One function process, warm after its first invocation.
+struct Warm {
+    runtime: RuntimeApi,
+    child: Child,
+}
+
+impl Warm {
+    async fn start(dir: &Path, function: &str, env: &[(String, String)]) -> Self {
+        let runtime = RuntimeApi::start().await;
+        let child = Command::new(dir.join(function))
+            .env_clear()
+            .envs(env.iter().cloned())
+            .envs(runtime.lambda_environment(function))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{function}: {e}"));
+        Self { runtime, child }
+    }
+
+    /// The answer to one API Gateway event, which must have the `expected` status.
+    async fn call(&self, event: &Value, expected: u16) -> Value {
+        match self.runtime.invoke(event, WITHIN).await {
+            Outcome::Response(answer) if answer["statusCode"] == expected => {
+                serde_json::from_str(answer["body"].as_str().unwrap_or("null"))
+                    .unwrap_or(Value::Null)
+            }
+            other => panic!("expected {expected}: {other:?} for {event}"),
+        }
+    }
+
+    /// `runs` timed calls after the warm-up; `event(i)` makes the i-th request.
+    async fn time(
+        &self,
+        runs: usize,
+        expected: u16,
+        event: impl Fn(usize) -> Value,
+    ) -> Vec<Duration> {
+        for i in 0..WARM_UP {
+            self.call(&event(i), expected).await;
+        }
+        let mut times = Vec::with_capacity(runs);
+        for i in WARM_UP..WARM_UP + runs {
+            let request = event(i);
+            let started = Instant::now();
+            self.call(&request, expected).await;
+            times.push(started.elapsed());
+        }
+        times
+    }
+}
+
+impl Drop for Warm {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(path: &str, who: &str) -> Value {
+    api_gateway_event("GET", path, Some(who), None)
+}
+
+fn post(path: &str, who: Option<&str>, body: Value) -> Value {
+    api_gateway_event("POST", path, who, Some(body))
+}
+
+/// The latest accept token moto's SES received for each address.
+fn tokens() -> HashMap<String, String> {
+    let mut tokens = HashMap::new();
+    for email in moto().sent_emails() {
+        let (Some(to), Some(body)) = (
+            email["destinations"]["ToAddresses"][0].as_str(),
+            email["body"].as_str(),
+        ) else {
+            continue;
+        };
+        if let Some(start) = body.find("#token=") {
+            let token: String = body[start + "#token=".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            tokens.insert(to.to_owned(), token);
+        }
+    }
+    tokens
+}
+
+/// Invites `addresses` (50 per request) and returns each one's invitation id.
+async fn invite_all(invite: &Warm, wg: &str, addresses: &[String]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for chunk in addresses.chunks(50) {
+        let answer = invite
+            .call(
+                &post(
+                    &format!("/workgroups/{wg}/invitations"),
+                    Some(ADMIN),
+                    json!({ "emails": chunk, "role": "associate" }),
+                ),
+                200,
+            )
+            .await;
+        for result in answer["results"].as_array().expect("results") {
+            ids.push(
+                result["invitation"]["id"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("not invited: {result}"))
+                    .to_owned(),
+            );
+        }
+    }
+    ids
+}
+
+fn addresses(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i}@example.com")).collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+struct Row {
+    function: &'static str,
+    request: String,
+    times: Vec<Duration>,
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut dir = None;
+    let mut runs = 200;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
+            _ => dir = Some(PathBuf::from(arg)),
+        }
+    }
+    let dir = dir.expect("usage: warm <binary dir> [--runs N]");
+    let n = WARM_UP + runs;
+
+    let stack = AwsStack::new("warm").await;
+    let mut env = stack.process_env();
+    // Enough quota and pending places for every request below.
+    env.push(("INVITE_DAILY_LIMIT".into(), "1000000".into()));
+    env.push(("PENDING_INVITATION_LIMIT".into(), "100000".into()));
+    let workgroups = Warm::start(&dir, "workgroups", &env).await;
+    let invite = Warm::start(&dir, "invite", &env).await;
+    let list = Warm::start(&dir, "list", &env).await;
+    let manage = Warm::start(&dir, "manage", &env).await;
+    let accept = Warm::start(&dir, "accept", &env).await;
+
+    // A workgroup with 50 pending invitations, and invitations to accept, decline and cancel.
+    let created = workgroups
+        .call(
+            &post("/workgroups", Some(ADMIN), json!({ "name": "Warm" })),
+            201,
+        )
+        .await;
+    let wg = created["id"].as_str().expect("a workgroup id").to_owned();
+    eprintln!("seeding {} invitations", 50 + 3 * n);
+    let pending = invite_all(&invite, &wg, &addresses("p", 50)).await;
+    let accepters = addresses("a", n);
+    invite_all(&invite, &wg, &accepters).await;
+    let decliners = addresses("d", n);
+    invite_all(&invite, &wg, &decliners).await;
+    let cancelled = invite_all(&invite, &wg, &addresses("c", n)).await;
+    let tokens = tokens();
+    let token_of = |address: &str| tokens.get(address).cloned().expect("a token");
+    let lookup_token = token_of("p0@example.com");
+
+    let base = format!("/workgroups/{wg}");
+    let mut rows = Vec::new();
+    let mut measure = |function, request: &str, times| {
+        eprintln!("{function} {request}");
+        rows.push(Row {
+            function,
+            request: request.to_owned(),
+            times,
+        })
+    };
+    measure(
+        "workgroups",
+        "GET /workgroups",
+        workgroups
+            .time(runs, 200, |_| get("/workgroups", ADMIN))
+            .await,
+    );
+    measure(
+        "workgroups",
+        "POST /workgroups",
+        workgroups
+            .time(runs, 201, |i| {
+                post(
+                    "/workgroups",
+                    Some(ADMIN),
+                    json!({ "name": format!("Team {i}") }),
+                )
+            })
+            .await,
+    );
+    measure(
+        "list",
+        "GET /workgroups/{wg}/agents",
+        list.time(runs, 200, |_| get(&format!("{base}/agents"), ADMIN))
+            .await,
+    );
+    measure(
+        "list",
+        "GET /workgroups/{wg}/invitations (first page)",
+        list.time(runs, 200, |_| get(&format!("{base}/invitations"), ADMIN))
+            .await,
+    );
+    measure(
+        "list",
+        "GET /workgroups/{wg}/invitations/{id}",
+        list.time(runs, 200, |_| {
+            get(&format!("{base}/invitations/{}", pending[0]), ADMIN)
+        })
+        .await,
+    );
+    measure(
+        "list",
+        "GET /workgroups/{wg}/events (first page)",
+        list.time(runs, 200, |_| get(&format!("{base}/events"), ADMIN))
+            .await,
+    );
+    measure(
+        "list",
+        "GET /openapi.json",
+        list.time(runs, 200, |_| {
+            api_gateway_event("GET", "/openapi.json", None, None)
+        })
+        .await,
+    );
+    measure(
+        "accept",
+        "POST /invitations/lookup",
+        accept
+            .time(runs, 200, |_| {
+                post(
+                    "/invitations/lookup",
+                    None,
+                    json!({ "token": lookup_token }),
+                )
+            })
+            .await,
+    );
+    measure(
+        "invite",
+        "POST /workgroups/{wg}/invitations (re-invite one pending address)",
+        invite
+            .time(runs, 200, |_| {
+                post(
+                    &format!("{base}/invitations"),
+                    Some(ADMIN),
+                    json!({ "emails": "p1@example.com", "role": "associate" }),
+                )
+            })
+            .await,
+    );
+    measure(
+        "manage",
+        "POST /workgroups/{wg}/invitations/{id}/resend",
+        manage
+            .time(runs, 200, |_| {
+                api_gateway_event(
+                    "POST",
+                    &format!("{base}/invitations/{}/resend", pending[2]),
+                    Some(ADMIN),
+                    None,
+                )
+            })
+            .await,
+    );
+    measure(
+        "manage",
+        "DELETE /workgroups/{wg}/invitations/{id}",
+        manage
+            .time(runs, 204, |i| {
+                api_gateway_event(
+                    "DELETE",
+                    &format!("{base}/invitations/{}", cancelled[i]),
+                    Some(ADMIN),
+                    None,
+                )
+            })
+            .await,
+    );
+    measure(
+        "accept",
+        "POST /invitations/accept (first registration)",
+        accept
+            .time(runs, 200, |i| {
+                post(
+                    "/invitations/accept",
+                    Some(&accepters[i]),
+                    json!({ "token": token_of(&accepters[i]), "name": format!("Agent {i}") }),
+                )
+            })
+            .await,
+    );
+    measure(
+        "accept",
+        "POST /invitations/decline",
+        accept
+            .time(runs, 200, |i| {
+                post(
+                    "/invitations/decline",
+                    None,
+                    json!({ "token": token_of(&decliners[i]) }),
+                )
+            })
+            .await,
+    );
+
+    // The emulator's own share: one GetItem from this process, warm.
+    let dynamodb = aws_sdk_dynamodb::Client::new(&stack.sdk);
+    let mut times = Vec::new();
+    for i in 0..WARM_UP + runs {
+        let started = Instant::now();
+        dynamodb
+            .get_item()
+            .table_name(&stack.table)
+            .key("pk", AttributeValue::S("WARM-UP".into()))
+            .key("sk", AttributeValue::S("WARM-UP".into()))
+            .send()
+            .await
+            .expect("moto answers");
+        if i >= WARM_UP {
+            times.push(started.elapsed());
+        }
+    }
+    measure("(moto)", "one GetItem from the SDK, no function", times);
+
+    println!("| function | request ({runs} in a row, warm) | p50 ms | p99 ms | mean ms |");
+    println!("| --- | --- | --- | --- | --- |");
+    for mut row in rows {
+        row.times.sort();
+        let mean = row.times.iter().map(Duration::as_secs_f64).sum::<f64>()
+            / row.times.len() as f64
+            * 1000.0;
+        println!(
+            "| {} | {} | {:.2} | {:.2} | {mean:.2} |",
+            row.function,
+            row.request,
+            percentile(&row.times, 0.5),
+            percentile(&row.times, 0.99),
+        );
+    }
+}
