@@ -93,17 +93,22 @@ fn first_event(function: &str) -> serde_json::Value {
         // A record whose invitation is unknown: read, found nothing, done.
         "feedback" => json!({
             "version": "0", "id": "bench", "detail-type": "Email Bounced", "source": "aws.ses",
-            "account": "123456789012", "time": "2026-11-22T00:00:00Z", "region": "us-east-1",
+            "account": "123456789012", "time": now(), "region": "us-east-1",
             "resources": [], "detail": {}
         }),
         "publish" => json!({ "Records": [] }),
-        // The reminder tick: a sweep of the reminder window over an empty table.
+        // The reminder function's tick (every sweep) over a table with no invitation: the
+        // function refuses ticks far from its clock, so it is stamped now.
         _ => json!({
             "version": "0", "id": "bench", "detail-type": "Scheduled Event", "source": "aws.scheduler",
-            "account": "123456789012", "time": "2026-11-22T00:00:00Z", "region": "us-east-1",
+            "account": "123456789012", "time": now(), "region": "us-east-1",
             "resources": [], "detail": {}
         }),
     }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -193,6 +198,8 @@ fn environment(
 ) -> Vec<(String, String)> {
     let mut env = stack_env.to_vec();
     env.extend(runtime.lambda_environment(target.function));
+    // Lambda sets both; boto3 reads only this one.
+    env.push(("AWS_DEFAULT_REGION".into(), "us-east-1".into()));
     env.push((
         "AWS_ENDPOINT_URL_DYNAMODB".into(),
         moto().endpoint().replace("127.0.0.1", "localhost"),
@@ -219,7 +226,13 @@ fn spawn(target: &Target, env: &[(String, String)], valgrind: Option<&Path>) -> 
         .env_clear()
         .envs(env.iter().cloned())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        // The last start's log of each target, for when one fails.
+        .stderr(
+            std::fs::File::create(
+                std::env::temp_dir().join(format!("coldstart-{}.log", file_name(&target.label))),
+            )
+            .map_or(Stdio::null(), Stdio::from),
+        );
     if let Some(dir) = &target.dir {
         command.current_dir(dir);
     }
@@ -234,14 +247,16 @@ async fn wall_start(target: &Target, stack_env: &[(String, String)]) -> (Duratio
     let env = environment(stack_env, &runtime, target);
     let started = Instant::now();
     let mut child = spawn(target, &env, None);
-    let polled = runtime
-        .wait_for_first_poll(Duration::from_secs(60))
-        .await
-        .unwrap_or_else(|| panic!("{} never polled", target.label));
-    let outcome = runtime
-        .invoke(&first_event(target.function), Duration::from_secs(60))
-        .await;
-    let answered = started.elapsed();
+    // The event is queued before the first poll, so the poll takes it at once.
+    let answer = async {
+        let outcome = runtime
+            .invoke(&first_event(target.function), Duration::from_secs(60))
+            .await;
+        (outcome, started.elapsed())
+    };
+    let ((outcome, answered), polled) =
+        tokio::join!(answer, runtime.wait_for_first_poll(Duration::from_secs(60)));
+    let polled = polled.unwrap_or_else(|| panic!("{} never polled", target.label));
     if let Outcome::Error(error) = outcome {
         panic!("{} failed: {error}", target.label);
     }
@@ -289,11 +304,18 @@ async fn instructions(target: &Target, stack_env: &[(String, String)], answer: b
 }
 
 fn tempfile_path(label: &str) -> PathBuf {
-    let name: String = label
+    std::env::temp_dir().join(format!(
+        "callgrind-{}-{}",
+        file_name(label),
+        std::process::id()
+    ))
+}
+
+fn file_name(label: &str) -> String {
+    label
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    std::env::temp_dir().join(format!("callgrind-{name}-{}", std::process::id()))
+        .collect()
 }
 
 /// Gives the bench caller one workgroup, so `GET /workgroups` reads an item.

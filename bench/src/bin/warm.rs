@@ -58,25 +58,57 @@ impl Warm {
         }
     }
 
-    /// `runs` timed calls after the warm-up; `event(i)` makes the i-th request.
+    /// `runs` timed calls after the warm-up (`event(i)` makes the i-th request), and the
+    /// function process's own CPU time per call.
     async fn time(
         &self,
         runs: usize,
         expected: u16,
         event: impl Fn(usize) -> Value,
-    ) -> Vec<Duration> {
+    ) -> (Vec<Duration>, f64) {
         for i in 0..WARM_UP {
             self.call(&event(i), expected).await;
         }
         let mut times = Vec::with_capacity(runs);
+        let cpu_before = self.cpu();
         for i in WARM_UP..WARM_UP + runs {
             let request = event(i);
             let started = Instant::now();
             self.call(&request, expected).await;
             times.push(started.elapsed());
         }
-        times
+        (times, (self.cpu() - cpu_before) / runs as f64)
     }
+
+    /// User and system CPU time the process has used so far, in ms (`/proc/<pid>/stat`).
+    fn cpu(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("the function's /proc stat");
+        // The fields after the command's closing parenthesis: utime and stime are the 12th
+        // and 13th of them.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .expect("a stat line")
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks * 1000.0 / clock_ticks_per_second()
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        let out = Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .expect("getconf");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("CLK_TCK")
+    })
 }
 
 impl Drop for Warm {
@@ -145,6 +177,34 @@ fn addresses(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i}@example.com")).collect()
 }
 
+/// `runs` timed ticks of the reminder function after the warm-up, each stamped now.
+async fn time_tick(remind: &Warm, runs: usize, sweep: &str) -> (Vec<Duration>, f64) {
+    let tick = || {
+        json!({
+            "version": "0", "id": "bench", "detail-type": "Scheduled Event",
+            "source": "aws.scheduler", "account": "123456789012", "region": "us-east-1",
+            "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "resources": [], "detail": { "sweep": sweep }
+        })
+    };
+    let mut times = Vec::with_capacity(runs);
+    let mut cpu_before = 0.0;
+    for i in 0..WARM_UP + runs {
+        if i == WARM_UP {
+            cpu_before = remind.cpu();
+        }
+        let started = Instant::now();
+        match remind.runtime.invoke(&tick(), WITHIN).await {
+            Outcome::Response(report) if report["skipped_tick"] == false => {}
+            other => panic!("the {sweep} tick: {other:?}"),
+        }
+        if i >= WARM_UP {
+            times.push(started.elapsed());
+        }
+    }
+    (times, (remind.cpu() - cpu_before) / runs as f64)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index].as_secs_f64() * 1000.0
@@ -154,6 +214,8 @@ struct Row {
     function: &'static str,
     request: String,
     times: Vec<Duration>,
+    /// The function process's CPU time per request; none for moto's own row.
+    cpu_ms: Option<f64>,
 }
 
 #[tokio::main]
@@ -175,6 +237,7 @@ async fn main() {
     // Enough quota and pending places for every request below.
     env.push(("INVITE_DAILY_LIMIT".into(), "1000000".into()));
     env.push(("PENDING_INVITATION_LIMIT".into(), "100000".into()));
+    env.push(("INVITE_MAX_ADDRESSES".into(), "50".into()));
     let workgroups = Warm::start(&dir, "workgroups", &env).await;
     let invite = Warm::start(&dir, "invite", &env).await;
     let list = Warm::start(&dir, "list", &env).await;
@@ -202,12 +265,13 @@ async fn main() {
 
     let base = format!("/workgroups/{wg}");
     let mut rows = Vec::new();
-    let mut measure = |function, request: &str, times| {
+    let mut measure = |function, request: &str, (times, cpu_ms): (Vec<Duration>, f64)| {
         eprintln!("{function} {request}");
         rows.push(Row {
             function,
             request: request.to_owned(),
             times,
+            cpu_ms: (function != "(moto)").then_some(cpu_ms),
         })
     };
     measure(
@@ -345,6 +409,19 @@ async fn main() {
             .await,
     );
 
+    // The schedules' ticks, nothing due yet: what each tick costs whatever the traffic.
+    let remind = Warm::start(&dir, "remind", &env).await;
+    for (request, sweep) in [
+        (
+            "tick every 10 minutes (retries, expiries), nothing due",
+            "deliveries",
+        ),
+        ("daily tick (reminders), nothing due", "reminders"),
+    ] {
+        let times = time_tick(&remind, runs, sweep).await;
+        measure("remind", request, times);
+    }
+
     // The emulator's own share: one GetItem from this process, warm.
     let dynamodb = aws_sdk_dynamodb::Client::new(&stack.sdk);
     let mut times = Vec::new();
@@ -362,21 +439,28 @@ async fn main() {
             times.push(started.elapsed());
         }
     }
-    measure("(moto)", "one GetItem from the SDK, no function", times);
+    measure(
+        "(moto)",
+        "one GetItem from the SDK, no function",
+        (times, 0.0),
+    );
 
-    println!("| function | request ({runs} in a row, warm) | p50 ms | p99 ms | mean ms |");
-    println!("| --- | --- | --- | --- | --- |");
+    println!(
+        "| function | request ({runs} in a row, warm) | p50 ms | p99 ms | mean ms | function CPU ms per request |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
     for mut row in rows {
         row.times.sort();
         let mean = row.times.iter().map(Duration::as_secs_f64).sum::<f64>()
             / row.times.len() as f64
             * 1000.0;
         println!(
-            "| {} | {} | {:.2} | {:.2} | {mean:.2} |",
+            "| {} | {} | {:.2} | {:.2} | {mean:.2} | {} |",
             row.function,
             row.request,
             percentile(&row.times, 0.5),
             percentile(&row.times, 0.99),
+            row.cpu_ms.map_or("—".into(), |ms| format!("{ms:.2}")),
         );
     }
 }
