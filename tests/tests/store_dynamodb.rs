@@ -429,3 +429,19 @@ async fn the_table_has_every_index_and_ttl_on_expires_at_and_creating_it_again_i
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn warming_up_reads_one_key_no_item_has_and_writes_nothing() {
+    let (store, log, plain, name) = counted_store().await;
+    store.warm_up().await.expect("moto answers");
+    assert_eq!(log.operations(), ["GetItem"]);
+    let items = plain.scan().table_name(&name).send().await.unwrap();
+    assert_eq!(items.count(), 0, "the warm-up wrote something");
+
+    // A table that is not there: the first request will say so; the warm-up only reports it.
+    let missing = DynamoStore::new(plain, unique_table("missing"));
+    assert!(matches!(
+        missing.warm_up().await,
+        Err(StoreError::Backend { .. })
+    ));
+}

@@ -557,3 +557,24 @@ async fn the_list_function_serves_the_console_with_this_deployments_sign_in() {
         answer.assert_problem(404);
     }
 }
+
+#[tokio::test]
+async fn a_function_whose_table_cannot_be_warmed_up_still_starts_and_says_why_on_use() {
+    let stack = Stack::new("coldtable").await;
+    let mut config = stack.config(Function::List);
+    config.table = "no-such-table".into();
+    let list = lambdas::Deployment::connect(config, &stack.sdk)
+        .await
+        .expect("the warm-up's failure does not stop the start");
+    let answer = send(
+        &list,
+        &api_gateway_event(
+            "GET",
+            &format!("/workgroups/wg_{:032}/agents", 0),
+            Some(ADMIN),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, 500, "{answer:?}");
+}
