@@ -6,9 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${CARGO_TARGET_DIR:-target}
 FUNCTIONS="workgroups invite list manage accept remind feedback publish"
-# cargo-lambda and zig come from the test run's virtualenv (.venv/infra), as in .ci/run.
+# cargo-lambda and zig come from the test run's virtualenv (.venv/infra), as in .ci/run; on a
+# machine where the tests have not run yet, from one of their own (the same pinned version).
+TOOLS=$PWD/.venv/infra/bin
+if [ ! -x "$TOOLS/cargo-lambda" ]; then
+  TOOLS=$PWD/.venv/cargo-lambda/bin
+  [ -x "$TOOLS/cargo-lambda" ] || { python3 -m venv .venv/cargo-lambda \
+    && "$TOOLS/pip" install --quiet --disable-pip-version-check "$(grep -o 'cargo-lambda==[0-9.]*' tests/src/infra.rs)" >&2; }
+fi
 rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1
-PATH="$PWD/.venv/infra/bin:$PATH" cargo lambda build --release --arm64 --package lambdas --locked >&2
+PATH="$TOOLS:$PATH" cargo lambda build --release --arm64 --package lambdas --locked >&2
 cargo build --release -p lambdas -p bench-hello --bins --locked >&2
 zipped() { # the size of a zip holding $1 as `bootstrap`
   python3 - "$1" <<'PY'

@@ -17,7 +17,7 @@
 //! AWS, the table's connection is not the one the secret was read on.
 //!
 //! cargo run --release -p bench --bin coldstart -- <binary dir> [--runs N] [--callgrind]
-//!     [--before <dir>] [target ...]
+//!     [--before <dir>] [--env NAME=VALUE] [target ...]
 
 use std::{
     path::{Path, PathBuf},
@@ -125,6 +125,8 @@ struct Args {
     runs: usize,
     callgrind: bool,
     before: Option<PathBuf>,
+    /// More environment for every start (`--env NAME=VALUE`), to try a setting.
+    extra_env: Vec<(String, String)>,
     chosen: Vec<String>,
 }
 
@@ -135,6 +137,7 @@ fn parse_args() -> Args {
         runs: 20,
         callgrind: false,
         before: None,
+        extra_env: Vec::new(),
         chosen: Vec::new(),
     };
     let mut dir = None;
@@ -143,12 +146,17 @@ fn parse_args() -> Args {
             "--runs" => parsed.runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--callgrind" => parsed.callgrind = true,
             "--before" => parsed.before = Some(args.next().expect("--before <dir>").into()),
+            "--env" => {
+                let setting = args.next().expect("--env NAME=VALUE");
+                let (name, value) = setting.split_once('=').expect("--env NAME=VALUE");
+                parsed.extra_env.push((name.to_owned(), value.to_owned()));
+            }
             _ if dir.is_none() => dir = Some(PathBuf::from(arg)),
             _ => parsed.chosen.push(arg),
         }
     }
     parsed.dir = dir.expect(
-        "usage: coldstart <binary dir> [--runs N] [--callgrind] [--before <dir>] [target ...]",
+        "usage: coldstart <binary dir> [--runs N] [--callgrind] [--before <dir>] [--env NAME=VALUE] [target ...]",
     );
     parsed
 }
@@ -364,7 +372,8 @@ fn ratio(value: f64, base: f64) -> String {
 async fn main() {
     let args = parse_args();
     let stack = AwsStack::new("coldstart").await;
-    let env = stack.process_env();
+    let mut env = stack.process_env();
+    env.extend(args.extra_env.iter().cloned());
     seed(&args.dir, &env).await;
     let mut rows = Vec::new();
     for target in targets(&args) {
