@@ -2,11 +2,15 @@
 (`capacity.md`, `warm-moto.md`, `coldstart.md`, written by bench/run.sh):
 `python3 bench/cost_model.py [bench/out]`.
 
-What is measured comes from those tables: DynamoDB read and write units and SES emails per
-operation, and the functions' warm durations and init times. What is assumed is below, in one
-place, so it can be changed: how many addresses an invite carries, how invitees answer, how often
-administrators look at the list, how many starts are cold. Prices: us-east-1, November 2026 list
-prices, on demand, no free tier.
+What is measured comes from those tables: DynamoDB calls, read and write units and SES emails
+per operation, the functions' CPU time per warm request, and init times. What is assumed is
+below, in one place, so it can be changed: how many addresses an invite carries, how invitees
+answer, how often administrators look at the list, how many starts are cold, and how long AWS
+takes to answer a call. That last one is assumed because moto is not DynamoDB: its wall times
+(hundreds of ms for a transaction) would bill Lambda for moto's slowness, so a warm invocation's
+billed duration is modelled as its measured CPU time plus the AWS calls it waits on. The
+Lambda line is also printed with the moto wall times, as an upper bound. Prices: us-east-1,
+November 2026 list prices, on demand, no free tier.
 """
 
 import math
@@ -33,6 +37,8 @@ RESENT = 0.05  # share resent once by an administrator
 LIST_VIEWS_PER_INVITE = 1  # the console reloads the Invited tab after each invite
 COLD_SHARE = 0.01  # one start in a hundred is cold (init is billed for custom runtimes)
 EVENTS_PER_PUBLISH = 2  # audit events per `publish` invocation (stream batches)
+DYNAMODB_CALL_MS = 10  # an in-region DynamoDB call, waited on (round figure, not measured)
+SES_CALL_MS = 50  # an SES SendEmail, waited on (round figure, not measured)
 
 
 def table(path):
@@ -45,17 +51,29 @@ def table(path):
 
 
 def capacity(out):
-    """operation -> (read units, write units, emails)"""
+    """operation -> {"reads", "writes", "emails", "calls": {"DynamoDB Query": 8, ...}}"""
     measured = {}
-    for operation, calls, read, write in table(out / "capacity.md"):
-        emails = sum(int(n) for n in re.findall(r"(\d+) SESv2 SendEmail", calls))
-        measured[operation] = (float(read), float(write), emails)
+    for operation, calls, read, write, *_ in table(out / "capacity.md"):
+        counted = {f"{service} {op}": int(n) for n, service, op in re.findall(r"(\d+) (\w+) (\w+)", calls)}
+        measured[operation] = {
+            "reads": float(read),
+            "writes": float(write),
+            "emails": counted.get("SESv2 SendEmail", 0),
+            "calls": counted,
+        }
     return measured
 
 
-def warm_p50(out):
-    """request (its start) -> p50 ms"""
-    return {request: float(p50) for _, request, p50, _, _ in table(out / "warm-moto.md")}
+def dynamodb_calls(measured, but=()):
+    return sum(n for call, n in measured["calls"].items() if call.startswith("DynamoDB") and call not in but)
+
+
+def warm(out):
+    """request (its start) -> (p50 ms on moto, the function's CPU ms per request)"""
+    measured = {}
+    for _, request, p50, _, _, cpu in table(out / "warm-moto.md"):
+        measured[request] = (float(p50), float(cpu) if cpu not in ("", "—") else 0.0)
+    return measured
 
 
 def init_p50(out):
@@ -73,90 +91,93 @@ def find(measured, prefix):
 def main():
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/out")
     units = capacity(out)
-    p50 = warm_p50(out)
+    timings = warm(out)
     init = init_p50(out)
 
-    # Per invite request: a fixed part and a part per address, from the 1- and 3-address rows.
-    r1, w1, _ = find(units, "invite 1 address")
-    r3, w3, _ = find(units, "invite 3 addresses")
-    per_address_w, per_address_r = (w3 - w1) / 2, (r3 - r1) / 2
-    fixed_w, fixed_r = w1 - per_address_w, r1 - per_address_r
+    # (what, HTTP requests, Lambda invocations, times the duration is billed, modelled ms each,
+    #  moto's wall ms each, read units, write units, emails, audit events)
+    steps = []
+
+    def waiting_ms(dynamodb, emails):
+        return dynamodb * DYNAMODB_CALL_MS + emails * SES_CALL_MS
+
+    def http(what, count, request, measured, events=0, cpu_scale=1):
+        moto_ms, cpu_ms = find(timings, request)
+        calls, emails = dynamodb_calls(measured), measured["emails"]
+        ms = cpu_ms * cpu_scale + waiting_ms(calls, emails)
+        steps.append((what, count, count, count, ms, moto_ms, count * measured["reads"],
+                      count * measured["writes"], count * emails, events))
+
+    # One invite request of N addresses: a fixed part and a part per address, from the 1- and
+    # 3-address rows; its CPU is the one-address request's, times the addresses.
+    one, three = find(units, "invite 1 address"), find(units, "invite 3 addresses")
+
+    def invite_of(n):
+        part = lambda key: one[key] + (n - 1) * (three[key] - one[key]) / 2
+        calls = {"DynamoDB": dynamodb_calls(one) + (n - 1) * (dynamodb_calls(three) - dynamodb_calls(one)) / 2}
+        return {"reads": part("reads"), "writes": part("writes"), "emails": part("emails"), "calls": calls}
+
     invites = INVITATIONS / ADDRESSES_PER_INVITE
-    reminders = INVITATIONS * UNANSWERED * REMINDERS_PER_UNANSWERED
-    sweep_r, sweep_w, _ = find(units, "reminder sweep (2 due)")
-    expiry_r, expiry_w, _ = find(units, "expiry sweep (2 expired)")
-
-    # (what, HTTP requests, Lambda function duration ms, invocations, read units, write units,
-    #  emails, audit events)
-    lines = []
-
-    def http(what, count, request, reads, writes, emails=0, events=0):
-        lines.append((what, count, find(p50, request), count, reads, writes, emails, events))
-
-    http(
-        f"invite ({ADDRESSES_PER_INVITE} addresses a request)",
-        invites,
-        "POST /workgroups/{wg}/invitations",
-        invites * (fixed_r + ADDRESSES_PER_INVITE * per_address_r),
-        invites * (fixed_w + ADDRESSES_PER_INVITE * per_address_w),
-        emails=INVITATIONS,
-        events=2 * INVITATIONS,  # invited, and the email's delivery
-    )
-    views = invites * LIST_VIEWS_PER_INVITE
-    r, w, _ = find(units, "list a page of invitations")
-    http("list the Invited tab", views, "GET /workgroups/{wg}/invitations", views * r, views * w)
+    http(f"invite ({ADDRESSES_PER_INVITE} addresses a request)", invites,
+         "POST /workgroups/{wg}/invitations", invite_of(ADDRESSES_PER_INVITE),
+         events=2 * INVITATIONS, cpu_scale=ADDRESSES_PER_INVITE)  # invited, and the delivery
+    http("list the Invited tab", invites * LIST_VIEWS_PER_INVITE,
+         "GET /workgroups/{wg}/invitations", find(units, "list a page of invitations"))
     answered = INVITATIONS * (ACCEPTED + DECLINED)
-    r, w, _ = find(units, "look an invitation up")
-    http("look the link up (accept page)", answered, "POST /invitations/lookup", answered * r, answered * w)
+    http("look the link up (accept page)", answered, "POST /invitations/lookup",
+         find(units, "look an invitation up"))
     accepted = INVITATIONS * ACCEPTED
-    r, w, _ = find(units, "accept")
-    http("accept", accepted, "POST /invitations/accept", accepted * r, accepted * w, events=accepted)
+    http("accept", accepted, "POST /invitations/accept", find(units, "accept"), events=accepted)
     declined = INVITATIONS * DECLINED
-    r, w, _ = find(units, "decline")
-    http("decline", declined, "POST /invitations/decline", declined * r, declined * w, events=declined)
+    http("decline", declined, "POST /invitations/decline", find(units, "decline"), events=declined)
     resent = INVITATIONS * RESENT
-    r, w, e = find(units, "resend")
-    http(
-        "resend",
-        resent,
-        "POST /workgroups/{wg}/invitations/{id}/resend",
-        resent * r,
-        resent * w,
-        emails=resent * e,
-        events=2 * resent,
-    )
-    # The sweeps: their per-tick queries are a fixed monthly cost (below); per invitation they
-    # cost each reminder's and each expiry's write.
-    lines.append(
-        ("reminders (sweep writes and emails)", 0, 0, 0, 0, reminders * sweep_w / 2, reminders, reminders)
-    )
+    http("resend", resent, "POST /workgroups/{wg}/invitations/{id}/resend", find(units, "resend"),
+         events=2 * resent)
+
+    # The sweeps ride in the schedule's ticks (below, a fixed monthly cost, with their queries);
+    # per invitation they cost each reminder's and each expiry's claim, and the reminder's email.
+    sweep = find(units, "reminder sweep (2 due)")
+    expiry = find(units, "expiry sweep (2 expired)")
+    reminders = INVITATIONS * UNANSWERED * REMINDERS_PER_UNANSWERED
+    per_reminder = waiting_ms(dynamodb_calls(sweep, but=("DynamoDB Query",)) / 2, sweep["emails"] / 2)
+    steps.append(("reminders (claims and emails, in the daily tick)", 0, 0, reminders, per_reminder,
+                  per_reminder, 0, reminders * sweep["writes"] / 2, reminders * sweep["emails"] / 2, reminders))
     expired = INVITATIONS * UNANSWERED
-    lines.append(("expiries recorded", 0, 0, 0, 0, expired * expiry_w / 2, 0, expired))
-    events = sum(line[7] for line in lines)
+    per_expiry = waiting_ms(dynamodb_calls(expiry, but=("DynamoDB Query",)) / 2, 0)
+    steps.append(("expiries recorded (in the 10-minute tick)", 0, 0, expired, per_expiry, per_expiry,
+                  0, expired * expiry["writes"] / 2, 0, expired))
+    events = sum(step[9] for step in steps)
     publishes = events / EVENTS_PER_PUBLISH
-    lines.append(("publish the audit trail", 0, 5.0, publishes, 0, 0, 0, 0))
+    # One PutEvents per batch, assumed as long as a DynamoDB call.
+    steps.append(("publish the audit trail", 0, publishes, publishes, DYNAMODB_CALL_MS,
+                  DYNAMODB_CALL_MS, 0, 0, 0, 0))
 
-    cold = sum(line[3] for line in lines) * COLD_SHARE
+    def lambda_cost(ms_of):
+        cost = 0.0
+        for step in steps:
+            billed = math.ceil(ms_of(step))  # Lambda bills by the millisecond, rounded up
+            cost += step[2] * LAMBDA_REQUEST + step[3] * billed / 1000 * LAMBDA_MEMORY_GB * LAMBDA_GB_SECOND_ARM64
+        cold = sum(step[2] for step in steps) * COLD_SHARE
+        return cost + cold * math.ceil(cold_ms) / 1000 * LAMBDA_MEMORY_GB * LAMBDA_GB_SECOND_ARM64
+
     cold_ms = find(init, "invite")
+    modelled = lambda_cost(lambda step: step[4])
+    on_moto = lambda_cost(lambda step: step[5])
 
-    lambda_cost = 0.0
     print(f"Per {INVITATIONS:,} invitations (assumptions in bench/cost_model.py):\n")
-    print("| step | HTTP requests | Lambda invocations | warm duration (ms, measured p50) | DynamoDB read units | write units | emails | audit events |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for what, requests, ms, invocations, reads, writes, emails, events_ in lines:
-        billed = math.ceil(ms)  # Lambda bills by the millisecond, rounded up
-        lambda_cost += invocations * (LAMBDA_REQUEST + billed / 1000 * LAMBDA_MEMORY_GB * LAMBDA_GB_SECOND_ARM64)
-        print(
-            f"| {what} | {requests:,.0f} | {invocations:,.0f} | {ms:.2f} | {reads:,.0f} | {writes:,.0f} | {emails:,.0f} | {events_:,.0f} |"
-        )
-    lambda_cost += cold * math.ceil(cold_ms) / 1000 * LAMBDA_MEMORY_GB * LAMBDA_GB_SECOND_ARM64
-    requests = sum(line[1] for line in lines)
-    reads = sum(line[4] for line in lines)
-    writes = sum(line[5] for line in lines)
-    emails = sum(line[6] for line in lines)
+    print("| step | HTTP requests | Lambda invocations | billed ms each (modelled) | moto wall p50 ms | "
+          "DynamoDB read units | write units | emails | audit events |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for what, requests, invocations, _, ms, moto_ms, reads, writes, emails, events_ in steps:
+        print(f"| {what} | {requests:,.0f} | {invocations:,.0f} | {ms:.1f} | {moto_ms:.1f} | "
+              f"{reads:,.0f} | {writes:,.0f} | {emails:,.0f} | {events_:,.0f} |")
+    requests = sum(step[1] for step in steps)
+    reads = sum(step[6] for step in steps)
+    writes = sum(step[7] for step in steps)
+    emails = sum(step[8] for step in steps)
     costs = [
-        ("Lambda (arm64, 256 MB: requests and billed ms; cold inits at "
-         f"{COLD_SHARE:.0%} of {cold_ms:.0f} ms)", lambda_cost),
+        (f"Lambda (arm64, {LAMBDA_MEMORY_GB * 1024:.0f} MB: requests and modelled billed ms; "
+         f"cold inits at {COLD_SHARE:.0%} of {cold_ms:.0f} ms)", modelled),
         ("API Gateway HTTP API", requests * HTTP_API_REQUEST),
         ("DynamoDB on demand: reads", reads * DYNAMODB_READ_UNIT),
         ("DynamoDB on demand: writes", writes * DYNAMODB_WRITE_UNIT),
@@ -165,19 +186,24 @@ def main():
     ]
     total = sum(cost for _, cost in costs)
     print("\n| service | USD per 1M invitations | share |")
-    print("| --- | --- | --- |")
+    print("| --- | ---: | ---: |")
     for what, cost in costs:
-        print(f"| {what} | {cost:,.2f} | {cost / total:.0%} |")
+        print(f"| {what} | {cost:,.2f} | {cost / total:.1%} |")
     print(f"| **total** | **{total:,.2f}** | |")
+    print(f"\nWith every warm request billed at its wall time on moto instead (an upper bound: moto is "
+          f"far slower than DynamoDB), Lambda would cost {on_moto:,.2f} USD and the total "
+          f"{total - modelled + on_moto:,.2f} USD.")
 
-    # Fixed, whatever the traffic: the two schedules' queries and invocations each month.
+    # Fixed, whatever the traffic: the schedule's ticks, each some queries, every month.
     ticks = 30 * 24 * 6 + 30  # every 10 minutes (retries, expiries) and daily (reminders)
+    queries = (sweep["calls"].get("DynamoDB Query", 0) + expiry["calls"].get("DynamoDB Query", 0)) / 2
     fixed = ticks * (
         LAMBDA_REQUEST
-        + math.ceil(find(p50, "one GetItem") * 16) / 1000 * LAMBDA_MEMORY_GB * LAMBDA_GB_SECOND_ARM64
-        + (sweep_r + expiry_r) / 2 * DYNAMODB_READ_UNIT
+        + math.ceil(queries * DYNAMODB_CALL_MS) / 1000 * LAMBDA_MEMORY_GB * LAMBDA_GB_SECOND_ARM64
+        + (sweep["reads"] + expiry["reads"]) / 2 * DYNAMODB_READ_UNIT
     )
-    print(f"\nFixed each month (about {ticks:,} schedule ticks, each some 16 queries): {fixed:,.2f} USD")
+    print(f"\nFixed each month, whatever the traffic (about {ticks:,} schedule ticks of some "
+          f"{queries:.0f} queries each): {fixed:,.2f} USD")
 
 
 main()

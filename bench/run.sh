@@ -21,6 +21,16 @@ cargo build --release -p lambdas -p bench-hello -p bench -p local --bins
 
 echo "## Cold start" >&2
 "$BIN/coldstart" "$BIN" --runs "$RUNS" --callgrind ${BEFORE:+--before "$BEFORE"} | tee "$OUT/coldstart.md"
+echo "## Cold start with fewer CA certificates to read (a finding, not what ships)" >&2
+# One bundle, as Lambda's images have, instead of the bundle and the directory; then only the
+# roots AWS's endpoints chain to (Amazon Root CA 1-4 and Starfield Services G2).
+cat /etc/ssl/certs/Amazon_Root_CA_[1-4].pem \
+  /etc/ssl/certs/Starfield_Services_Root_Certificate_Authority_-_G2.pem > "$OUT/amazon-roots.pem"
+for bundle in "" /etc/ssl/certs/ca-certificates.crt "$PWD/$OUT/amazon-roots.pem"; do
+  echo "SSL_CERT_FILE=${bundle:-(not set)}"
+  "$BIN/coldstart" "$BIN" --runs "$RUNS" --callgrind ${bundle:+--env SSL_CERT_FILE="$bundle"} \
+    hello workgroups feedback
+done | tee "$OUT/coldstart-certs.md"
 echo "## Warm latency on moto" >&2
 "$BIN/warm" "$BIN" --runs 200 | tee "$OUT/warm-moto.md"
 echo "## Warm latency on the embedded store, one request at a time" >&2
