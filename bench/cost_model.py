@@ -203,7 +203,7 @@ def main():
         + (sweep["reads"] + expiry["reads"]) / 2 * DYNAMODB_READ_UNIT
     )
     print(f"\nFixed each month, whatever the traffic (about {ticks:,} schedule ticks of some "
-          f"{queries:.0f} queries each): {fixed:,.2f} USD")
+          f"{queries:.0f} queries each): {fixed:,.4f} USD")
 
 
 main()
