@@ -40,6 +40,11 @@ impl EmailAddress {
         if !local.is_ascii() {
             return Err(invalid("the part before @ must be ASCII"));
         }
+        // A quoted local part may hold them, but an address is written into `To:` and beside
+        // display names as `Name <address>`, where they would open or close another address.
+        if local.contains(['<', '>', '\r', '\n']) {
+            return Err(invalid("the part before @ cannot hold < or >"));
+        }
         let domain = idna::domain_to_ascii_strict(parsed.domain())
             .map_err(|_| invalid("the domain is not a valid host name"))?;
         let labels: Vec<&str> = domain.split('.').collect();

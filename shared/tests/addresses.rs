@@ -438,6 +438,11 @@ fn parsing_one_address_refuses_what_cannot_be_invited() {
         ("ann@192.168.0.1", "an IP address"),
         ("jöhn@example.com", "a non-ASCII local part"),
         ("ann lee@example.com", "an unquoted space"),
+        ("\"<ann>\"@example.com", "angle brackets inside quotes"),
+        (
+            "\"<<  @\"@llC.Clll9.ll9.lAA.C.lllllC.Clll9.lAA.C.lll",
+            "an angle bracket inside quotes (found by fuzzing)",
+        ),
         ("ann@exa mple.com", "a space in the domain"),
         ("ann@example.com, bob@example.com", "two addresses"),
         (".ann@example.com", "a leading dot"),
