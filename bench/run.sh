@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every benchmark behind bench/RESULTS.md, in one run: `bash bench/run.sh` from the repository
-# root (about 40 minutes here). Tables go to bench/out/ (git-ignored) and to the terminal.
+# root (about an hour and a half here). Tables go to bench/out/ (git-ignored) and to the terminal.
 #
 #   BEFORE=<dir>  also cold-start the HTTP functions built in <dir> (another commit's release
 #                 build, e.g. one without connection pre-warming), beside this build's.
@@ -32,16 +32,20 @@ for bundle in "" /etc/ssl/certs/ca-certificates.crt "$PWD/$OUT/amazon-roots.pem"
     hello workgroups feedback
 done | tee "$OUT/coldstart-certs.md"
 echo "## Warm latency on moto" >&2
-"$BIN/warm" "$BIN" --runs 200 | tee "$OUT/warm-moto.md"
+"$BIN/warm" "$BIN" --runs 100 | tee "$OUT/warm-moto.md"
 echo "## Warm latency on the embedded store, one request at a time" >&2
 THREADS=1 CONNECTIONS=1 bash bench/wrk/run.sh | tee "$OUT/warm-embedded.md"
+bash bench/wrk/oneshot.sh | tee "$OUT/warm-embedded-oneshot.md"
 echo "## Local server throughput" >&2
 bash bench/wrk/run.sh | tee "$OUT/throughput.md"
 echo "## Calls and capacity per operation" >&2
 "$BIN/capacity" | tee "$OUT/capacity.md"
 echo "## Scale" >&2
-"$BIN/scale" | tee "$OUT/scale.md"
+"$BIN/scale" --stores embedded | tee "$OUT/scale-embedded.md"
+"$BIN/scale" --stores dynamodb | tee "$OUT/scale-dynamodb.md"
 echo "## Sizes" >&2
 bash bench/sizes.sh | tee "$OUT/sizes.md"
 echo "## Cost model" >&2
 python3 bench/cost_model.py | tee "$OUT/cost.md"
+echo "## Fuzzing, longer than CI's 10 s per target" >&2
+bash bench/fuzz.sh | tee "$OUT/fuzz.md"

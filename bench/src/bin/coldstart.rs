@@ -25,6 +25,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use bench::thousands;
 use serde_json::json;
 use tests::{
     aws_stack::AwsStack,
@@ -440,16 +441,4 @@ fn print_table(rows: &[Row], runs: usize) {
             versus(peer, true),
         );
     }
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

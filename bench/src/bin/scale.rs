@@ -51,6 +51,7 @@ use aws_sdk_dynamodb::{
     Client,
     types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest},
 };
+use bench::thousands;
 use chrono::TimeDelta;
 use local::store::EmbeddedStore;
 use shared::{
@@ -227,18 +228,6 @@ impl Mailer for CountingMailer {
 }
 
 // --- formatting -------------------------------------------------------------------------------
-
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
 
 fn duration(d: Duration) -> String {
     let s = d.as_secs_f64();

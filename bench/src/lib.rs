@@ -1,0 +1,26 @@
+//! What the measurement binaries in `src/bin` share.
+
+/// `n` with a comma between each group of three digits: `1234567` → `1,234,567`.
+pub fn thousands(n: impl std::fmt::Display) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn groups_digits_by_three_from_the_right() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(100_000usize), "100,000");
+        assert_eq!(thousands(1_234_567u64), "1,234,567");
+    }
+}
