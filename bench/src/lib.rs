@@ -1,5 +1,26 @@
 //! What the measurement binaries in `src/bin` share.
 
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// A DynamoDB item, as the SDK holds it.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Every item of `table`, page after page: the benchmarks' own look at what moto holds (sizes,
+/// tokens, templates to copy). The functions never scan.
+pub async fn every_item(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<Item> {
+    client
+        .scan()
+        .table_name(table)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("moto scans the table")
+}
+
 /// `n` with a comma between each group of three digits: `1234567` → `1,234,567`.
 pub fn thousands(n: impl std::fmt::Display) -> String {
     let digits = n.to_string();

@@ -43,6 +43,7 @@ use aws_smithy_runtime_api::{
     },
 };
 use aws_smithy_types::config_bag::ConfigBag;
+use bench::{Item, every_item};
 use chrono::TimeDelta;
 use serde_json::Value;
 use shared::{
@@ -187,7 +188,6 @@ fn value_size(value: &AttributeValue) -> usize {
     }
 }
 
-type Item = HashMap<String, AttributeValue>;
 type Snapshot = HashMap<(String, String), Item>;
 
 fn item_size(item: &Item) -> usize {
@@ -195,28 +195,15 @@ fn item_size(item: &Item) -> usize {
 }
 
 async fn snapshot(client: &aws_sdk_dynamodb::Client, table: &str) -> Snapshot {
-    let mut items = Snapshot::new();
-    let mut start = None;
-    loop {
-        let page = client
-            .scan()
-            .table_name(table)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("moto scans");
-        for item in page.items() {
-            let key = |name: &str| match item.get(name) {
-                Some(AttributeValue::S(s)) => s.clone(),
-                _ => String::new(),
-            };
-            items.insert((key("pk"), key("sk")), item.clone());
-        }
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return items;
-        }
-    }
+    let key = |item: &Item, name: &str| match item.get(name) {
+        Some(AttributeValue::S(s)) => s.clone(),
+        _ => String::new(),
+    };
+    every_item(client, table)
+        .await
+        .into_iter()
+        .map(|item| ((key(&item, "pk"), key(&item, "sk")), item))
+        .collect()
 }
 
 /// The `(pk, sk)` of a key or item in wire JSON.

@@ -34,7 +34,7 @@
 //!     [--real-seed K] [--templates T] [--sweep-budget SECONDS]]
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::BTreeMap,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -51,7 +51,7 @@ use aws_sdk_dynamodb::{
     Client,
     types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest},
 };
-use bench::thousands;
+use bench::{Item, every_item, thousands};
 use chrono::TimeDelta;
 use local::store::EmbeddedStore;
 use shared::{
@@ -94,9 +94,6 @@ const BATCH: usize = 25;
 
 /// The sort keys of invitation items start with it (`aws::dynamo::keys`, private there).
 const INVITEE_PREFIX: &str = "INVITEE#";
-
-/// A DynamoDB item, as the SDK holds it.
-type Item = HashMap<String, AttributeValue>;
 
 // --- options ----------------------------------------------------------------------------------
 
@@ -617,25 +614,10 @@ async fn dynamodb(n: usize, options: &Options) -> Row {
 
 /// Every invitation item of the table, read with the uncounted client.
 async fn invitation_items(client: &Client, table: &str) -> Vec<Item> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = client
-            .scan()
-            .table_name(table)
-            .filter_expression("begins_with(#sk, :invitee)")
-            .expression_attribute_names("#sk", SORT_KEY)
-            .expression_attribute_values(":invitee", AttributeValue::S(INVITEE_PREFIX.into()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("moto scans the table");
-        items.extend(page.items.unwrap_or_default());
-        start = page.last_evaluated_key;
-        if start.is_none() {
-            return items;
-        }
-    }
+    let is_invitation = |item: &Item| matches!(item.get(SORT_KEY), Some(AttributeValue::S(sk)) if sk.starts_with(INVITEE_PREFIX));
+    let mut items = every_item(client, table).await;
+    items.retain(is_invitation);
+    items
 }
 
 /// `value` with every `(from, to)` replaced in every string it holds, at any depth.

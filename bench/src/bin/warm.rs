@@ -15,6 +15,7 @@ use std::{
 };
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use bench::every_item;
 use serde_json::{Value, json};
 use shared::{invitation::Invitation, secret::SecretKey};
 use tests::{
@@ -138,30 +139,17 @@ async fn tokens(stack: &AwsStack) -> HashMap<String, String> {
         .expect("the secret key");
     let key = SecretKey::decode(secret.secret_string().expect("a key")).expect("a valid key");
     let dynamodb = aws_sdk_dynamodb::Client::new(&stack.sdk);
-    let mut tokens = HashMap::new();
-    let mut start = None;
-    loop {
-        let page = dynamodb
-            .scan()
-            .table_name(&stack.table)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .expect("moto scans");
-        for item in page.items() {
-            let Some(invitation) = item.get("invitation") else {
-                continue;
-            };
+    every_item(&dynamodb, &stack.table)
+        .await
+        .iter()
+        .filter_map(|item| item.get("invitation"))
+        .map(|invitation| {
             let invitation: Invitation =
                 serde_dynamo::from_attribute_value(invitation.clone()).expect("an invitation item");
             let token = key.invitation_token(&invitation.id, &invitation.nonce);
-            tokens.insert(invitation.email.to_string(), token.expose().to_owned());
-        }
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return tokens;
-        }
-    }
+            (invitation.email.to_string(), token.expose().to_owned())
+        })
+        .collect()
 }
 
 /// Invites `addresses` (50 per request) and returns each one's invitation id.
