@@ -26,6 +26,12 @@ pub struct Settings {
     /// Invitation emails (invites and resends) one inviter may send in one workgroup per UTC
     /// day.
     pub daily_invitations_per_inviter: u32,
+    /// Invitation emails one inviter may send per UTC day, all workgroups together.
+    pub daily_invitations_per_inviter_overall: u32,
+    /// Invitation emails one address may receive per UTC day, whoever sends them.
+    pub daily_invitations_per_recipient: u32,
+    /// Workgroups one person may create per UTC day.
+    pub daily_workgroups_per_person: u32,
     /// Pending invitations one workgroup may have at once.
     pub pending_invitations_per_workgroup: u32,
 }
@@ -33,6 +39,9 @@ pub struct Settings {
 impl Settings {
     pub const DEFAULT_MAX_ADDRESSES: usize = 50;
     pub const DEFAULT_DAILY_INVITATIONS: u32 = 200;
+    pub const DEFAULT_DAILY_INVITATIONS_OVERALL: u32 = 500;
+    pub const DEFAULT_DAILY_INVITATIONS_PER_RECIPIENT: u32 = 5;
+    pub const DEFAULT_DAILY_WORKGROUPS: u32 = 10;
     pub const DEFAULT_PENDING_INVITATIONS: u32 = 1000;
 
     pub fn new(links: AcceptLinks) -> Self {
@@ -41,6 +50,9 @@ impl Settings {
             max_addresses_per_request: Self::DEFAULT_MAX_ADDRESSES,
             reminders: ReminderSchedule::default(),
             daily_invitations_per_inviter: Self::DEFAULT_DAILY_INVITATIONS,
+            daily_invitations_per_inviter_overall: Self::DEFAULT_DAILY_INVITATIONS_OVERALL,
+            daily_invitations_per_recipient: Self::DEFAULT_DAILY_INVITATIONS_PER_RECIPIENT,
+            daily_workgroups_per_person: Self::DEFAULT_DAILY_WORKGROUPS,
             pending_invitations_per_workgroup: Self::DEFAULT_PENDING_INVITATIONS,
         }
     }

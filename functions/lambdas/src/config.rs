@@ -101,6 +101,24 @@ pub const INVITE_DAILY_LIMIT: Variable = Variable {
     meaning: "invitation emails (invites and resends) one inviter may send in one workgroup per UTC day (default 200)",
 };
 
+pub const INVITER_DAILY_LIMIT: Variable = Variable {
+    name: "INVITER_DAILY_LIMIT",
+    needed: Needed::OptionalIn(&[Function::Invite, Function::Manage]),
+    meaning: "invitation emails one inviter may send per UTC day, all workgroups together (default 500)",
+};
+
+pub const RECIPIENT_DAILY_LIMIT: Variable = Variable {
+    name: "RECIPIENT_DAILY_LIMIT",
+    needed: Needed::OptionalIn(&[Function::Invite, Function::Manage]),
+    meaning: "invitation emails one address may receive per UTC day, whoever sends them (default 5)",
+};
+
+pub const WORKGROUP_DAILY_LIMIT: Variable = Variable {
+    name: "WORKGROUP_DAILY_LIMIT",
+    needed: Needed::OptionalIn(&[Function::Workgroups]),
+    meaning: "workgroups one person may create per UTC day (default 10)",
+};
+
 pub const PENDING_INVITATION_LIMIT: Variable = Variable {
     name: "PENDING_INVITATION_LIMIT",
     needed: Needed::OptionalIn(&[Function::Invite, Function::Manage]),
@@ -125,7 +143,7 @@ pub const SIGN_IN_CLIENT_ID: Variable = Variable {
     meaning: "the user pool app client the web console signs in as; with SIGN_IN_DOMAIN",
 };
 
-pub const VARIABLES: [Variable; 12] = [
+pub const VARIABLES: [Variable; 15] = [
     TABLE_NAME,
     SECRET_KEY_ARN,
     APP_BASE_URL,
@@ -133,6 +151,9 @@ pub const VARIABLES: [Variable; 12] = [
     SES_CONFIGURATION_SET,
     INVITE_MAX_ADDRESSES,
     INVITE_DAILY_LIMIT,
+    INVITER_DAILY_LIMIT,
+    RECIPIENT_DAILY_LIMIT,
+    WORKGROUP_DAILY_LIMIT,
     PENDING_INVITATION_LIMIT,
     REMINDER_DAYS_BEFORE,
     EVENT_BUS_NAME,
@@ -252,6 +273,15 @@ impl Config {
         if let Some(limit) = positive(INVITE_DAILY_LIMIT)? {
             settings.daily_invitations_per_inviter = limit;
         }
+        if let Some(limit) = positive(INVITER_DAILY_LIMIT)? {
+            settings.daily_invitations_per_inviter_overall = limit;
+        }
+        if let Some(limit) = positive(RECIPIENT_DAILY_LIMIT)? {
+            settings.daily_invitations_per_recipient = limit;
+        }
+        if let Some(limit) = positive(WORKGROUP_DAILY_LIMIT)? {
+            settings.daily_workgroups_per_person = limit;
+        }
         if let Some(limit) = positive(PENDING_INVITATION_LIMIT)? {
             settings.pending_invitations_per_workgroup = limit;
         }
@@ -310,6 +340,9 @@ mod tests {
             ("SES_CONFIGURATION_SET", "invitations"),
             ("INVITE_MAX_ADDRESSES", "20"),
             ("INVITE_DAILY_LIMIT", "30"),
+            ("INVITER_DAILY_LIMIT", "60"),
+            ("RECIPIENT_DAILY_LIMIT", "2"),
+            ("WORKGROUP_DAILY_LIMIT", "4"),
             ("PENDING_INVITATION_LIMIT", "300"),
             (
                 "SIGN_IN_DOMAIN",
@@ -333,6 +366,10 @@ mod tests {
         let manage = read(Function::Manage, &complete()).unwrap();
         assert_eq!(manage.settings.daily_invitations_per_inviter, 30);
         assert_eq!(invite.settings.pending_invitations_per_workgroup, 300);
+        assert_eq!(invite.settings.daily_invitations_per_inviter_overall, 60);
+        assert_eq!(manage.settings.daily_invitations_per_recipient, 2);
+        let workgroups = read(Function::Workgroups, &complete()).unwrap();
+        assert_eq!(workgroups.settings.daily_workgroups_per_person, 4);
         assert_eq!(manage.settings.pending_invitations_per_workgroup, 300);
         let sender = invite.sender.expect("invite sends email");
         assert_eq!(sender.address().as_str(), "no-reply@example.com");
@@ -399,6 +436,9 @@ mod tests {
             (Function::Invite, "INVITE_MAX_ADDRESSES", "many"),
             (Function::Manage, "INVITE_DAILY_LIMIT", "0"),
             (Function::Invite, "PENDING_INVITATION_LIMIT", "-1"),
+            (Function::Invite, "INVITER_DAILY_LIMIT", "0"),
+            (Function::Manage, "RECIPIENT_DAILY_LIMIT", "x"),
+            (Function::Workgroups, "WORKGROUP_DAILY_LIMIT", "-3"),
             (Function::List, "SIGN_IN_DOMAIN", "acme.auth.example"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "7,x"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "40"),

@@ -233,6 +233,15 @@ pub fn settings_from_env(base_url: &str) -> Result<Settings, String> {
     if let Some(limit) = positive("INVITE_DAILY_LIMIT")? {
         settings.daily_invitations_per_inviter = limit;
     }
+    if let Some(limit) = positive("INVITER_DAILY_LIMIT")? {
+        settings.daily_invitations_per_inviter_overall = limit;
+    }
+    if let Some(limit) = positive("RECIPIENT_DAILY_LIMIT")? {
+        settings.daily_invitations_per_recipient = limit;
+    }
+    if let Some(limit) = positive("WORKGROUP_DAILY_LIMIT")? {
+        settings.daily_workgroups_per_person = limit;
+    }
     if let Some(limit) = positive("PENDING_INVITATION_LIMIT")? {
         settings.pending_invitations_per_workgroup = limit;
     }

@@ -34,6 +34,13 @@ new InvitationsStack(app, context('stackName') ?? 'WorkgroupInvitations', {
   pendingInvitationLimit: context('pendingInvitationLimit')
     ? Number(context('pendingInvitationLimit'))
     : undefined,
+  inviterDailyLimit: context('inviterDailyLimit') ? Number(context('inviterDailyLimit')) : undefined,
+  recipientDailyLimit: context('recipientDailyLimit')
+    ? Number(context('recipientDailyLimit'))
+    : undefined,
+  workgroupDailyLimit: context('workgroupDailyLimit')
+    ? Number(context('workgroupDailyLimit'))
+    : undefined,
   eventBusName: context('eventBusName'),
   reminderDaysBefore: context('reminderDaysBefore'),
   reminderSchedule: context('reminderSchedule'),

@@ -45,6 +45,12 @@ export interface InvitationsProps extends StackProps {
   readonly inviteDailyLimit?: number;
   /** Pending invitations one workgroup may have at once (default 1000). */
   readonly pendingInvitationLimit?: number;
+  /** Invitation emails one inviter may send per UTC day, all workgroups together (default 500). */
+  readonly inviterDailyLimit?: number;
+  /** Invitation emails one address may receive per UTC day (default 5). */
+  readonly recipientDailyLimit?: number;
+  /** Workgroups one person may create per UTC day (default 10). */
+  readonly workgroupDailyLimit?: number;
   /** The EventBridge bus the audit trail is published to (default: the account's default bus). */
   readonly eventBusName?: string;
   readonly reminderDaysBefore?: string;
@@ -213,6 +219,8 @@ export class InvitationsStack extends Stack {
     const tableOnly = { TABLE_NAME: table.tableName };
     const limits = {
       INVITE_DAILY_LIMIT: String(props.inviteDailyLimit ?? 200),
+      INVITER_DAILY_LIMIT: String(props.inviterDailyLimit ?? 500),
+      RECIPIENT_DAILY_LIMIT: String(props.recipientDailyLimit ?? 5),
       PENDING_INVITATION_LIMIT: String(props.pendingInvitationLimit ?? 1000),
     };
     const eventBusName = props.eventBusName ?? 'default';
@@ -221,7 +229,7 @@ export class InvitationsStack extends Stack {
       SES_CONFIGURATION_SET: configurationSet.configurationSetName,
     };
     const environments: Record<FunctionName, Record<string, string>> = {
-      workgroups: { ...common },
+      workgroups: { ...common, WORKGROUP_DAILY_LIMIT: String(props.workgroupDailyLimit ?? 10) },
       invite: {
         ...common,
         ...mail,
