@@ -6,7 +6,7 @@ use crate::{
     ids::WorkgroupId,
     invitation::ReminderSchedule,
     message::{AcceptLinks, Email},
-    people::Membership,
+    people::{Membership, SignIn},
     role::{Action, Denied, authorize},
     secret::SecretKey,
     store::{Mailer, StoreError},
@@ -61,9 +61,10 @@ impl Settings {
 /// The signed-in person, as the identity provider vouches for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The identity provider's stable subject.
-    pub subject: String,
-    /// A verified address: the edge refuses callers whose provider says it is not verified.
+    /// The identity provider and its stable subject: a registered person is bound to the one
+    /// that registered them.
+    pub sign_in: SignIn,
+    /// A verified address: the edge refuses callers whose provider does not say it is verified.
     pub email: EmailAddress,
     /// The provider's `name` claim, if any: the display name when registering by creating a
     /// workgroup.
@@ -79,28 +80,50 @@ pub struct App<S, M, C> {
     pub settings: Settings,
 }
 
-/// A use case refused by the privilege table, or a store failure on the way.
+/// A use case refused by the privilege table or the caller's sign-in, or a store failure on
+/// the way.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
     #[error(transparent)]
     Denied(#[from] Denied),
+    /// The caller's address belongs to a person registered under another sign-in.
+    #[error(transparent)]
+    SignIn(#[from] SignInRefused),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// A token with a registered person's address, from another issuer or subject than the one
+/// that registered them: the caller is not that person.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "this email address is registered to another sign-in account; sign in with the account you registered with, or ask the service's operator to move your registration to this one"
+)]
+pub struct SignInRefused;
 
 impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
     pub(crate) fn now(&self) -> Timestamp {
         self.clock.now()
     }
 
-    /// The caller's membership, if it allows `action`.
-    pub(crate) async fn authorize(
+    /// The caller's membership, if it allows `action`, and if the caller is the person the
+    /// address is registered to. Also what a route checks before it claims anything for the
+    /// caller (an idempotency key).
+    pub async fn authorize(
         &self,
         workgroup: &WorkgroupId,
         caller: &Caller,
         action: Action,
     ) -> Result<Membership, AccessError> {
-        let membership = self.store.membership(workgroup, &caller.email).await?;
+        let (membership, _person) = futures::try_join!(
+            async {
+                self.store
+                    .membership(workgroup, &caller.email)
+                    .await
+                    .map_err(AccessError::from)
+            },
+            async { self.identify(caller).await.map_err(AccessError::from) },
+        )?;
         authorize(membership.as_ref().map(|m| m.agent.role), action)?;
         Ok(membership.ok_or(Denied::NotAMember)?)
     }
@@ -115,76 +138,6 @@ impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
             }
         }
     }
-}
-
-impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
-    /// Reserves `amount` invitation emails of the inviter's daily quota.
-    pub(crate) async fn reserve_emails(
-        &self,
-        workgroup: &WorkgroupId,
-        inviter: &EmailAddress,
-        amount: u32,
-    ) -> Result<crate::quota::QuotaKey, ReserveError> {
-        let key = crate::quota::QuotaKey::today(workgroup, inviter, self.now());
-        let limit = self.settings.daily_invitations_per_inviter;
-        if amount > 0 && !self.store.reserve_quota(&key, amount, limit).await? {
-            let wait = (key.resets_at() - self.now()).num_seconds().max(1);
-            return Err(ReserveError::Over(crate::quota::OverQuota {
-                limit,
-                resets_at: key.resets_at(),
-                retry_after: u32::try_from(wait).unwrap_or(u32::MAX),
-            }));
-        }
-        Ok(key)
-    }
-
-    /// Reserves `amount` places under the workgroup's pending cap.
-    pub(crate) async fn reserve_pending(
-        &self,
-        workgroup: &WorkgroupId,
-        amount: u32,
-    ) -> Result<(), ReserveError> {
-        let limit = self.settings.pending_invitations_per_workgroup;
-        if amount > 0 && !self.store.reserve_pending(workgroup, amount, limit).await? {
-            return Err(ReserveError::Pending(crate::quota::PendingCapReached {
-                limit,
-                retry_after: crate::quota::PendingCapReached::RETRY_AFTER,
-            }));
-        }
-        Ok(())
-    }
-
-    /// Frees `amount` places under the pending cap; a failure only leaves the cap stricter
-    /// (never looser), so it is logged, not returned.
-    pub(crate) async fn release_pending(&self, workgroup: &WorkgroupId, amount: u32) {
-        if amount == 0 {
-            return;
-        }
-        if let Err(error) = self.store.release_pending(workgroup, amount).await {
-            tracing::warn!(%error, "pending places not freed");
-        }
-    }
-
-    /// Gives back what a request reserved and did not send; a failure only leaves the quota
-    /// stricter for the rest of the day.
-    pub(crate) async fn refund_emails(&self, key: &crate::quota::QuotaKey, amount: u32) {
-        if amount == 0 {
-            return;
-        }
-        if let Err(error) = self.store.refund_quota(key, amount).await {
-            tracing::warn!(%error, "unused quota not given back");
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum ReserveError {
-    #[error(transparent)]
-    Over(crate::quota::OverQuota),
-    #[error(transparent)]
-    Pending(crate::quota::PendingCapReached),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// An error with its sources, one line, for logs.

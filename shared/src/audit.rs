@@ -55,6 +55,13 @@ pub enum Actor {
     Invitee { email: EmailAddress },
     /// The service itself: sweeps, delivery reports, expiry.
     System,
+    /// Someone whose token carried an agent's address under another sign-in than the one the
+    /// agent registered with: refused, and recorded as who they claimed to be.
+    SignIn {
+        email: EmailAddress,
+        issuer: String,
+        subject: String,
+    },
 }
 
 impl From<&Inviter> for Actor {
@@ -101,6 +108,9 @@ pub enum Change {
     /// complained about.
     #[serde(rename = "invitation.delivery")]
     Delivery { delivery: Delivery, attempt: u16 },
+    /// A token with the agent's address under another sign-in was refused.
+    #[serde(rename = "agent.sign_in_refused")]
+    SignInRefused,
 }
 
 impl Change {
@@ -115,6 +125,7 @@ impl Change {
             Change::Expired => "invitation.expired",
             Change::Reminded { .. } => "invitation.reminded",
             Change::Delivery { .. } => "invitation.delivery",
+            Change::SignInRefused => "agent.sign_in_refused",
         }
     }
 }
@@ -127,7 +138,14 @@ pub struct Subject {
     pub role: Role,
 }
 
-/// A recorded change of one invitation.
+/// The agent an event is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentSubject {
+    pub id: AgentId,
+    pub email: EmailAddress,
+}
+
+/// A recorded change of one invitation, or something that happened to one agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub id: EventId,
@@ -136,7 +154,12 @@ pub struct Event {
     pub actor: Actor,
     #[serde(flatten)]
     pub change: Change,
-    pub invitation: Subject,
+    /// The invitation, for `invitation.*` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation: Option<Subject>,
+    /// The agent, for `agent.*` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentSubject>,
 }
 
 impl Event {
@@ -148,11 +171,33 @@ impl Event {
             at,
             actor,
             change,
-            invitation: Subject {
+            invitation: Some(Subject {
                 id: invitation.id.clone(),
                 email: invitation.email.clone(),
                 role: invitation.role,
-            },
+            }),
+            agent: None,
+        }
+    }
+
+    /// `actor` was refused as `agent` of the workgroup at `at`.
+    pub fn sign_in_refused(
+        workgroup: &WorkgroupId,
+        agent: &Agent,
+        actor: Actor,
+        at: Timestamp,
+    ) -> Self {
+        Self {
+            id: EventId::generate(),
+            workgroup: workgroup.clone(),
+            at,
+            actor,
+            change: Change::SignInRefused,
+            invitation: None,
+            agent: Some(AgentSubject {
+                id: agent.id.clone(),
+                email: agent.email.clone(),
+            }),
         }
     }
 
@@ -186,11 +231,12 @@ mod tests {
                 delivery: Delivery::Bounced,
                 attempt: 2,
             },
-            invitation: Subject {
+            invitation: Some(Subject {
                 id: InvitationId::parse("inv_0123456789abcdef0123456789abcdef").unwrap(),
                 email: EmailAddress::parse("a@example.com").unwrap(),
                 role: Role::Associate,
-            },
+            }),
+            agent: None,
         };
         let json = serde_json::to_value(&event).unwrap();
         assert_eq!(json["type"], "invitation.delivery");
@@ -217,6 +263,7 @@ mod tests {
                 delivery: Delivery::Sent,
                 attempt: 1,
             },
+            Change::SignInRefused,
         ] {
             let json = serde_json::to_value(change).unwrap();
             assert_eq!(json["type"], change.kind());

@@ -97,6 +97,19 @@ pub struct Workgroup {
     pub locale: Locale,
 }
 
+/// Who signed a person in: the identity provider (`iss`) and its subject for them (`sub`).
+/// A provider may reuse an address for another account; it never reuses a subject.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SignIn {
+    pub issuer: String,
+    pub subject: String,
+}
+
+impl SignIn {
+    /// The longest issuer and subject a caller may present (Cognito's are under 100).
+    pub const MAX_CHARS: usize = 512;
+}
+
 /// Someone who has registered. Registration happens once, at the first acceptance (or when
 /// they create a workgroup); later acceptances only add memberships.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +118,11 @@ pub struct Person {
     pub email: EmailAddress,
     pub name: DisplayName,
     pub registered_at: Timestamp,
+    /// The sign-in that registered them: a token with their address under another subject is
+    /// refused. `None` only for people registered before sign-ins were bound; their next
+    /// sign-in binds them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<SignIn>,
 }
 
 /// A person's membership of one workgroup: the "All" tab of the People page.

@@ -10,7 +10,7 @@ use crate::{
     idempotency::{Claim, IdempotencyKey, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
-    people::{Agent, Membership, Person, Workgroup},
+    people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
     secret::TokenHash,
 };
@@ -85,6 +85,14 @@ pub trait Store: Send + Sync {
         email: &EmailAddress,
     ) -> impl Future<Output = Result<Option<Person>, StoreError>> + Send;
 
+    /// Binds a person registered before sign-ins were bound to `sign_in`. Conflict: the
+    /// person is gone or already bound; nothing was written.
+    fn bind_sign_in(
+        &self,
+        email: &EmailAddress,
+        sign_in: &SignIn,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     fn membership(
         &self,
         workgroup: &WorkgroupId,
@@ -103,6 +111,13 @@ pub trait Store: Send + Sync {
         workgroup: &WorkgroupId,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Agent>, StoreError>> + Send;
+
+    /// The invitation for `email` in the workgroup, as stored, expired or not.
+    fn invitation_for(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
 
     /// One invitation as stored, expired or not.
     fn invitation(
@@ -184,6 +199,9 @@ pub trait Store: Send + Sync {
         until: Timestamp,
     ) -> impl Future<Output = Result<Vec<Invitation>, StoreError>> + Send;
 
+    /// Adds an event that records no change of stored items (a refused sign-in).
+    fn record_event(&self, event: &Event) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// The workgroup's events, newest first.
     fn events(
         &self,
@@ -233,7 +251,7 @@ pub trait Store: Send + Sync {
         answer: &RecordedAnswer,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Counts `amount` more emails against `key`'s quota, atomically, if that keeps it within
+    /// Counts `amount` more against `key`'s daily counter, atomically, if that keeps it within
     /// `limit`; `false` (and nothing counted) otherwise.
     fn reserve_quota(
         &self,
@@ -242,7 +260,8 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
-    /// Gives back `amount` reserved but unused (addresses that turned out to need no email).
+    /// Gives back `amount` reserved but unused (emails that were never handed over), never
+    /// below zero.
     fn refund_quota(
         &self,
         key: &QuotaKey,

@@ -19,7 +19,7 @@ use shared::{
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     message::Email,
-    people::{Agent, Membership, Person, Workgroup},
+    people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
     secret::TokenHash,
     store::{Inserted, MailError, Mailer, Page, PageRequest, Store, StoreError},
@@ -139,6 +139,17 @@ impl Store for MemoryStore {
         Ok(self.tables().people.get(email).cloned())
     }
 
+    async fn bind_sign_in(&self, email: &EmailAddress, sign_in: &SignIn) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        match tables.people.get_mut(email) {
+            Some(person) if person.sign_in.is_none() => {
+                person.sign_in = Some(sign_in.clone());
+                Ok(())
+            }
+            _ => Err(StoreError::Conflict),
+        }
+    }
+
     async fn membership(
         &self,
         workgroup: &WorkgroupId,
@@ -192,6 +203,19 @@ impl Store for MemoryStore {
             .invitations
             .get(id)
             .filter(|invitation| &invitation.workgroup.id == workgroup)
+            .cloned())
+    }
+
+    async fn invitation_for(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Invitation>, StoreError> {
+        Ok(self
+            .tables()
+            .invitations
+            .values()
+            .find(|invitation| &invitation.workgroup.id == workgroup && &invitation.email == email)
             .cloned())
     }
 
@@ -347,6 +371,11 @@ impl Store for MemoryStore {
             })
             .cloned()
             .collect())
+    }
+
+    async fn record_event(&self, event: &Event) -> Result<(), StoreError> {
+        self.tables().events.push(event.clone());
+        Ok(())
     }
 
     async fn events(

@@ -57,7 +57,10 @@ async fn aws_app(log: &CallLog) -> AwsApp {
 
 fn caller(email: &str) -> Caller {
     Caller {
-        subject: format!("sub-{email}"),
+        sign_in: shared::people::SignIn {
+            issuer: "https://issuer.example".to_owned(),
+            subject: format!("sub-{email}"),
+        },
         email: EmailAddress::parse(email).unwrap(),
         name: None,
     }

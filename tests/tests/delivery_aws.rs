@@ -23,7 +23,10 @@ use tests::{aws_stack::AwsStack, fakes::ManualClock, harness::start_time, moto::
 
 fn caller(email: &str) -> Caller {
     Caller {
-        subject: format!("sub-{email}"),
+        sign_in: shared::people::SignIn {
+            issuer: "https://issuer.example".to_owned(),
+            subject: format!("sub-{email}"),
+        },
         email: EmailAddress::parse(email).unwrap(),
         name: None,
     }

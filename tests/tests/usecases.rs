@@ -38,10 +38,15 @@ fn days(n: i64) -> TimeDelta {
     TimeDelta::days(n)
 }
 
+/// A caller signed in as `email`, with the one subject their identity provider gives them.
 fn person(email: &str) -> Caller {
+    let email = EmailAddress::parse(email).unwrap();
     Caller {
-        subject: format!("subject-of-{email}"),
-        email: EmailAddress::parse(email).unwrap(),
+        sign_in: shared::people::SignIn {
+            issuer: "https://issuer.example".to_owned(),
+            subject: format!("subject-of-{email}"),
+        },
+        email,
         name: None,
     }
 }
@@ -1489,8 +1494,14 @@ fn described(event: &Event) -> (String, String, String) {
         Actor::Agent { email, .. } => email.to_string(),
         Actor::Invitee { email } => format!("invitee {email}"),
         Actor::System => "system".to_owned(),
+        Actor::SignIn { subject, .. } => format!("sign-in {subject}"),
     };
-    (kind, actor, event.invitation.email.to_string())
+    let subject = match (&event.invitation, &event.agent) {
+        (Some(invitation), _) => invitation.email.to_string(),
+        (None, Some(agent)) => agent.email.to_string(),
+        (None, None) => String::new(),
+    };
+    (kind, actor, subject)
 }
 
 fn row(kind: &str, actor: &str, invitee: &str) -> (String, String, String) {
@@ -1562,8 +1573,9 @@ async fn every_change_is_in_the_trail_with_who_made_it() {
         .iter()
         .find(|e| e.change == Change::Accepted)
         .unwrap();
-    assert_eq!(accepted.invitation.id, ann_invitation.id);
-    assert_eq!(accepted.invitation.role, Role::Manager);
+    let subject = accepted.invitation.as_ref().unwrap();
+    assert_eq!(subject.id, ann_invitation.id);
+    assert_eq!(subject.role, Role::Manager);
 }
 
 #[tokio::test]
@@ -1690,7 +1702,13 @@ async fn the_pending_cap_refuses_a_paste_whole_and_changes_nothing() {
     assert_eq!(app.mailer.sent().len(), 2, "nothing sent");
     assert_eq!(app.store.stored_events().len(), 4, "nothing recorded");
     // The refused request counted nothing against the daily quota either.
-    let quota = shared::quota::QuotaKey::today(&wg, &address("alice@example.com"), app.clock.now());
+    let quota = shared::quota::QuotaKey::today(
+        shared::quota::Counted::EmailsSentIn {
+            workgroup: wg.clone(),
+            inviter: address("alice@example.com"),
+        },
+        app.clock.now(),
+    );
     assert!(
         app.store.reserve_quota(&quota, 198, 200).await.unwrap(),
         "only the two sent count"
@@ -1717,13 +1735,28 @@ async fn places_free_up_as_invitations_are_answered_cancelled_or_expire() {
         )
     }
     assert!(over(&app, &admin, &wg).await);
-    // An invite reserves a place per address before it knows which are pending already, so
-    // at the cap even a re-invite is refused; resending a pending invitation needs no place.
+    // At the cap, a re-invite of a pending address is a resend, as the resend action is:
+    // neither needs a place.
     let again = app
         .try_invite(&admin, &wg, "ann@example.com", Role::Associate)
-        .await;
-    assert!(matches!(again, Err(InviteError::PendingCap(_))));
+        .await
+        .unwrap();
+    assert_eq!(again[0].outcome.as_str(), "resent");
     app.resend_invitation(&admin, &wg, &id(0)).await.unwrap();
+    assert_eq!(app.store.pending_count(&wg), 3);
+    // A pasted list that holds a new address too is still refused whole.
+    let mixed = app
+        .try_invite(
+            &admin,
+            &wg,
+            "ann@example.com, new@example.com",
+            Role::Associate,
+        )
+        .await;
+    assert!(
+        matches!(mixed, Err(InviteError::PendingCap(_))),
+        "{mixed:?}"
+    );
     assert_eq!(app.store.pending_count(&wg), 3);
 
     app.decline_invitation(&app.token_sent_to("bob@example.com"))
@@ -1769,7 +1802,7 @@ async fn places_free_up_as_invitations_are_answered_cancelled_or_expire() {
         .stored_events()
         .iter()
         .filter(|e| e.change == Change::Expired)
-        .map(|e| e.invitation.email.to_string())
+        .map(|e| e.invitation.as_ref().unwrap().email.to_string())
         .collect();
     assert_eq!(expired, vec!["dee@example.com", "eve@example.com"]);
 }

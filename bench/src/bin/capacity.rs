@@ -320,7 +320,10 @@ fn capacity(calls: &[Call], before: &Snapshot, after: &Snapshot) -> (f64, f64) {
 
 fn caller(email: &str) -> Caller {
     Caller {
-        subject: format!("sub-{email}"),
+        sign_in: shared::people::SignIn {
+            issuer: "https://issuer.example".to_owned(),
+            subject: format!("sub-{email}"),
+        },
         email: EmailAddress::parse(email).unwrap(),
         name: None,
     }

@@ -342,7 +342,10 @@ impl<S: Store> Scene<S> {
             settings,
         };
         let admin = Caller {
-            subject: "sub-ada".to_owned(),
+            sign_in: shared::people::SignIn {
+                issuer: "https://issuer.example".to_owned(),
+                subject: "sub-ada".to_owned(),
+            },
             email: EmailAddress::parse("ada@example.com").expect("a valid address"),
             name: Some("Ada".to_owned()),
         };

@@ -1,12 +1,14 @@
 //! The caller, as API Gateway's JWT authorizer describes them in the request context.
 
+use http::StatusCode;
 use lambda_http::{Request, RequestExt, request::RequestContext};
-use shared::{Caller, address::EmailAddress};
+use shared::{Caller, address::EmailAddress, people::SignIn};
 
 use crate::problem::Problem;
 
-/// Reads `sub`, `email`, `email_verified` and `name` from the authorizer's claims. In AWS
-/// nothing else identifies a caller; the local server puts its own verified claims there.
+/// Reads `iss`, `sub`, `email`, `email_verified` and `name` from the authorizer's claims. In
+/// AWS nothing else identifies a caller; the local server puts its own verified claims there.
+/// The address must be verified by the identity provider: `email_verified` present and true.
 pub fn caller(request: &Request) -> Result<Caller, Problem> {
     let claims = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => context
@@ -18,19 +20,30 @@ pub fn caller(request: &Request) -> Result<Caller, Problem> {
     }
     .ok_or_else(|| Problem::unauthenticated("sign in: this route needs a bearer token"))?;
     let claim = |name: &str| claims.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-    let subject =
-        claim("sub").ok_or_else(|| Problem::unauthenticated("the token names no subject"))?;
+    let bounded = |name: &str, missing: &'static str| {
+        claim(name)
+            .filter(|value| value.chars().count() <= SignIn::MAX_CHARS)
+            .ok_or_else(|| Problem::unauthenticated(missing))
+    };
+    let subject = bounded("sub", "the token names no subject")?;
+    let issuer = bounded("iss", "the token names no issuer")?;
     let email = claim("email")
         .ok_or_else(|| Problem::unauthenticated("the token carries no email address"))?;
     let email = EmailAddress::parse(email)
         .map_err(|_| Problem::unauthenticated("the token's email address is not valid"))?;
-    if claim("email_verified").is_some_and(|verified| verified != "true") {
-        return Err(Problem::forbidden(
-            "your email address is not verified with the identity provider",
+    // Issuers that do not say the address is verified vouch for nothing about it.
+    if claim("email_verified") != Some("true") {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "email-not-verified",
+            "your email address is not verified with the identity provider: verify it, then sign in again",
         ));
     }
     Ok(Caller {
-        subject: subject.to_owned(),
+        sign_in: SignIn {
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+        },
         email,
         name: claim("name").map(str::to_owned),
     })

@@ -5,7 +5,7 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 use shared::{
     address::PasteError,
-    app::{AccessError, error_chain},
+    app::{AccessError, SignInRefused, error_chain},
     quota::{OverQuota, PendingCapReached},
     role::Denied,
     store::StoreError,
@@ -14,6 +14,7 @@ use shared::{
         invitations::ManageError,
         invite::InviteError,
         respond::{AcceptError, TokenError},
+        workgroups::CreateWorkgroupError,
     },
 };
 
@@ -133,7 +134,27 @@ impl From<AccessError> for Problem {
     fn from(error: AccessError) -> Self {
         match error {
             AccessError::Denied(denied) => denied.into(),
+            AccessError::SignIn(refused) => refused.into(),
             AccessError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<SignInRefused> for Problem {
+    fn from(refused: SignInRefused) -> Self {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "sign-in-refused",
+            refused.to_string(),
+        )
+    }
+}
+
+impl From<CreateWorkgroupError> for Problem {
+    fn from(error: CreateWorkgroupError) -> Self {
+        match error {
+            CreateWorkgroupError::Access(error) => error.into(),
+            CreateWorkgroupError::OverQuota(over) => over.into(),
         }
     }
 }
@@ -188,12 +209,12 @@ impl From<OverQuota> for Problem {
             "{over}; it starts over at {}",
             over.resets_at.format("%Y-%m-%dT%H:%M:%SZ")
         );
-        Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-invitations",
-            detail,
-        )
-        .retry_after(over.retry_after)
+        let kind = if over.is_on_workgroups() {
+            "too-many-workgroups"
+        } else {
+            "too-many-invitations"
+        };
+        Problem::new(StatusCode::TOO_MANY_REQUESTS, kind, detail).retry_after(over.retry_after)
     }
 }
 
@@ -221,6 +242,7 @@ impl From<AcceptError> for Problem {
     fn from(error: AcceptError) -> Self {
         match error {
             AcceptError::Token(error) => error.into(),
+            AcceptError::SignIn(refused) => refused.into(),
             AcceptError::WrongAddress => Problem::forbidden(error.to_string()),
             AcceptError::NameRequired | AcceptError::InvalidName(_) => {
                 Problem::bad_request(error.to_string())

@@ -9,7 +9,7 @@ use shared::{
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     message::Email,
-    people::{Agent, Membership, Person, Workgroup},
+    people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
     secret::TokenHash,
     store::{Inserted, MailError, Mailer, Page, PageRequest, Store, StoreError},
@@ -47,6 +47,10 @@ impl Store for AnyStore {
         delegate!(self.person(email))
     }
 
+    async fn bind_sign_in(&self, email: &EmailAddress, sign_in: &SignIn) -> Result<(), StoreError> {
+        delegate!(self.bind_sign_in(email, sign_in))
+    }
+
     async fn membership(
         &self,
         workgroup: &WorkgroupId,
@@ -73,6 +77,14 @@ impl Store for AnyStore {
         id: &InvitationId,
     ) -> Result<Option<Invitation>, StoreError> {
         delegate!(self.invitation(workgroup, id))
+    }
+
+    async fn invitation_for(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Invitation>, StoreError> {
+        delegate!(self.invitation_for(workgroup, email))
     }
 
     async fn invitation_by_token(
@@ -141,6 +153,10 @@ impl Store for AnyStore {
         until: Timestamp,
     ) -> Result<Vec<Invitation>, StoreError> {
         delegate!(self.pending_expiring(after, until))
+    }
+
+    async fn record_event(&self, event: &Event) -> Result<(), StoreError> {
+        delegate!(self.record_event(event))
     }
 
     async fn events(

@@ -20,14 +20,14 @@ use shared::{
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
-    people::{Agent, Membership, Person, Workgroup},
+    people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
     secret::TokenHash,
     store::{Inserted, Page, PageRequest, Store, StoreError},
 };
 
 /// Bumped with every change to [`SCHEMA`]; a file written by a newer program is refused.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS workgroups (
@@ -68,17 +68,20 @@ CREATE TABLE IF NOT EXISTS invitations (
 CREATE INDEX IF NOT EXISTS invitations_by_send
     ON invitations (workgroup_id, sent_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS invitations_by_expiry ON invitations (expires_at);
-CREATE TABLE IF NOT EXISTS quotas (
-    workgroup_id TEXT NOT NULL,
-    inviter      TEXT NOT NULL,
-    day          TEXT NOT NULL,
-    used         INTEGER NOT NULL,
-    PRIMARY KEY (workgroup_id, inviter, day)
+-- The daily limits: one row per counter and UTC day, forgotten once the day is over.
+CREATE TABLE IF NOT EXISTS daily_counts (
+    counter TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    used    INTEGER NOT NULL CHECK (used >= 0),
+    PRIMARY KEY (counter, day)
 ) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS daily_counts_by_day ON daily_counts (day);
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     digest     TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL,
     data       TEXT NOT NULL
 ) STRICT;
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_expiry ON idempotency_keys (expires_at);
 -- The few invitations whose email awaits another attempt (epoch seconds in the JSON).
 CREATE INDEX IF NOT EXISTS invitations_by_retry ON invitations (json_extract(data, '$.retry_at'))
     WHERE json_extract(data, '$.retry_at') IS NOT NULL;
@@ -203,6 +206,13 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
             "failed to open the store file",
             Unreadable::SchemaVersion(version),
         ));
+    }
+    // Version 3 counts daily limits per counter and keeps idempotency keys with their expiry.
+    // Both held a day's worth at most: they start over rather than being converted.
+    if (1..3).contains(&version) {
+        transaction
+            .execute_batch("DROP TABLE IF EXISTS quotas; DROP TABLE IF EXISTS idempotency_keys;")
+            .map_err(db("failed to drop the tables of schema version 2"))?;
     }
     transaction
         .execute_batch(SCHEMA)
@@ -508,6 +518,33 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn bind_sign_in(&self, email: &EmailAddress, sign_in: &SignIn) -> Result<(), StoreError> {
+        let email = email.as_str().to_owned();
+        let sign_in = sign_in.clone();
+        self.write(move |tx| {
+            let person: Option<Person> = select_one(
+                tx,
+                "SELECT data FROM persons WHERE email = ?1",
+                [&email],
+                "failed to read a person",
+            )?;
+            let Some(person) = person.filter(|person| person.sign_in.is_none()) else {
+                return Err(StoreError::Conflict);
+            };
+            let bound = Person {
+                sign_in: Some(sign_in),
+                ..person
+            };
+            tx.execute(
+                "UPDATE persons SET data = ?1 WHERE email = ?2",
+                params![encode(&bound)?, email],
+            )
+            .map_err(db("failed to bind a person to a sign-in"))?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn membership(
         &self,
         workgroup: &WorkgroupId,
@@ -610,6 +647,24 @@ impl Store for EmbeddedStore {
                 tx,
                 "SELECT data FROM invitations WHERE id = ?1 AND workgroup_id = ?2",
                 [id, workgroup],
+                "failed to read an invitation",
+            )
+        })
+        .await
+    }
+
+    async fn invitation_for(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        let email = email.as_str().to_owned();
+        self.read(move |tx| {
+            select_one(
+                tx,
+                "SELECT data FROM invitations WHERE workgroup_id = ?1 AND email = ?2",
+                [workgroup, email],
                 "failed to read an invitation",
             )
         })
@@ -846,6 +901,11 @@ impl Store for EmbeddedStore {
         .await
     }
 
+    async fn record_event(&self, event: &Event) -> Result<(), StoreError> {
+        let row = EventRow::of(event)?;
+        self.write(move |tx| row.insert(tx)).await
+    }
+
     async fn events(
         &self,
         workgroup: &WorkgroupId,
@@ -941,11 +1001,19 @@ impl Store for EmbeddedStore {
                 answer: None,
             };
             tx.execute(
-                "INSERT INTO idempotency_keys (digest, data) VALUES (?1, ?2)
-                 ON CONFLICT (digest) DO UPDATE SET data = excluded.data",
-                params![digest, encode(&record)?],
+                "INSERT INTO idempotency_keys (digest, expires_at, data) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (digest) DO UPDATE
+                 SET expires_at = excluded.expires_at, data = excluded.data",
+                params![digest, record.expires_at().timestamp(), encode(&record)?],
             )
             .map_err(db("failed to claim an idempotency key"))?;
+            // Keys past their window are forgotten as new ones are claimed, a few at a time.
+            tx.execute(
+                "DELETE FROM idempotency_keys WHERE digest IN
+                     (SELECT digest FROM idempotency_keys WHERE expires_at <= ?1 LIMIT 20)",
+                [now.timestamp()],
+            )
+            .map_err(db("failed to forget expired idempotency keys"))?;
             Ok(Claim::Claimed)
         })
         .await
@@ -989,41 +1057,38 @@ impl Store for EmbeddedStore {
         if amount > limit {
             return Ok(false);
         }
-        let key = key.clone();
+        let (counter, day) = (key.counter(), key.day_text());
         self.write(move |tx| {
-            let id = (
-                key.workgroup.as_str(),
-                key.inviter.as_str(),
-                key.day.to_string(),
-            );
             // Counted in the statement itself: the write lock makes check and count one step.
             let counted = tx
                 .execute(
-                    "INSERT INTO quotas (workgroup_id, inviter, day, used) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (workgroup_id, inviter, day)
-                     DO UPDATE SET used = used + ?4 WHERE used + ?4 <= ?5",
-                    params![id.0, id.1, id.2, amount, limit],
+                    "INSERT INTO daily_counts (counter, day, used) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (counter, day)
+                     DO UPDATE SET used = used + ?3 WHERE used + ?3 <= ?4",
+                    params![counter, day, amount, limit],
                 )
-                .map_err(db("failed to count against a quota"))?;
+                .map_err(db("failed to count against a daily limit"))?;
+            // Days before yesterday no longer limit anything.
+            tx.execute(
+                "DELETE FROM daily_counts WHERE (counter, day) IN
+                     (SELECT counter, day FROM daily_counts
+                      WHERE day < date(?1, '-1 day') LIMIT 20)",
+                [&day],
+            )
+            .map_err(db("failed to forget past days' counts"))?;
             Ok(counted == 1)
         })
         .await
     }
 
     async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
-        let key = key.clone();
+        let (counter, day) = (key.counter(), key.day_text());
         self.write(move |tx| {
             tx.execute(
-                "UPDATE quotas SET used = MAX(used - ?4, 0)
-                 WHERE workgroup_id = ?1 AND inviter = ?2 AND day = ?3",
-                params![
-                    key.workgroup.as_str(),
-                    key.inviter.as_str(),
-                    key.day.to_string(),
-                    amount
-                ],
+                "UPDATE daily_counts SET used = MAX(used - ?3, 0) WHERE counter = ?1 AND day = ?2",
+                params![counter, day, amount],
             )
-            .map_err(db("failed to give back quota"))?;
+            .map_err(db("failed to give back a daily count"))?;
             Ok(())
         })
         .await

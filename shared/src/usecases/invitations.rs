@@ -6,11 +6,12 @@ use crate::{
     audit::{Actor, Change, Event},
     clock::Clock,
     ids::{InvitationId, WorkgroupId},
-    invitation::{Invitation, Status},
+    invitation::{Delivery, Invitation, Status},
     message::Occasion,
     people::Membership,
     role::{Action, authorize},
     store::{Mailer, Store, StoreError},
+    usecases::limits::{EmailCharge, ReserveError},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +21,7 @@ pub enum ManageError {
     /// Unknown, accepted, cancelled or expired.
     #[error("invitation not found")]
     NotFound,
-    /// The caller's daily quota of invitation emails is used up: nothing was changed.
+    /// A daily limit on invitation emails would be exceeded: nothing was changed.
     #[error(transparent)]
     OverQuota(#[from] crate::quota::OverQuota),
     /// Resending a declined invitation would pass the workgroup's pending cap.
@@ -28,12 +29,12 @@ pub enum ManageError {
     PendingCap(#[from] crate::quota::PendingCapReached),
 }
 
-impl From<crate::app::ReserveError> for ManageError {
-    fn from(error: crate::app::ReserveError) -> Self {
+impl From<ReserveError> for ManageError {
+    fn from(error: ReserveError) -> Self {
         match error {
-            crate::app::ReserveError::Over(over) => Self::OverQuota(over),
-            crate::app::ReserveError::Pending(cap) => Self::PendingCap(cap),
-            crate::app::ReserveError::Store(error) => error.into(),
+            ReserveError::Over(over) => Self::OverQuota(over),
+            ReserveError::Pending(cap) => Self::PendingCap(cap),
+            ReserveError::Store(error) => error.into(),
         }
     }
 }
@@ -127,14 +128,23 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         let member = self
             .authorize(workgroup, caller, Action::ViewInvitations)
             .await?;
-        // Reserved first and given back if the resend fails: a refused resend costs nothing.
-        let quota = self
-            .reserve_emails(workgroup, &member.agent.email, 1)
-            .await?;
+        let invitation = self.manageable(&member, workgroup, id).await?;
+        // Reserved first and given back unless the email was handed over: a refused or failed
+        // resend costs nothing.
+        let charge = EmailCharge::new(
+            workgroup,
+            &member.agent.email,
+            &[&invitation.email],
+            self.now(),
+        );
+        self.reserve_emails(&charge)
+            .await
+            .map_err(ReserveError::from)?;
         let resent = self.resend_reserved(&member, workgroup, id).await;
-        if resent.is_err() {
-            self.refund_emails(&quota, 1).await;
-        }
+        let emailed = resent
+            .as_ref()
+            .is_ok_and(|resent| resent.delivery == Delivery::Sent);
+        self.settle_emails(&charge, &[emailed]).await;
         resent
     }
 

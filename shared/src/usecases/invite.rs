@@ -1,20 +1,21 @@
 //! Inviting pasted addresses: one outcome per entry, in input order.
 
-use futures::future::join_all;
+use futures::future::{join_all, try_join_all};
 
 use crate::{
     address::{EmailAddress, PasteError, PastedEntry, parse_pasted},
-    app::{AccessError, App, Caller, MAX_ATTEMPTS, ReserveError},
+    app::{AccessError, App, Caller, MAX_ATTEMPTS},
     audit::{Actor, Change, Event},
     clock::Clock,
     ids::WorkgroupId,
-    invitation::{Invitation, Inviter, Send, Status},
+    invitation::{Delivery, Invitation, Inviter, Send, Status},
     message::{Locale, Occasion, invitation_email},
     people::Membership,
     quota::{OverQuota, PendingCapReached},
     role::{Action, Role, authorize},
     secret::InvitationToken,
     store::{Inserted, Mailer, Store, StoreError},
+    usecases::limits::{EmailCharge, ReserveError},
 };
 
 /// An invite request, parsed at the edge except for the addresses.
@@ -78,7 +79,7 @@ pub enum InviteError {
     /// Nothing to invite, or too much: nothing was changed.
     #[error(transparent)]
     BadRequest(#[from] PasteError),
-    /// The inviter's daily quota would be exceeded: nothing was changed.
+    /// A daily limit on invitation emails would be exceeded: nothing was changed.
     #[error(transparent)]
     OverQuota(#[from] OverQuota),
     /// The workgroup's pending cap would be exceeded: nothing was changed.
@@ -94,6 +95,25 @@ impl From<ReserveError> for InviteError {
             ReserveError::Over(over) => Self::OverQuota(over),
             ReserveError::Pending(cap) => Self::PendingCap(cap),
             ReserveError::Store(error) => Self::Store(error),
+        }
+    }
+}
+
+/// What inviting one valid address did.
+struct Invited {
+    outcome: InviteOutcome,
+    /// An email was handed to the mail service: it counts against the daily limits.
+    emailed: bool,
+    /// An invitation became pending that was not: it holds a place under the pending cap.
+    newly_pending: bool,
+}
+
+impl Invited {
+    fn quietly(outcome: InviteOutcome) -> Self {
+        Self {
+            outcome,
+            emailed: false,
+            newly_pending: false,
         }
     }
 }
@@ -117,59 +137,126 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             )
             .await?;
         let entries = parse_pasted(&request.emails, self.settings.max_addresses_per_request)?;
-        // Every valid address may cost one email: reserve them all first, so the request is
-        // refused whole (changing nothing) rather than cut off half-way.
-        let valid = entries
+        let valid: Vec<&EmailAddress> = entries
             .iter()
-            .filter(|entry| matches!(entry, PastedEntry::Valid(_)))
-            .count() as u32;
-        let quota = self
-            .reserve_emails(workgroup, &inviter.agent.email, valid)
-            .await?;
-        // Likewise a place under the pending cap for each; re-invites of pending invitations
-        // give theirs back.
-        if let Err(refused) = self.reserve_pending(workgroup, valid).await {
-            self.refund_emails(&quota, valid).await;
-            return Err(refused.into());
-        }
-        let outcomes = join_all(entries.iter().map(|entry| async {
-            match entry {
-                PastedEntry::Valid(address) => self.invite_one(&inviter, address, request).await,
-                PastedEntry::Invalid(_) => Ok((InviteOutcome::InvalidEmail, false)),
-                PastedEntry::Duplicate(_) => Ok((InviteOutcome::Duplicate, false)),
+            .filter_map(|entry| match entry {
+                PastedEntry::Valid(address) => Some(address),
+                _ => None,
+            })
+            .collect();
+        // Every valid address may cost an email and a place under the pending cap: reserve
+        // them all first, so the request is refused whole (changing nothing) rather than cut
+        // off half-way; what was not used is given back below.
+        let charge = EmailCharge::new(workgroup, &inviter.agent.email, &valid, self.now());
+        self.reserve_emails(&charge)
+            .await
+            .map_err(ReserveError::from)?;
+        let placed = match self.reserve_places(workgroup, &valid).await {
+            Ok(placed) => placed,
+            Err(refused) => {
+                self.settle_emails(&charge, &vec![false; valid.len()]).await;
+                return Err(refused.into());
             }
-        }))
-        .await;
-        let count = |kept: fn(&(InviteOutcome, bool)) -> bool| {
-            outcomes
-                .iter()
-                .filter(|outcome| outcome.as_ref().is_ok_and(kept))
-                .count() as u32
         };
-        let emailed = count(|(outcome, _)| outcome.invitation().is_some());
-        let newly_pending = count(|(_, newly_pending)| *newly_pending);
-        self.refund_emails(&quota, valid - emailed).await;
-        self.release_pending(workgroup, valid - newly_pending).await;
+        let invited = join_all(
+            valid
+                .iter()
+                .map(|address| self.invite_one(&inviter, address, request)),
+        )
+        .await;
+        let emailed: Vec<bool> = invited
+            .iter()
+            .map(|invited| invited.as_ref().is_ok_and(|i| i.emailed))
+            .collect();
+        self.settle_emails(&charge, &emailed).await;
+        self.settle_places(workgroup, &placed, &invited).await;
+        let mut invited = invited.into_iter();
         entries
             .iter()
-            .zip(outcomes)
-            .map(|(entry, outcome)| {
+            .map(|entry| {
+                let outcome = match entry {
+                    PastedEntry::Valid(_) => {
+                        invited
+                            .next()
+                            .expect("one result per valid address")?
+                            .outcome
+                    }
+                    PastedEntry::Invalid(_) => InviteOutcome::InvalidEmail,
+                    PastedEntry::Duplicate(_) => InviteOutcome::Duplicate,
+                };
                 Ok(InviteResult {
                     email: entry.display().to_owned(),
-                    outcome: outcome?.0,
+                    outcome,
                 })
             })
             .collect()
     }
 
-    /// Invites one address; `true` beside the outcome when an invitation became pending that
-    /// was not (so it keeps its place under the pending cap).
+    /// Reserves a place under the pending cap for each address, or, when the cap refuses that,
+    /// for each address that has no live pending invitation (a re-invite of a pending one is a
+    /// resend: it needs no place). Says, address by address, which hold a reserved place.
+    async fn reserve_places(
+        &self,
+        workgroup: &WorkgroupId,
+        addresses: &[&EmailAddress],
+    ) -> Result<Vec<bool>, ReserveError> {
+        let all = addresses.len() as u32;
+        match self.reserve_pending(workgroup, all).await {
+            Ok(()) => return Ok(vec![true; addresses.len()]),
+            Err(ReserveError::Pending(_)) => {}
+            Err(error) => return Err(error),
+        }
+        let now = self.now();
+        let existing = try_join_all(
+            addresses
+                .iter()
+                .map(|address| self.store.invitation_for(workgroup, address)),
+        )
+        .await?;
+        let needs_place: Vec<bool> = existing
+            .iter()
+            .map(|invitation| {
+                !invitation
+                    .as_ref()
+                    .is_some_and(|i| i.is_live(now) && i.holds_pending_place())
+            })
+            .collect();
+        let needed = needs_place.iter().filter(|needs| **needs).count() as u32;
+        self.reserve_pending(workgroup, needed).await?;
+        Ok(needs_place)
+    }
+
+    /// Gives back the places reserved for addresses that did not become pending, and counts
+    /// those that became pending without one (their pending invitation was answered or
+    /// cancelled meanwhile, which freed its place).
+    async fn settle_places(
+        &self,
+        workgroup: &WorkgroupId,
+        placed: &[bool],
+        invited: &[Result<Invited, StoreError>],
+    ) {
+        let newly_pending = invited
+            .iter()
+            .map(|invited| invited.as_ref().is_ok_and(|i| i.newly_pending));
+        let (mut unused, mut unplaced) = (0, 0);
+        for (placed, pending) in placed.iter().zip(newly_pending) {
+            match (placed, pending) {
+                (true, false) => unused += 1,
+                (false, true) => unplaced += 1,
+                _ => {}
+            }
+        }
+        self.release_pending(workgroup, unused).await;
+        self.count_pending(workgroup, unplaced).await;
+    }
+
+    /// Invites one address.
     async fn invite_one(
         &self,
         inviter: &Membership,
         address: &EmailAddress,
         request: &InviteRequest,
-    ) -> Result<(InviteOutcome, bool), StoreError> {
+    ) -> Result<Invited, StoreError> {
         let started = self.now();
         let mut lost_a_race = false;
         for _ in 0..MAX_ATTEMPTS {
@@ -195,9 +282,15 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             let existing = match inserted {
                 Inserted::Created => {
                     let sent = self.deliver(invitation, &token, Occasion::Invitation).await;
-                    return Ok((InviteOutcome::Invited(sent), true));
+                    return Ok(Invited {
+                        emailed: sent.delivery == Delivery::Sent,
+                        outcome: InviteOutcome::Invited(sent),
+                        newly_pending: true,
+                    });
                 }
-                Inserted::AlreadyAgent => return Ok((InviteOutcome::AlreadyAgent, false)),
+                Inserted::AlreadyAgent => {
+                    return Ok(Invited::quietly(InviteOutcome::AlreadyAgent));
+                }
                 Inserted::Exists(existing) => existing,
             };
             // Expired unanswered, not yet recorded: record it (freeing its place), then the
@@ -210,12 +303,13 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
                 role: existing.role,
             };
             if authorize(Some(inviter.agent.role), manage).is_err() {
-                return Ok((InviteOutcome::Forbidden, false));
+                return Ok(Invited::quietly(InviteOutcome::Forbidden));
             }
             // A concurrent invite of this address (a double click, a colleague) renewed it
-            // since this one started: the invitee already has a fresh email for it.
+            // since this one started: the invitee already has a fresh email for it, and this
+            // request sent none.
             if lost_a_race && existing.just_sent_as(started, request.role, request.locale) {
-                return Ok((InviteOutcome::Resent(*existing), false));
+                return Ok(Invited::quietly(InviteOutcome::Resent(*existing)));
             }
             let was_pending = existing.status == Status::Pending;
             let (renewed, token) =
@@ -229,7 +323,11 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             match self.store.update_invitation(&renewed, Some(&event)).await {
                 Ok(()) => {
                     let sent = self.deliver(renewed, &token, Occasion::Invitation).await;
-                    return Ok((InviteOutcome::Resent(sent), !was_pending));
+                    return Ok(Invited {
+                        emailed: sent.delivery == Delivery::Sent,
+                        outcome: InviteOutcome::Resent(sent),
+                        newly_pending: !was_pending,
+                    });
                 }
                 Err(StoreError::Conflict) => lost_a_race = true,
                 Err(error) => return Err(error),

@@ -4,8 +4,10 @@ pub mod events;
 pub mod feedback;
 pub mod invitations;
 pub mod invite;
+pub(crate) mod limits;
 pub mod remind;
 pub mod respond;
+pub mod sign_in;
 pub mod workgroups;
 
 use crate::{

@@ -1,7 +1,7 @@
 //! The invitee's side: looking an invitation up by its token, accepting, declining.
 
 use crate::{
-    app::{App, Caller, MAX_ATTEMPTS},
+    app::{App, Caller, MAX_ATTEMPTS, SignInRefused},
     audit::{Actor, Change, Event},
     clock::Clock,
     ids::AgentId,
@@ -9,6 +9,7 @@ use crate::{
     people::{Agent, DisplayName, InvalidText, Membership, Person},
     secret::InvitationToken,
     store::{Mailer, Store, StoreError},
+    usecases::sign_in::IdentifyError,
 };
 
 /// What the invitee is joining.
@@ -34,6 +35,9 @@ pub enum TokenError {
 pub enum AcceptError {
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// The caller's address is registered to another sign-in; the invitation is unchanged.
+    #[error(transparent)]
+    SignIn(#[from] SignInRefused),
     /// Signed in as another address than the invited one; the invitation is unchanged.
     #[error(
         "this invitation was sent to another email address; sign in as the invited address to accept it"
@@ -48,6 +52,15 @@ pub enum AcceptError {
 impl From<StoreError> for AcceptError {
     fn from(error: StoreError) -> Self {
         Self::Token(TokenError::Store(error))
+    }
+}
+
+impl From<IdentifyError> for AcceptError {
+    fn from(error: IdentifyError) -> Self {
+        match error {
+            IdentifyError::SignIn(refused) => Self::SignIn(refused),
+            IdentifyError::Store(error) => error.into(),
+        }
     }
 }
 
@@ -107,7 +120,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
                 return Err(AcceptError::WrongAddress);
             }
             let now = self.now();
-            let (person, new_person) = match self.store.person(&caller.email).await? {
+            let (person, new_person) = match self.identify(caller).await? {
                 Some(person) => (person, None),
                 None => {
                     let name = name.ok_or(AcceptError::NameRequired)?;
@@ -116,6 +129,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
                         email: caller.email.clone(),
                         name: DisplayName::parse(name)?,
                         registered_at: now,
+                        sign_in: Some(caller.sign_in.clone()),
                     };
                     (person.clone(), Some(person))
                 }

@@ -50,6 +50,12 @@ pub struct PersonItem {
     person: Person,
 }
 
+/// The attributes a person's conditions and updates name.
+pub mod person_attributes {
+    pub const PERSON: &str = "person";
+    pub const SIGN_IN: &str = "sign_in";
+}
+
 impl PersonItem {
     pub fn of(person: &Person) -> Self {
         Self {
@@ -304,6 +310,10 @@ mod tests {
             email: EmailAddress::parse("ada@example.com").unwrap(),
             name: DisplayName::parse("Ada").unwrap(),
             registered_at: now,
+            sign_in: Some(shared::people::SignIn {
+                issuer: "https://issuer.example".to_owned(),
+                subject: "ada".to_owned(),
+            }),
         };
         let agent = Agent::joining(&person, Role::Administrator, now);
         let key = SecretKey::generate();

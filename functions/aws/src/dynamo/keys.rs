@@ -206,14 +206,9 @@ pub fn idempotency(digest: &str) -> String {
 /// The sort key of an idempotency key's item.
 pub const IDEMPOTENCY: &str = "KEY";
 
-/// A daily quota's item: one per workgroup, inviter and UTC day.
+/// A daily counter's item: one per counter (kind and owner) and UTC day.
 pub fn quota(key: &shared::quota::QuotaKey) -> String {
-    format!(
-        "QUOTA#{}#{}#{}",
-        key.workgroup,
-        key.inviter,
-        key.day.format("%Y-%m-%d")
-    )
+    format!("QUOTA#{}#{}", key.counter(), key.day_text())
 }
 
 /// The sort key of a quota's item.

@@ -13,7 +13,7 @@
 //! | invitation | `WG#<wg>` | `INVITEE#<email>` | `gsi2pk` `INVITATION#<id>`; `lsi1sk` `SENT#<sent_at>#<id>`; while pending: `gsi3pk` `TOKEN#<token hash>`; while pending and its expiry unrecorded: `gsi4pk` `EXPIRES#<yyyy-mm-dd>`, `gsi4sk` `<expires_at>#<id>`; while its email awaits an attempt: `gsi5pk` `RETRY`, `gsi5sk` `<retry_at>#<id>` |
 //! | event of the audit trail | `EVENTS#<wg>` | `EVENT#<at>#<event id>` | |
 //! | idempotency key | `KEY#<digest of workgroup, caller, key>` | `KEY` | |
-//! | daily quota | `QUOTA#<wg>#<inviter>#<yyyy-mm-dd>` | `QUOTA` | |
+//! | daily counter (a limit: emails sent in a workgroup, sent, received; workgroups created; refused sign-ins recorded) | `QUOTA#<kind>#<owner>#<yyyy-mm-dd>` | `QUOTA` | |
 //! | pending count | `PENDING#<wg>` | `PENDING` | |
 //!
 //! Times in keys are epoch seconds padded to 12 digits, so they sort as numbers. `␁` is U+0001,
@@ -49,6 +49,9 @@
 //! | access pattern | reached by | call |
 //! | --- | --- | --- |
 //! | a person, a membership (they decide writes) | key | GetItem, consistent |
+//! | bind a person registered before sign-ins were bound | person present, unbound | UpdateItem |
+//! | the invitation of an address (at the pending cap) | key | GetItem, consistent |
+//! | record a refused sign-in (no change to record it with) | event absent | PutItem |
 //! | the agents of a workgroup, by email | `pk`, `begins_with(sk, "AGENT#")` | Query, consistent |
 //! | the workgroups of a person, by name | `by_person` | Query |
 //! | a workgroup's live invitations, newest first | `by_send` backwards, filter `expires_at > now` (and the status) | Query, consistent, read on until the page is full |
@@ -58,7 +61,7 @@
 //! | the delivery sweep's candidates | `by_retry`, `gsi5sk` up to now, filter pending and live | Query |
 //! | claim an idempotency key | absent, expired, or abandoned unanswered (the holder comes back on refusal) | PutItem |
 //! | record / release a key's answer | same fingerprint, unanswered | UpdateItem / DeleteItem |
-//! | reserve / give back quota | `used <= limit - amount` | UpdateItem (ADD) |
+//! | reserve / give back under a daily limit | `count <= limit - amount` / `count >= amount` | UpdateItem |
 //! | reserve / free pending places | `pending <= limit - amount` / `pending >= amount`; never in a transaction, so concurrent reservations queue on the item instead of cancelling each other | UpdateItem |
 //! | create a workgroup | workgroup, membership, person: each absent | TransactWriteItems |
 //! | invite | membership absent (ConditionCheck); invitation absent, or expired and out of `by_expiry_day` (Put); the event (Put) | TransactWriteItems |
@@ -107,7 +110,7 @@ use shared::{
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
-    people::{Agent, Membership, Person, Workgroup},
+    people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
     secret::TokenHash,
     store::{Inserted, Page, PageRequest, Store, StoreError},
@@ -416,6 +419,28 @@ impl Store for DynamoStore {
         Ok(item.map(PersonItem::into_person))
     }
 
+    async fn bind_sign_in(&self, email: &EmailAddress, sign_in: &SignIn) -> Result<(), StoreError> {
+        use items::person_attributes as p;
+        let sign_in = serde_dynamo::to_attribute_value(sign_in)
+            .map_err(|e| StoreError::backend("failed to encode a sign-in", e))?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::person(email), keys::PERSON.to_owned())))
+            .update_expression("SET #person.#sign_in = :sign_in")
+            .condition_expression(
+                "attribute_exists(#pk) AND attribute_not_exists(#person.#sign_in)",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#person", p::PERSON)
+            .expression_attribute_names("#sign_in", p::SIGN_IN)
+            .expression_attribute_values(":sign_in", sign_in)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to bind a person to a sign-in"))
+    }
+
     async fn membership(
         &self,
         workgroup: &WorkgroupId,
@@ -492,6 +517,17 @@ impl Store for DynamoStore {
             .invitation_on(BY_INVITATION_ID, keys::invitation(id))
             .await?;
         Ok(found.filter(|i| &i.workgroup.id == workgroup))
+    }
+
+    async fn invitation_for(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let item: Option<InvitationItem> = self
+            .get(key(keys::workgroup(workgroup), keys::invitee(email)))
+            .await?;
+        Ok(item.map(InvitationItem::into_invitation))
     }
 
     async fn invitation_by_token(
@@ -939,6 +975,19 @@ impl Store for DynamoStore {
             .into_iter()
             .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
             .collect()
+    }
+
+    async fn record_event(&self, event: &Event) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&EventItem::of(event)?)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to record an event"))
     }
 
     async fn events(
