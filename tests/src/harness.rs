@@ -252,7 +252,8 @@ pub fn api_gateway_event(
         context["authorizer"] = json!({
             "jwt": {
                 "claims": {
-                    "sub": format!("sub-{email}"),
+                    // One subject per person, however the address is typed.
+                    "sub": format!("sub-{}", email.to_lowercase()),
                     "email": email,
                     "email_verified": "true",
                     "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example",

@@ -159,3 +159,54 @@ async fn a_malformed_key_is_refused_and_changes_nothing() {
     assert!(h.mailer.sent().is_empty());
     assert!(h.invitations(ADA, &wg).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_key_is_kept_only_for_someone_who_may_send_invitations_there() {
+    let h = Harness::new();
+    let wg = h.workgroup(ADA, "Acme").await;
+    h.member(ADA, &wg, "cy@example.com", "associate").await;
+    let made_up = "wg_0123456789abcdef0123456789abcdef";
+    for n in 0..20 {
+        let key = format!("key-{n}");
+        let stranger = with_key(
+            invite_event(made_up, ALICE, json!("ann@example.com"), "manager"),
+            &key,
+        );
+        h.send_event(&stranger).await.assert_problem(404);
+        let outsider = with_key(
+            invite_event(&wg, ALICE, json!("ann@example.com"), "manager"),
+            &key,
+        );
+        h.send_event(&outsider).await.assert_problem(404);
+        let associate = with_key(
+            invite_event(&wg, "cy@example.com", json!("ann@example.com"), "manager"),
+            &key,
+        );
+        h.send_event(&associate).await.assert_problem(403);
+    }
+    assert_eq!(h.app.store.idempotency_key_count().await.unwrap(), 0);
+    assert!(h.invitations(ADA, &wg).await.is_empty());
+}
+
+#[tokio::test]
+async fn keys_past_their_window_are_forgotten() {
+    let h = Harness::new();
+    let wg = h.workgroup(ADA, "Acme").await;
+    let first = with_key(
+        invite_event(&wg, ADA, json!("ann@example.com"), "manager"),
+        "k1",
+    );
+    h.send_event(&first).await.assert_ok(200);
+    assert_eq!(h.app.store.idempotency_key_count().await.unwrap(), 1);
+    h.clock.advance(chrono::TimeDelta::hours(25));
+    let second = with_key(
+        invite_event(&wg, ADA, json!("bob@example.com"), "manager"),
+        "k2",
+    );
+    h.send_event(&second).await.assert_ok(200);
+    assert_eq!(
+        h.app.store.idempotency_key_count().await.unwrap(),
+        1,
+        "the first key, a day old, was forgotten"
+    );
+}

@@ -1185,6 +1185,17 @@ impl EventRow {
 }
 
 impl EmbeddedStore {
+    /// How many idempotency keys the file holds (for checks that old ones are forgotten).
+    pub async fn idempotency_key_count(&self) -> Result<i64, StoreError> {
+        self.read(|tx| {
+            tx.query_row("SELECT COUNT(*) FROM idempotency_keys", [], |row| {
+                row.get(0)
+            })
+            .map_err(db("failed to count idempotency keys"))
+        })
+        .await
+    }
+
     /// Up to `limit` events not yet published, in the order written, with their sequence.
     pub async fn unpublished_events(&self, limit: usize) -> Result<Vec<(i64, Event)>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);

@@ -8,6 +8,7 @@ use shared::{
     App,
     clock::Clock,
     idempotency::{Claim, IdempotencyKey, RecordedAnswer, fingerprint},
+    role::Action,
     store::{Mailer, Store},
 };
 
@@ -37,6 +38,10 @@ where
     };
     let caller = input.caller()?;
     let workgroup = input.workgroup()?;
+    // Only someone who may send invitations here gets a key stored: anyone else is answered
+    // before anything is written.
+    app.authorize(&workgroup, &caller, Action::ViewInvitations)
+        .await?;
     let key = header
         .to_str()
         .ok()
