@@ -110,7 +110,12 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         .unwrap();
     expect(
         &calls(&log),
-        &[("DynamoDB GetItem", 1), ("DynamoDB TransactWriteItems", 1)],
+        &[
+            ("DynamoDB GetItem", 1),
+            ("DynamoDB TransactWriteItems", 1),
+            // The person's count of workgroups created today.
+            ("DynamoDB UpdateItem", 1),
+        ],
         "create a workgroup",
     );
     let wg = founded.workgroup.id.clone();
@@ -124,11 +129,12 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     expect(
         &calls(&log),
         &[
-            ("DynamoDB GetItem", 1),
+            // The caller's membership and person.
+            ("DynamoDB GetItem", 2),
             // Per address: the insert with its event, the delivery with its event.
             ("DynamoDB TransactWriteItems", 6),
-            // The day's quota and the workgroup's pending places, reserved for the three.
-            ("DynamoDB UpdateItem", 2),
+            // The inviter's two daily counts, each address's, and the pending places.
+            ("DynamoDB UpdateItem", 6),
             ("SESv2 SendEmail", 3),
         ],
         "invite 3 addresses",
@@ -140,7 +146,7 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         .unwrap();
     expect(
         &calls(&log),
-        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        &[("DynamoDB GetItem", 2), ("DynamoDB Query", 1)],
         "list a page of invitations",
     );
     let bob = page
@@ -155,17 +161,21 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         .unwrap();
     expect(
         &calls(&log),
-        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        &[("DynamoDB GetItem", 2), ("DynamoDB Query", 1)],
         "list a page of agents",
     );
 
     app.my_workgroups(&ada).await.unwrap();
-    expect(&calls(&log), &[("DynamoDB Query", 1)], "list my workgroups");
+    expect(
+        &calls(&log),
+        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        "list my workgroups",
+    );
 
     app.get_invitation(&ada, &wg, &bob.id).await.unwrap();
     expect(
         &calls(&log),
-        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        &[("DynamoDB GetItem", 2), ("DynamoDB Query", 1)],
         "read one invitation",
     );
 
@@ -221,12 +231,13 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     expect(
         &calls(&log),
         &[
-            ("DynamoDB GetItem", 1),
+            ("DynamoDB GetItem", 2),
             ("DynamoDB Query", 1),
             // The renewal and the delivery, each with its event.
             ("DynamoDB TransactWriteItems", 2),
-            // The quota, and a pending place (a declined invitation is pending again).
-            ("DynamoDB UpdateItem", 2),
+            // The inviter's two daily counts, the address's, and a pending place (a declined
+            // invitation is pending again).
+            ("DynamoDB UpdateItem", 4),
             ("SESv2 SendEmail", 1),
         ],
         "resend (a declined invitation)",
@@ -236,7 +247,7 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     expect(
         &calls(&log),
         &[
-            ("DynamoDB GetItem", 1),
+            ("DynamoDB GetItem", 2),
             ("DynamoDB Query", 1),
             ("DynamoDB TransactWriteItems", 1),
             ("DynamoDB UpdateItem", 1),
@@ -249,7 +260,7 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         .unwrap();
     expect(
         &calls(&log),
-        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        &[("DynamoDB GetItem", 2), ("DynamoDB Query", 1)],
         "list a page of events",
     );
 

@@ -140,7 +140,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         self.reserve_emails(&charge)
             .await
             .map_err(ReserveError::from)?;
-        let resent = self.resend_reserved(&member, workgroup, id).await;
+        let resent = self.resend_reserved(&member, workgroup, invitation).await;
         let emailed = resent
             .as_ref()
             .is_ok_and(|resent| resent.delivery == Delivery::Sent);
@@ -148,14 +148,17 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         resent
     }
 
+    /// Renews `invitation` as read, re-reading it after a lost race.
     async fn resend_reserved(
         &self,
-        member: &crate::people::Membership,
+        member: &Membership,
         workgroup: &WorkgroupId,
-        id: &InvitationId,
+        mut invitation: Invitation,
     ) -> Result<Invitation, ManageError> {
-        for _ in 0..MAX_ATTEMPTS {
-            let invitation = self.manageable(member, workgroup, id).await?;
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                invitation = self.manageable(member, workgroup, &invitation.id).await?;
+            }
             // A declined invitation becomes pending again: it needs a place under the cap.
             let needs_place = !invitation.holds_pending_place();
             if needs_place {
