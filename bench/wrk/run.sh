@@ -14,8 +14,9 @@ API=http://127.0.0.1:$PORT
 cargo build -q --release -p local
 BIN=${CARGO_TARGET_DIR:-target}/release/local
 DATA=$(mktemp -d)
-# The daily quota would refuse the repeated re-invite: it is not what this measures.
-INVITE_DAILY_LIMIT=1000000000 "$BIN" --addr 127.0.0.1:$PORT --data-dir "$DATA" >/dev/null 2>&1 &
+# The daily limits would refuse the repeated re-invite: they are not what this measures.
+INVITE_DAILY_LIMIT=1000000000 INVITER_DAILY_LIMIT=1000000000 RECIPIENT_DAILY_LIMIT=1000000000 \
+  WORKGROUP_DAILY_LIMIT=1000000000 "$BIN" --addr 127.0.0.1:$PORT --data-dir "$DATA" >/dev/null 2>&1 &
 SERVER=$!
 trap 'kill $SERVER; rm -rf "$DATA"' EXIT
 sleep 1

@@ -333,6 +333,7 @@ impl<S: Store> Scene<S> {
         // The daily quota and the pending cap would stop the seeding long before N.
         let room = u32::try_from(n).unwrap_or(u32::MAX);
         settings.daily_invitations_per_inviter = room;
+        settings.daily_invitations_per_inviter_overall = room;
         settings.pending_invitations_per_workgroup = room;
         let app = App {
             store,

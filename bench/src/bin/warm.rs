@@ -242,6 +242,9 @@ async fn main() {
     let mut env = stack.process_env();
     // Enough quota and pending places for every request below.
     env.push(("INVITE_DAILY_LIMIT".into(), "1000000".into()));
+    env.push(("INVITER_DAILY_LIMIT".into(), "1000000".into()));
+    env.push(("RECIPIENT_DAILY_LIMIT".into(), "1000000".into()));
+    env.push(("WORKGROUP_DAILY_LIMIT".into(), "1000000".into()));
     env.push(("PENDING_INVITATION_LIMIT".into(), "100000".into()));
     env.push(("INVITE_MAX_ADDRESSES".into(), "50".into()));
     let workgroups = Warm::start(&dir, "workgroups", &env).await;

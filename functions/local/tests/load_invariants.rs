@@ -217,8 +217,11 @@ fn ten_thousand_mixed_requests_leave_every_invariant_standing() {
         &[
             ("LOCAL_DATA_DIR", data.path().to_str().unwrap()),
             ("RUST_LOG", "error"),
-            // The quota is not what this run is about.
+            // The daily limits are not what this run is about.
             ("INVITE_DAILY_LIMIT", "1000000"),
+            ("INVITER_DAILY_LIMIT", "1000000"),
+            ("RECIPIENT_DAILY_LIMIT", "1000000"),
+            ("WORKGROUP_DAILY_LIMIT", "1000000"),
         ],
     );
     let base = server.base.clone();
