@@ -9,7 +9,7 @@ pub mod routes;
 pub mod views;
 pub mod web;
 
-use http::{StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::{
     App,
@@ -21,7 +21,12 @@ use crate::{
     handlers::{Input, invite, list, manage, respond, workgroups},
     problem::Problem,
     routes::{Function, NoRoute, Operation, match_route},
+    web::SignIn,
 };
+
+/// The largest request body any route reads, as the spec says: larger ones are a `413` before
+/// any work, here and in the local server (API Gateway would pass up to 10 MB).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// Which routes a deployment answers: all of them (the local server), or one Lambda
 /// function's share.
@@ -31,36 +36,78 @@ pub enum Served {
     Only(Function),
 }
 
+/// Where a request is answered: the routes served there, and how the web console served
+/// there signs people in (which `/config.json` says and the page's security policy allows).
+#[derive(Debug, Clone, Copy)]
+pub struct Site<'a> {
+    pub served: Served,
+    pub sign_in: &'a SignIn,
+}
+
+/// A site whose console has no sign-in configured.
+impl From<Served> for Site<'static> {
+    fn from(served: Served) -> Self {
+        static NONE: SignIn = SignIn::None;
+        Site {
+            served,
+            sign_in: &NONE,
+        }
+    }
+}
+
 /// Answers one request. Never fails: every error becomes a problem+json response.
-pub async fn handle<S: Store, M: Mailer, C: Clock>(
+pub async fn handle<'a, S: Store, M: Mailer, C: Clock>(
     app: &App<S, M, C>,
-    served: Served,
+    site: impl Into<Site<'a>>,
     request: Request,
 ) -> Response<Body> {
-    let mut response = dispatch(app, served, &request)
+    let mut response = dispatch(app, site.into(), &request)
         .await
         .unwrap_or_else(Problem::into_response);
-    // Answers may carry personal data; invitee answers follow from a secret token. The
-    // console's files get it too: they are small, and a deploy then reaches every browser.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        "no-store".parse().expect("valid header"),
-    );
+    common_headers(response.headers_mut());
     response
+}
+
+/// The headers every answer carries, whoever builds it (the handlers, the local server's own
+/// answers, the functions). Answers may carry personal data, and invitee answers follow from a
+/// secret token, so no cache keeps them; the console's files too: they are small, and a deploy
+/// then reaches every browser. No browser reads a body as another type than the one declared.
+pub fn common_headers(headers: &mut HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+}
+
+/// The answer to a body over [`MAX_BODY_BYTES`].
+pub fn payload_too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        format!(
+            "the request body is larger than {} KiB",
+            MAX_BODY_BYTES / 1024
+        ),
+    )
 }
 
 async fn dispatch<S: Store, M: Mailer, C: Clock>(
     app: &App<S, M, C>,
-    served: Served,
+    site: Site<'_>,
     request: &Request,
 ) -> Result<Response<Body>, Problem> {
+    let body: &[u8] = request.body().as_ref();
+    if body.len() > MAX_BODY_BYTES {
+        return Err(payload_too_large());
+    }
     // API Gateway's raw path carries no stage prefix; a request built elsewhere has only a URI.
     let path = match request.raw_http_path() {
         "" => request.uri().path(),
         raw => raw,
     };
     let (route, params) = match_route(request.method(), path).map_err(no_route)?;
-    if matches!(served, Served::Only(function) if function != route.function) {
+    if matches!(site.served, Served::Only(function) if function != route.function) {
         return Err(Problem::not_found("no such route"));
     }
     let input = Input { request, params };
@@ -78,9 +125,9 @@ async fn dispatch<S: Store, M: Mailer, C: Clock>(
         Operation::LookupInvitation => respond::lookup(app, input).await,
         Operation::AcceptInvitation => respond::accept(app, input).await,
         Operation::DeclineInvitation => respond::decline(app, input).await,
-        Operation::WebPage => Ok(web::page()),
+        Operation::WebPage => Ok(web::page(site.sign_in)),
         Operation::WebAsset => web::asset(input.params.file.as_deref()),
-        Operation::WebConfig => Ok(web::config(&web::SignIn::None)),
+        Operation::WebConfig => Ok(web::config(site.sign_in)),
     }
 }
 

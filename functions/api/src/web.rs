@@ -1,7 +1,8 @@
 //! The web console's files, built into the binary, so the local server and the `list` function
 //! serve the same bytes from the same origin as the API (no CORS, no second deployment). The
 //! app's pages are one document that routes by path (`/` the console, `/accept` the invitee's
-//! page); `/config.json` (how to sign in) is the host's to answer.
+//! page); `/config.json` says how to sign in where it is served, and the page's security policy
+//! allows that sign-in and nothing else.
 
 use http::{StatusCode, header};
 use lambda_http::{Body, Response};
@@ -35,16 +36,14 @@ const ASSETS: [(&str, &str, &str); 4] = [
     ),
 ];
 
-/// Scripts and styles from this origin only; the identity provider is the one other origin the
-/// app talks to (its token endpoint) or sends the browser to. Tokens travel in fragments and
-/// bodies, and no page may frame this one.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; connect-src 'self' https:; form-action 'self' https:; \
-     frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
-
-/// The console's document, for every page path.
-pub fn page() -> Response<Body> {
-    file("text/html; charset=utf-8", INDEX)
+/// The console's document, for every page path, with the policy of a console that signs in
+/// with `sign_in`.
+pub fn page(sign_in: &SignIn) -> Response<Body> {
+    file(
+        "text/html; charset=utf-8",
+        INDEX,
+        &content_security_policy(sign_in),
+    )
 }
 
 /// One of the app's files, or 404.
@@ -52,16 +51,33 @@ pub fn asset(name: Option<&str>) -> Result<Response<Body>, Problem> {
     ASSETS
         .iter()
         .find(|(file, _, _)| Some(*file) == name)
-        .map(|(_, media_type, body)| file(media_type, body))
+        .map(|(_, media_type, body)| {
+            file(media_type, body, &content_security_policy(&SignIn::None))
+        })
         .ok_or_else(|| Problem::not_found("no such file"))
 }
 
-fn file(media_type: &str, body: &'static str) -> Response<Body> {
+/// Scripts, styles and requests from this origin only; the identity provider's origin is the one
+/// other the app talks to (its token endpoint) or sends the browser to. Tokens travel in
+/// fragments and bodies, and no page may frame this one.
+pub fn content_security_policy(sign_in: &SignIn) -> String {
+    let mut allowed = "'self'".to_owned();
+    for origin in sign_in.origins() {
+        allowed.push(' ');
+        allowed.push_str(&origin);
+    }
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src {allowed}; form-action {allowed}; frame-ancestors 'none'; \
+         base-uri 'none'; object-src 'none'"
+    )
+}
+
+fn file(media_type: &str, body: &'static str, policy: &str) -> Response<Body> {
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, media_type)
-        .header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)
-        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::CONTENT_SECURITY_POLICY, policy)
         .header(header::REFERRER_POLICY, "no-referrer")
         .body(Body::Text(body.to_owned()))
         .expect("a valid response")
@@ -97,6 +113,39 @@ impl SignIn {
             scope: "openid email profile".to_owned(),
         }
     }
+
+    /// The origins the console talks to or sends the browser to when it signs in, besides its
+    /// own: none for development tokens or no sign-in.
+    pub fn origins(&self) -> Vec<String> {
+        let mut origins = Vec::new();
+        if let SignIn::Oidc {
+            authorize, token, ..
+        } = self
+        {
+            for origin in [authorize, token]
+                .into_iter()
+                .filter_map(|u| https_origin(u))
+            {
+                if !origins.contains(&origin) {
+                    origins.push(origin);
+                }
+            }
+        }
+        origins
+    }
+}
+
+/// The origin (`https://host[:port]`, in lower case) of an https URL whose host is a plain
+/// name or address, or `None`: nothing else may reach a security policy.
+pub fn https_origin(url: &str) -> Option<String> {
+    let rest = url
+        .get(..8)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        .map(|_| &url[8..])?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':');
+    (!authority.is_empty() && authority.chars().all(plain))
+        .then(|| format!("https://{}", authority.to_ascii_lowercase()))
 }
 
 #[derive(Serialize)]
@@ -108,4 +157,53 @@ struct Config<'a> {
 /// `/config.json`.
 pub fn config(sign_in: &SignIn) -> Response<Body> {
     crate::handlers::json(StatusCode::OK, &Config { sign_in })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plain_https_origin_reaches_the_policy() {
+        let cases = [
+            (
+                "https://acme.auth.us-east-1.amazoncognito.com/oauth2/token",
+                Some("https://acme.auth.us-east-1.amazoncognito.com"),
+            ),
+            (
+                "HTTPS://Auth.Example.com:8443",
+                Some("https://auth.example.com:8443"),
+            ),
+            ("http://auth.example.com/oauth2/token", None),
+            ("https://", None),
+            ("https://a.example; script-src *", None),
+            ("https://user@auth.example.com/", None),
+            ("https://*.example.com/", None),
+            ("auth.example.com", None),
+        ];
+        for (url, origin) in cases {
+            assert_eq!(https_origin(url).as_deref(), origin, "{url}");
+        }
+    }
+
+    #[test]
+    fn the_policy_allows_the_sign_in_origin_and_no_other() {
+        let cognito = SignIn::cognito("https://acme.auth.eu-west-1.amazoncognito.com/", "c");
+        let policy = content_security_policy(&cognito);
+        let allowed = "'self' https://acme.auth.eu-west-1.amazoncognito.com;";
+        assert!(
+            policy.contains(&format!("connect-src {allowed}")),
+            "{policy}"
+        );
+        assert!(
+            policy.contains(&format!("form-action {allowed}")),
+            "{policy}"
+        );
+        for local in [SignIn::Dev, SignIn::None] {
+            let policy = content_security_policy(&local);
+            assert!(policy.contains("connect-src 'self';"), "{policy}");
+            assert!(policy.contains("form-action 'self';"), "{policy}");
+            assert!(!policy.contains("https:"), "{policy}");
+        }
+    }
 }

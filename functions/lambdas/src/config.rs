@@ -287,10 +287,15 @@ impl Config {
         }
         let sign_in = if SIGN_IN_DOMAIN.read_by(function) {
             match (read(SIGN_IN_DOMAIN)?, read(SIGN_IN_CLIENT_ID)?) {
-                (Some(domain), Some(client)) if domain.starts_with("https://") => {
+                (Some(domain), Some(client)) if is_https_origin(&domain) => {
                     SignIn::cognito(&domain, &client)
                 }
-                (Some(_), Some(_)) => return Err(problem(SIGN_IN_DOMAIN, "must be an https URL")),
+                (Some(_), Some(_)) => {
+                    return Err(problem(
+                        SIGN_IN_DOMAIN,
+                        "must be an https origin, such as https://<prefix>.auth.<region>.amazoncognito.com",
+                    ));
+                }
                 (None, None) => SignIn::None,
                 (Some(_), None) => return Err(problem(SIGN_IN_CLIENT_ID, "is not set")),
                 (None, Some(_)) => return Err(problem(SIGN_IN_DOMAIN, "is not set")),
@@ -313,6 +318,13 @@ impl Config {
             sign_in,
         })
     }
+}
+
+/// A bare `https://host[:port]` (a trailing `/` aside), which the console's security policy can
+/// name as the one origin it signs in with.
+fn is_https_origin(domain: &str) -> bool {
+    let domain = domain.trim_end_matches('/');
+    api::web::https_origin(domain).is_some_and(|origin| origin.eq_ignore_ascii_case(domain))
 }
 
 fn problem(variable: Variable, problem: impl fmt::Display) -> ConfigError {
@@ -440,6 +452,17 @@ mod tests {
             (Function::Manage, "RECIPIENT_DAILY_LIMIT", "x"),
             (Function::Workgroups, "WORKGROUP_DAILY_LIMIT", "-3"),
             (Function::List, "SIGN_IN_DOMAIN", "acme.auth.example"),
+            (Function::List, "SIGN_IN_DOMAIN", "http://acme.auth.example"),
+            (
+                Function::List,
+                "SIGN_IN_DOMAIN",
+                "https://acme.auth.example/oauth2",
+            ),
+            (
+                Function::List,
+                "SIGN_IN_DOMAIN",
+                "https://a.example; connect-src *",
+            ),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "7,x"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "40"),
         ];

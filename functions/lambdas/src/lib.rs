@@ -28,7 +28,16 @@ pub use function::Function;
 
 use std::convert::Infallible;
 
-use lambda_http::{Body, Request, RequestExt, Response, request::RequestContext, service_fn};
+use lambda_http::{
+    Body, Request, RequestExt, Response,
+    http::{HeaderValue, header},
+    request::RequestContext,
+    service_fn,
+};
+
+/// API Gateway answers over HTTPS only, on its own domain or a custom one: browsers that have
+/// seen it once never try plain HTTP there for a year, subdomains included.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 
 /// Starts an HTTP function: reads its configuration, builds its clients once, then answers API
 /// Gateway requests until the sandbox is shut down. A bad configuration ends the start with a
@@ -46,7 +55,7 @@ pub async fn serve_http(function: Function) -> Result<(), lambda_http::Error> {
 }
 
 /// Answers one API Gateway request with the function's share of the API; any other route is a
-/// 404, as if it did not exist.
+/// 404, as if it did not exist. Every answer tells browsers to reach the API over HTTPS only.
 pub async fn answer_http(deployment: &Deployment, request: Request) -> Response<Body> {
     // The route template (`POST /workgroups/{wg}/invitations`), never the path or the body.
     let route = match request.request_context_ref() {
@@ -54,25 +63,25 @@ pub async fn answer_http(deployment: &Deployment, request: Request) -> Response<
         _ => None,
     };
     let started = std::time::Instant::now();
-    let config_json = request.method() == lambda_http::http::Method::GET
-        && request.raw_http_path() == "/config.json"
-        && deployment.config.function.routes() == Some(api::routes::Function::List);
-    let response = match deployment.config.function.served() {
-        // The web console's sign-in settings are this deployment's.
-        Some(_) if config_json => {
-            let mut response = api::web::config(&deployment.config.sign_in);
-            response.headers_mut().insert(
-                lambda_http::http::header::CACHE_CONTROL,
-                lambda_http::http::HeaderValue::from_static("no-store"),
-            );
-            response
+    let mut response = match deployment.config.function.served() {
+        Some(served) => {
+            let site = api::Site {
+                served,
+                sign_in: &deployment.config.sign_in,
+            };
+            api::handle(&deployment.app, site, request).await
         }
-        Some(served) => api::handle(&deployment.app, served, request).await,
         None => Response::builder()
             .status(404)
             .body(Body::Empty)
             .expect("a valid response"),
     };
+    let headers = response.headers_mut();
+    api::common_headers(headers);
+    headers.insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+    );
     tracing::info!(
         route = route.as_deref().unwrap_or("-"),
         status = response.status().as_u16(),

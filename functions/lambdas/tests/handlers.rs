@@ -550,6 +550,22 @@ async fn the_list_function_serves_the_console_with_this_deployments_sign_in() {
     let page = send(&list, &api_gateway_event("GET", "/accept", None, None)).await;
     assert_eq!(page.status, 200);
     assert!(page.body.as_str().unwrap().contains("/web/app.js"));
+    // The page may talk to its own origin and the hosted UI's, and to no other.
+    let (_, headers) = answer_with_headers(&list, &api_gateway_event("GET", "/", None, None)).await;
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    let allowed = "'self' https://acme.auth.us-east-1.amazoncognito.com;";
+    assert!(
+        policy.contains(&format!("connect-src {allowed}")),
+        "{policy}"
+    );
+    assert!(
+        policy.contains(&format!("form-action {allowed}")),
+        "{policy}"
+    );
+    assert!(
+        !policy.contains("https:;") && !policy.contains("https: "),
+        "{policy}"
+    );
     // The other functions serve neither.
     let invite = stack.deploy(Function::Invite).await;
     for path in ["/", "/config.json"] {
@@ -577,4 +593,79 @@ async fn a_function_whose_table_cannot_be_warmed_up_still_starts_and_says_why_on
     )
     .await;
     assert_eq!(answer.status, 500, "{answer:?}");
+}
+
+/// A function's answer to an event: status and headers.
+async fn answer_with_headers(
+    deployment: &lambdas::Deployment,
+    event: &serde_json::Value,
+) -> (u16, lambda_http::http::HeaderMap) {
+    let request = lambda_http::request::from_str(&event.to_string()).unwrap();
+    let response = lambdas::answer_http(deployment, request).await;
+    (response.status().as_u16(), response.headers().clone())
+}
+
+#[tokio::test]
+async fn every_answer_of_a_function_asks_for_https_and_says_nosniff() {
+    let stack = Stack::new("headers").await;
+    let list = stack.deploy(Function::List).await;
+    let workgroups = stack.deploy(Function::Workgroups).await;
+    let cases = [
+        (&workgroups, too_large_event(), 413),
+        (
+            &workgroups,
+            api_gateway_event(
+                "POST",
+                "/workgroups",
+                Some(ADMIN),
+                Some(json!({"name": "A"})),
+            ),
+            201,
+        ),
+        (
+            &workgroups,
+            api_gateway_event("GET", "/workgroups", None, None),
+            401,
+        ),
+        (
+            &workgroups,
+            api_gateway_event("GET", "/config.json", None, None),
+            404,
+        ),
+        (
+            &list,
+            api_gateway_event("GET", "/config.json", None, None),
+            200,
+        ),
+        (&list, api_gateway_event("GET", "/", None, None), 200),
+        (
+            &list,
+            api_gateway_event("GET", "/openapi.json", None, None),
+            200,
+        ),
+        (&list, too_large_event(), 413),
+    ];
+    for (function, event, status) in cases {
+        let what = format!(
+            "{} {}",
+            event["requestContext"]["http"]["method"], event["rawPath"]
+        );
+        let (answered, headers) = answer_with_headers(function, &event).await;
+        assert_eq!(answered, status, "{what}");
+        assert_eq!(
+            headers["strict-transport-security"], "max-age=31536000; includeSubDomains",
+            "{what}"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(headers["cache-control"], "no-store", "{what}");
+    }
+    let answer = send(&workgroups, &too_large_event()).await;
+    answer.assert_problem(413);
+}
+
+/// A request whose body is one byte over the limit.
+fn too_large_event() -> serde_json::Value {
+    let mut event = api_gateway_event("POST", "/workgroups", Some(ADMIN), None);
+    event["body"] = json!(" ".repeat(api::MAX_BODY_BYTES + 1));
+    event
 }

@@ -20,17 +20,31 @@ use crate::{
 };
 
 /// The local server's folder: the database, the secret key (kept outside the database, so the
-/// stored data alone never yields a working token) and the outbox.
+/// stored data alone never yields a working token) and the outbox. It holds live accept links
+/// and the key that signs development tokens, so the folder and everything in it are readable
+/// by their owner only (mode 0700 and 0600 on Unix), including what an earlier version left
+/// readable by others.
 pub struct DataDir {
     path: PathBuf,
     key: SecretKey,
 }
 
+const STORE_FILE: &str = "store.sqlite3";
+/// SQLite's files beside the database; they take the database file's mode when created.
+const SQLITE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
+const KEY_FILE: &str = "secret.key";
+const OUTBOX_DIR: &str = "outbox";
+const EVENTS_FILE: &str = "events.jsonl";
+
 impl DataDir {
     pub fn open(path: &Path) -> Result<Self, String> {
-        std::fs::create_dir_all(path)
-            .map_err(|e| format!("cannot create the data folder {}: {e}", path.display()))?;
-        let key_path = path.join("secret.key");
+        make_private(path).map_err(|e| {
+            format!(
+                "cannot create the data folder {} or make it private: {e}",
+                path.display()
+            )
+        })?;
+        let key_path = path.join(KEY_FILE);
         let key = load_or_create_key(&key_path)
             .map_err(|e| format!("cannot read or create {}: {e}", key_path.display()))?;
         Ok(Self {
@@ -48,22 +62,76 @@ impl DataDir {
     }
 
     pub fn store_path(&self) -> PathBuf {
-        self.path.join("store.sqlite3")
+        self.path.join(STORE_FILE)
     }
 
     pub fn outbox_dir(&self) -> PathBuf {
-        self.path.join("outbox")
+        self.path.join(OUTBOX_DIR)
     }
 
     /// Where the audit trail's events are published locally, one JSON object per line.
     pub fn events_file(&self) -> PathBuf {
-        self.path.join("events.jsonl")
+        self.path.join(EVENTS_FILE)
     }
 
     /// The newest accept link emailed to `to`.
     pub fn latest_link(&self, to: &str) -> io::Result<Option<String>> {
         crate::outbox::latest_link(&self.outbox_dir(), to)
     }
+}
+
+/// Creates the folder, its outbox and an empty database file, each readable by its owner only
+/// (the database first, so that SQLite's own files take its mode), and takes every other
+/// permission off what exists already.
+fn make_private(path: &Path) -> io::Result<()> {
+    private_dir(path)?;
+    private_dir(&path.join(OUTBOX_DIR))?;
+    let store = path.join(STORE_FILE);
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    drop(options.open(&store)?);
+    let mut files = vec![store.clone(), path.join(KEY_FILE), path.join(EVENTS_FILE)];
+    for suffix in SQLITE_FILES {
+        let mut name = store.clone().into_os_string();
+        name.push(suffix);
+        files.push(name.into());
+    }
+    for entry in std::fs::read_dir(path.join(OUTBOX_DIR))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            files.push(entry.path());
+        }
+    }
+    for file in files {
+        match set_mode(&file, 0o600) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
+/// Creates the folder (and its parents) if missing, then makes it its owner's only.
+fn private_dir(path: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)?;
+    set_mode(path, 0o700)
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(path: &Path, _mode: u32) -> io::Result<()> {
+    std::fs::metadata(path).map(drop)
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]

@@ -36,11 +36,12 @@ pub async fn publish(store: &EmbeddedStore, file: &Path) -> Result<usize, String
             lines.push('\n');
         }
         let cannot = |e: std::io::Error| format!("cannot append to {}: {e}", file.display());
-        let mut out = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(file)
-            .map_err(cannot)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        // Events name people and their addresses: readable by the owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = options.open(file).map_err(cannot)?;
         out.write_all(lines.as_bytes()).map_err(cannot)?;
         out.sync_data().map_err(cannot)?;
         store

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use local::{
     config::{Backends, DataDir, app},
     identity::DevIdentity,
-    server::{Local, serve},
+    server::{Hosts, Local, check_listen_addr, serve},
 };
 use shared::clock::{Clock, ShiftedClock};
 use tokio::net::TcpListener;
@@ -29,9 +29,14 @@ struct Cli {
 
 #[derive(clap::Args)]
 struct ServeArgs {
-    /// Address to listen on (port 0 picks a free one).
+    /// Address to listen on (port 0 picks a free one); a loopback address unless
+    /// --allow-remote.
     #[arg(long, env = "LOCAL_ADDR", default_value = "127.0.0.1:3000")]
     addr: SocketAddr,
+    /// Allow an --addr other machines can reach. DANGEROUS: anyone who reaches the server can
+    /// mint a development token for any address and act as that person.
+    #[arg(long)]
+    allow_remote: bool,
     /// Run on a shifted clock that starts at this RFC 3339 time.
     #[arg(long, value_parser = parse_time)]
     now: Option<DateTime<Utc>>,
@@ -123,6 +128,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Result<(), String> {
+    check_listen_addr(args.addr, args.allow_remote)?;
     let listener = TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
@@ -156,7 +162,18 @@ async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Resu
         "Create a workgroup:\n\n  curl -s -X POST http://{addr}/workgroups -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{{\"name\": \"Acme IT\"}}'\n"
     );
     println!("Tokens for other addresses: cargo run -q -p local -- token --email ann@example.com");
-    let local = Arc::new(Local { app, identity });
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {addr}, which other machines may reach (--allow-remote): \
+             anyone who reaches it can sign in as any address"
+        );
+    }
+    let hosts = Hosts::new(&base_url);
+    let local = Arc::new(Local {
+        app,
+        identity,
+        hosts,
+    });
     serve(listener, local, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))

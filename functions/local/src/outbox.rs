@@ -37,10 +37,15 @@ impl Outbox {
     pub const DEFAULT_SENDER_NAME: &str = "Workgroup invitations";
     pub const DEFAULT_SENDER_ADDRESS: &str = "no-reply@localhost";
 
-    /// Opens the folder, creating it if missing. Emails come from
-    /// "Workgroup invitations <no-reply@localhost>" unless [`Outbox::with_sender`] says otherwise.
+    /// Opens the folder, creating it if missing (readable by its owner only: emails hold live
+    /// links). Emails come from "Workgroup invitations <no-reply@localhost>" unless
+    /// [`Outbox::with_sender`] says otherwise.
     pub fn open(dir: &Path) -> io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
         Ok(Self {
             dir: dir.to_owned(),
             sender_name: Self::DEFAULT_SENDER_NAME.to_owned(),
@@ -75,7 +80,8 @@ impl Outbox {
         messages(&self.dir)
     }
 
-    /// Writes the email to a new file and returns its path. The file appears whole or not at all.
+    /// Writes the email to a new file, readable by its owner only, and returns its path. The
+    /// file appears whole or not at all.
     async fn write(&self, email: &Email) -> io::Result<PathBuf> {
         let now = Utc::now();
         let unique = random_hex()?;
@@ -87,7 +93,7 @@ impl Outbox {
         let message = self.render(email, now, &unique)?;
         let path = self.dir.join(&name);
         let temporary = self.dir.join(format!(".{name}.tmp"));
-        let written = match tokio::fs::write(&temporary, message).await {
+        let written = match write_private(&temporary, &message).await {
             Ok(()) => tokio::fs::rename(&temporary, &path).await,
             Err(error) => Err(error),
         };
@@ -138,6 +144,18 @@ impl Mailer for Outbox {
         );
         Ok(())
     }
+}
+
+/// Writes a new file that only its owner may read (mode 0600 on Unix).
+async fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(contents).await?;
+    file.flush().await
 }
 
 /// The `.eml` files in `dir`, oldest first.
@@ -290,6 +308,23 @@ mod tests {
         );
         let leftovers = std::fs::read_dir(outbox.dir()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_outbox_and_its_emails_are_readable_by_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(&dir.path().join("outbox")).unwrap().quiet();
+
+        outbox
+            .send(&email("ann@example.com", "Invitation"))
+            .await
+            .unwrap();
+
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(outbox.dir()), 0o700);
+        assert_eq!(mode(&outbox.messages().unwrap()[0]), 0o600);
     }
 
     #[tokio::test]
