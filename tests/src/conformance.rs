@@ -866,7 +866,7 @@ pub async fn deliveries_due_lists_pending_emails_awaiting_an_attempt<S: Store>(s
     let retry_at = reported + invitation::RETRY_BACKOFF[0];
     assert_eq!(due(start() + invitation::DELIVERY_GRACE).await, []);
     assert_eq!(due(retry_at - secs(1)).await, []);
-    assert_eq!(due(retry_at).await, [bob.id.clone()]);
+    assert_eq!(due(retry_at).await, std::slice::from_ref(&bob.id));
 
     // A sweep claims Bob's next attempt: not due again until that attempt's grace has passed.
     let stored = ok(store.invitation(wg, &bob.id).await, "reading").expect("stored");
@@ -881,7 +881,7 @@ pub async fn deliveries_due_lists_pending_emails_awaiting_an_attempt<S: Store>(s
     assert_eq!(due(retry_at).await, []);
     assert_eq!(
         due(retry_at + invitation::DELIVERY_GRACE).await,
-        [bob.id.clone()]
+        std::slice::from_ref(&bob.id)
     );
     // Expired, it is never due, though its attempt time has passed.
     assert_eq!(due(start() + INVITATION_LIFETIME).await, []);

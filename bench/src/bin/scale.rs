@@ -698,7 +698,7 @@ async fn clone_invitations(
             write_batch(client, table, std::mem::take(&mut batch)).await;
         }
         let done = index + 1 - real;
-        if done % 10_000 == 0 || index + 1 == total {
+        if done.is_multiple_of(10_000) || index + 1 == total {
             eprintln!(
                 "    cloned {} of {} ({})",
                 thousands(done),

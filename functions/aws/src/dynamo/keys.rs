@@ -134,6 +134,65 @@ fn bad_position(position: &str) -> StoreError {
 #[error("`{0}` is not a page position this store wrote")]
 struct BadPosition(String);
 
+/// An idempotency key's item: its own partition, keyed by the key's digest.
+pub fn idempotency(digest: &str) -> String {
+    format!("KEY#{digest}")
+}
+
+/// The sort key of an idempotency key's item.
+pub const IDEMPOTENCY: &str = "KEY";
+
+/// A daily counter's item: one per counter (kind and owner) and UTC day.
+pub fn quota(key: &shared::quota::QuotaKey) -> String {
+    format!("QUOTA#{}#{}", key.counter(), key.day_text())
+}
+
+/// The sort key of a quota's item.
+pub const QUOTA: &str = "QUOTA";
+
+/// The partition of a workgroup's audit trail: apart from the workgroup's own partition, so
+/// events never count towards the item collection its local index limits to 10 GB.
+pub fn events(workgroup: &WorkgroupId) -> String {
+    format!("{EVENTS_PREFIX}{workgroup}")
+}
+
+/// The partitions of audit trails start with it: the stream filter of the templates' publish
+/// function selects new items by it.
+pub const EVENTS_PREFIX: &str = "EVENTS#";
+
+/// The sort keys of events start with it.
+pub const EVENT_PREFIX: &str = "EVENT#";
+
+/// The sort key of an event: its second, then its id, so a backwards query is newest first.
+pub fn event(at: Timestamp, id: &shared::audit::EventId) -> String {
+    format!("{EVENT_PREFIX}{}#{}", second(at), id.as_str())
+}
+
+/// Where the page after an event starts: its sort key, checked to be one.
+pub fn parse_event_position(position: &str) -> Result<String, StoreError> {
+    let well_formed = position
+        .strip_prefix(EVENT_PREFIX)
+        .and_then(|rest| rest.split_once('#'))
+        .is_some_and(|(second, id)| {
+            second.len() == 12
+                && second.bytes().all(|b| b.is_ascii_digit())
+                && id.len() == 36
+                && id.starts_with("evt_")
+        });
+    if !well_formed {
+        return Err(bad_position(position));
+    }
+    Ok(position.to_owned())
+}
+
+/// The item counting a workgroup's pending invitations, for its cap.
+pub fn pending(workgroup: &WorkgroupId) -> String {
+    format!("PENDING#{workgroup}")
+}
+
+/// The sort key of a pending count's item.
+pub const PENDING: &str = "PENDING";
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
@@ -197,62 +256,3 @@ mod tests {
         assert!(second(early) < second(late), "999999999 < 1000000000");
     }
 }
-
-/// An idempotency key's item: its own partition, keyed by the key's digest.
-pub fn idempotency(digest: &str) -> String {
-    format!("KEY#{digest}")
-}
-
-/// The sort key of an idempotency key's item.
-pub const IDEMPOTENCY: &str = "KEY";
-
-/// A daily counter's item: one per counter (kind and owner) and UTC day.
-pub fn quota(key: &shared::quota::QuotaKey) -> String {
-    format!("QUOTA#{}#{}", key.counter(), key.day_text())
-}
-
-/// The sort key of a quota's item.
-pub const QUOTA: &str = "QUOTA";
-
-/// The partition of a workgroup's audit trail: apart from the workgroup's own partition, so
-/// events never count towards the item collection its local index limits to 10 GB.
-pub fn events(workgroup: &WorkgroupId) -> String {
-    format!("{EVENTS_PREFIX}{workgroup}")
-}
-
-/// The partitions of audit trails start with it: the stream filter of the templates' publish
-/// function selects new items by it.
-pub const EVENTS_PREFIX: &str = "EVENTS#";
-
-/// The sort keys of events start with it.
-pub const EVENT_PREFIX: &str = "EVENT#";
-
-/// The sort key of an event: its second, then its id, so a backwards query is newest first.
-pub fn event(at: Timestamp, id: &shared::audit::EventId) -> String {
-    format!("{EVENT_PREFIX}{}#{}", second(at), id.as_str())
-}
-
-/// Where the page after an event starts: its sort key, checked to be one.
-pub fn parse_event_position(position: &str) -> Result<String, StoreError> {
-    let well_formed = position
-        .strip_prefix(EVENT_PREFIX)
-        .and_then(|rest| rest.split_once('#'))
-        .is_some_and(|(second, id)| {
-            second.len() == 12
-                && second.bytes().all(|b| b.is_ascii_digit())
-                && id.len() == 36
-                && id.starts_with("evt_")
-        });
-    if !well_formed {
-        return Err(bad_position(position));
-    }
-    Ok(position.to_owned())
-}
-
-/// The item counting a workgroup's pending invitations, for its cap.
-pub fn pending(workgroup: &WorkgroupId) -> String {
-    format!("PENDING#{workgroup}")
-}
-
-/// The sort key of a pending count's item.
-pub const PENDING: &str = "PENDING";
