@@ -320,6 +320,20 @@ async fn a_string_at_its_maximum_gets_past_the_bound() {
         )
         .await;
     answer.assert_ok(200);
+
+    // Paths arrive percent-encoded; the maximum counts the characters they encode.
+    let encoded = |n: usize| "%C3%A9".repeat(n);
+    let answer =
+        w.h.get(&format!("/workgroups/{}/agents", encoded(64)), ADMIN)
+            .await;
+    assert_eq!(answer.assert_problem(404), "workgroup not found");
+    let answer =
+        w.h.get(&format!("/workgroups/{}/agents", encoded(65)), ADMIN)
+            .await;
+    assert_eq!(
+        answer.assert_problem(400),
+        "the workgroup id must be at most 64 characters"
+    );
 }
 
 #[tokio::test]

@@ -18,6 +18,8 @@ use shared::{
     usecases::ListQuery,
 };
 
+use crate::{problem::Problem, routes::PathParams};
+
 /// The longest text each request string may hold, in characters (`emails`: in bytes, all its
 /// strings together). Each is declared as `maxLength` in the OpenAPI document, and a longer one
 /// is refused with a 400 before any work.
@@ -55,8 +57,6 @@ pub fn bounded<'t>(field: &str, text: &'t str, max: usize) -> Result<&'t str, Pr
     }
 }
 
-use crate::{problem::Problem, routes::PathParams};
-
 /// What a handler gets: the request and the path parameters its route matched.
 pub struct Input<'a> {
     pub request: &'a Request,
@@ -80,16 +80,15 @@ impl Input<'_> {
 
     /// The workgroup id of the path: a 400 when longer than any id, a 404 when it is no id.
     pub fn workgroup(&self) -> Result<WorkgroupId, Problem> {
-        let text = self.params.wg.as_deref().unwrap_or_default();
-        WorkgroupId::parse(bounded("the workgroup id", text, max_len::ID)?)
-            .ok_or_else(|| Problem::not_found("workgroup not found"))
+        let text = path_id("the workgroup id", self.params.wg.as_deref())?;
+        WorkgroupId::parse(text).ok_or_else(|| Problem::not_found("workgroup not found"))
     }
 
     pub fn invitation(&self) -> Result<(WorkgroupId, InvitationId), Problem> {
         let workgroup = self.workgroup()?;
-        let text = self.params.id.as_deref().unwrap_or_default();
-        let id = InvitationId::parse(bounded("the invitation id", text, max_len::ID)?)
-            .ok_or_else(|| Problem::not_found("invitation not found"))?;
+        let text = path_id("the invitation id", self.params.id.as_deref())?;
+        let id =
+            InvitationId::parse(text).ok_or_else(|| Problem::not_found("invitation not found"))?;
         Ok((workgroup, id))
     }
 
@@ -123,6 +122,34 @@ impl Input<'_> {
         };
         Ok(ListQuery { limit, cursor })
     }
+}
+
+/// A path segment within [`max_len::ID`], counted as the characters it decodes to: the path
+/// arrives percent-encoded, and the document's `maxLength` counts what was encoded.
+fn path_id<'t>(field: &str, segment: Option<&'t str>) -> Result<&'t str, Problem> {
+    let segment = segment.unwrap_or_default();
+    let bytes = segment.as_bytes();
+    let (mut at, mut chars) = (0, 0);
+    while at < bytes.len() {
+        let hex = |i: usize| bytes.get(i).filter(|b| b.is_ascii_hexdigit());
+        let (byte, width) = match (bytes[at], hex(at + 1), hex(at + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                let digit = |b: &u8| (*b as char).to_digit(16).unwrap_or_default() as u8;
+                (digit(high) << 4 | digit(low), 3)
+            }
+            (byte, _, _) => (byte, 1),
+        };
+        // One character per byte that does not continue a UTF-8 sequence.
+        chars += usize::from(byte & 0xC0 != 0x80);
+        at += width;
+    }
+    if chars > max_len::ID {
+        return Err(Problem::bad_request(format!(
+            "{field} must be at most {} characters",
+            max_len::ID
+        )));
+    }
+    Ok(segment)
 }
 
 pub fn parse_locale(text: Option<&str>) -> Result<Option<Locale>, Problem> {
