@@ -156,7 +156,7 @@ async fn main() {
             .await;
             let status = status.get();
             let per_kib = all.as_secs_f64() * 1e6 * 1024.0 / bytes as f64;
-            let size = if bytes % 1024 == 0 {
+            let size = if bytes.is_multiple_of(1024) {
                 format!("{} KiB", bytes / 1024)
             } else {
                 format!("{bytes} B")
