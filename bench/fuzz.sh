@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The three cargo-fuzz targets, longer than CI's 10 s each: `bash bench/fuzz.sh` from the
+# The four cargo-fuzz targets, longer than CI's 10 s each: `bash bench/fuzz.sh` from the
 # repository root (FUZZ_SECONDS per target, default 300). Prints a Markdown table; a crash stops
 # it with libFuzzer's report and a non-zero exit.
 set -euo pipefail
@@ -13,7 +13,7 @@ FUZZ_BIN=$PWD/.venv/cargo-fuzz/bin
 {
   echo "| target | seconds | inputs run | corpus (inputs kept) | coverage (edges) | crashes |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-  for target in address_parsing token_decoding cursor_decoding; do
+  for target in address_parsing address_splitting token_decoding cursor_decoding; do
     log=$(cd fuzz && PATH="$FUZZ_BIN:$PATH" cargo fuzz run --sanitizer none "$target" -- \
       -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 2>&1) || { echo "$log" | tail -40 >&2; exit 1; }
     runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' <<<"$log" | grep -o '[0-9]*$')

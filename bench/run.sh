@@ -43,6 +43,9 @@ echo "## Calls and capacity per operation" >&2
 echo "## Scale" >&2
 "$BIN/scale" --stores embedded | tee "$OUT/scale-embedded.md"
 "$BIN/scale" --stores dynamodb | tee "$OUT/scale-dynamodb.md"
+echo "## Pasted addresses: splitting time from 1 KiB to 1 MiB" >&2
+"$BIN/paste" | tee "$OUT/paste.md"
+"$BIN/paste" --kinds angles --sizes 300000 | tee -a "$OUT/paste.md"
 echo "## Sizes" >&2
 bash bench/sizes.sh | tee "$OUT/sizes.md"
 echo "## Cost model" >&2

@@ -11,7 +11,8 @@ fuzz_target!(|input: &str| {
         let again = EmailAddress::parse(address.as_str()).expect("a parsed address parses again");
         assert_eq!(again, address, "parsing is idempotent");
         assert!(address.as_str().is_ascii() || address.as_str().contains('@'));
-        assert!(!address.as_str().contains(['\r', '\n', '<', '>']));
+        assert!(!address.as_str().contains(['\r', '\n', '<', '>', ',', ';', '\\']));
+        assert_eq!(address.as_str().matches('@').count(), 1, "one @: {address}");
     }
     if let Ok(entries) = parse_pasted(&[input], 50) {
         assert!(entries.len() <= 50);

@@ -1,11 +1,12 @@
 //! Email addresses as people paste them into the invite form.
 
-use std::fmt;
+use std::{collections::VecDeque, fmt};
 
 use serde::{Deserialize, Serialize};
 
 /// A deliverable email address, normalised so that two spellings of one mailbox compare equal:
-/// trimmed, lower-cased, and with an internationalised domain in its ASCII (punycode) form.
+/// trimmed, lower-cased, without quotes that are not needed, and with an internationalised
+/// domain in its ASCII (punycode) form.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct EmailAddress(String);
@@ -21,16 +22,33 @@ pub struct InvalidEmail {
 /// The longest address SMTP can carry (RFC 5321 forward-path minus the angle brackets).
 const MAX_ADDRESS_LEN: usize = 254;
 
+/// The longest text that can still be an address as typed: a local part of 64 bytes, `@` and a
+/// domain of 254 bytes (the parser refuses anything longer; this refuses it without reading it).
+const MAX_TYPED_LEN: usize = 64 + 1 + 254;
+
 impl EmailAddress {
-    /// Parses one address. Quoted local parts and internationalised domains are accepted;
-    /// display names, domain literals, single-label domains and non-ASCII local parts are not
-    /// (SES cannot deliver to the last kind).
+    /// Parses one address.
+    ///
+    /// Internationalised domains are accepted; display names, domain literals, single-label
+    /// domains and non-ASCII local parts are not (SES cannot deliver to the last kind).
+    ///
+    /// Quoted local parts: `"ann"@example.com` is `ann@example.com` (quotes are dropped when the
+    /// quoted text is a plain dot-atom, so both spellings are one mailbox and one invitation).
+    /// Other quoted text (`"ann lee"@example.com`) keeps its quotes and may hold only printable
+    /// ASCII and spaces, without `@ , ; < > " \`: those would open or close another address in a
+    /// `To:` header or a pasted list, and a quoted pair is a second spelling of one mailbox.
+    /// A local part holding an RFC 2047 encoded word (`=?…?=`), quoted or not, is refused:
+    /// some mail software decodes it into another address. SES and most providers deliver to
+    /// none of these refused forms.
     pub fn parse(input: &str) -> Result<Self, InvalidEmail> {
         let invalid = |reason: &str| InvalidEmail {
             input: input.chars().take(80).collect(),
             reason: reason.to_owned(),
         };
         let trimmed = input.trim();
+        if trimmed.len() > MAX_TYPED_LEN {
+            return Err(invalid("it is longer than 254 characters"));
+        }
         let options = email_address::Options::default()
             .without_display_text()
             .without_domain_literal();
@@ -40,10 +58,14 @@ impl EmailAddress {
         if !local.is_ascii() {
             return Err(invalid("the part before @ must be ASCII"));
         }
-        // A quoted local part may hold them, but an address is written into `To:` and beside
-        // display names as `Name <address>`, where they would open or close another address.
-        if local.contains(['<', '>', '\r', '\n']) {
-            return Err(invalid("the part before @ cannot hold < or >"));
+        let local = match local.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+            Some(quoted) => unquoted(quoted).map_err(invalid)?,
+            None => local.to_owned(),
+        };
+        if holds_encoded_word(&local) {
+            return Err(invalid(
+                "the part before @ cannot hold an encoded word (=?…?=)",
+            ));
         }
         let domain = idna::domain_to_ascii_strict(parsed.domain())
             .map_err(|_| invalid("the domain is not a valid host name"))?;
@@ -72,6 +94,36 @@ impl EmailAddress {
     pub fn local_part(&self) -> &str {
         self.0.rsplit_once('@').map_or(&self.0, |(local, _)| local)
     }
+}
+
+/// The local part for quoted text: the text alone when it is a dot-atom, else the text quoted.
+fn unquoted(text: &str) -> Result<String, &'static str> {
+    let allowed =
+        |c: char| matches!(c, ' '..='~') && !matches!(c, '@' | ',' | ';' | '<' | '>' | '"' | '\\');
+    if !text.chars().all(allowed) {
+        return Err(
+            "a quoted part before @ may hold only printable ASCII and spaces, without @ , ; < > \" or \\",
+        );
+    }
+    Ok(if is_dot_atom(text) {
+        text.to_owned()
+    } else {
+        format!("\"{text}\"")
+    })
+}
+
+/// RFC 5322's dot-atom: atoms of letters, digits and ``!#$%&'*+-/=?^_`{|}~`` joined by dots.
+fn is_dot_atom(text: &str) -> bool {
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    text.split('.')
+        .all(|atom| !atom.is_empty() && atom.chars().all(atext))
+}
+
+/// `=?` followed later by `?=`: the frame of an RFC 2047 encoded word.
+fn holds_encoded_word(local: &str) -> bool {
+    local
+        .find("=?")
+        .is_some_and(|at| local[at + 2..].contains("?="))
 }
 
 impl fmt::Display for EmailAddress {
@@ -117,110 +169,182 @@ impl PastedEntry {
 pub enum PasteError {
     #[error("no valid email address was given")]
     NoValidAddress,
-    #[error("{count} addresses were given; at most {limit} can be invited at once")]
-    TooMany { count: usize, limit: usize },
+    #[error("more than {limit} addresses were given; at most {limit} can be invited at once")]
+    TooMany { limit: usize },
+    #[error(
+        "the pasted addresses are longer than {limit} bytes; paste at most {limit} bytes at once"
+    )]
+    TooLong { limit: usize },
 }
 
-/// Splits what a person pasted into entries, in input order.
+/// The most text one request may paste, all its strings together: 64 KiB, about 2,500
+/// addresses, far more than the entries it may hold.
+pub const MAX_PASTE_BYTES: usize = 64 * 1024;
+
+/// How much one paste may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasteLimits {
+    /// Entries, invalid ones and duplicates included, counted while splitting.
+    pub entries: usize,
+    /// Bytes of all the strings together, checked before any splitting.
+    pub bytes: usize,
+}
+
+/// Splits what a person pasted into entries, in input order, and parses each: at most `limit`
+/// entries (invalid ones and duplicates included) and [`MAX_PASTE_BYTES`] of text.
 ///
-/// Entries are separated by commas, semicolons, whitespace or new lines, except inside a quoted
-/// local part (`"ann lee"@example.com`). A segment between commas, semicolons or new lines that
-/// holds `Name <address>`, as mail clients copy it, counts as that one address.
-/// `limit` counts every entry, invalid ones and duplicates included.
+/// Entries are separated by commas, semicolons, whitespace or new lines (see [`split_pasted`]).
 pub fn parse_pasted<S: AsRef<str>>(
     inputs: &[S],
     limit: usize,
 ) -> Result<Vec<PastedEntry>, PasteError> {
-    let raw: Vec<String> = inputs
-        .iter()
-        .flat_map(|input| split_segments(input.as_ref()))
-        .flat_map(|segment| split_segment(&segment))
-        .collect();
-    if raw.len() > limit {
-        return Err(PasteError::TooMany {
-            count: raw.len(),
-            limit,
+    let limits = PasteLimits {
+        entries: limit,
+        bytes: MAX_PASTE_BYTES,
+    };
+    parse_pasted_within(inputs, limits)
+}
+
+/// [`parse_pasted`] within other limits. One pass, in time linear in the text: the size is
+/// checked before anything is read, and splitting stops at the first entry over the limit.
+pub fn parse_pasted_within<S: AsRef<str>>(
+    inputs: &[S],
+    limits: PasteLimits,
+) -> Result<Vec<PastedEntry>, PasteError> {
+    let bytes = inputs.iter().fold(0usize, |total, input| {
+        total.saturating_add(input.as_ref().len())
+    });
+    if bytes > limits.bytes {
+        return Err(PasteError::TooLong {
+            limit: limits.bytes,
         });
     }
     let mut seen = std::collections::HashSet::new();
-    let entries: Vec<PastedEntry> = raw
-        .into_iter()
-        .map(|entry| match EmailAddress::parse(&entry) {
+    let mut entries = Vec::new();
+    for entry in inputs.iter().flat_map(|input| split_pasted(input.as_ref())) {
+        if entries.len() == limits.entries {
+            return Err(PasteError::TooMany {
+                limit: limits.entries,
+            });
+        }
+        entries.push(match EmailAddress::parse(entry) {
             Ok(address) if seen.insert(address.clone()) => PastedEntry::Valid(address),
             Ok(address) => PastedEntry::Duplicate(address),
-            Err(_) => PastedEntry::Invalid(entry),
-        })
-        .collect();
+            Err(_) => PastedEntry::Invalid(entry.to_owned()),
+        });
+    }
     if !entries.iter().any(|e| matches!(e, PastedEntry::Valid(_))) {
         return Err(PasteError::NoValidAddress);
     }
     Ok(entries)
 }
 
-/// Splits on `,`, `;` and line breaks outside double quotes.
-fn split_segments(input: &str) -> Vec<String> {
-    split_outside_quotes(input, |c| matches!(c, ',' | ';' | '\n' | '\r'))
+/// The entries of one pasted string, in order, each trimmed and never empty; lazily, reading
+/// each character once.
+///
+/// Entries are separated by commas, semicolons, whitespace or new lines, except inside a quoted
+/// local part (`"ann lee"@example.com`) or a bracketed address. Within a segment between commas,
+/// semicolons or new lines, `Name <address>`, as mail clients copy it, counts as the address
+/// alone; words without `@` that name no bracketed address are entries of their own (invalid
+/// ones). A `<` opens a bracketed address only when a `>` follows somewhere, so a stray `<`
+/// swallows nothing.
+pub fn split_pasted(text: &str) -> Entries<'_> {
+    Entries {
+        text,
+        at: 0,
+        last_close: text.rfind('>'),
+        words: Vec::new(),
+        ready: VecDeque::new(),
+    }
 }
 
-/// Splits a segment on whitespace into addresses. `Name <address>`, as mail clients copy it,
-/// counts as the address alone; words without `@` that name no bracketed address are entries
-/// of their own (invalid ones).
-fn split_segment(segment: &str) -> Vec<String> {
-    let mut entries = Vec::new();
-    let mut words: Vec<String> = Vec::new();
-    for token in split_outside_quotes(segment, char::is_whitespace) {
-        if let Some(open) = token.find('<').filter(|_| token.ends_with('>')) {
-            // Words before a bracketed address are its display name.
-            words.clear();
-            let inner = token[open + 1..token.len() - 1].trim();
-            entries.push(if inner.is_empty() {
-                token
+/// The iterator of [`split_pasted`].
+#[derive(Debug, Clone)]
+pub struct Entries<'a> {
+    text: &'a str,
+    /// Where reading resumes.
+    at: usize,
+    /// The last `>` of the text: a `<` before it opens a bracketed address.
+    last_close: Option<usize>,
+    /// Words without `@` in the current segment: a display name if a bracketed address follows,
+    /// entries of their own when the segment ends first.
+    words: Vec<&'a str>,
+    ready: VecDeque<&'a str>,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            if let Some(entry) = self.ready.pop_front() {
+                return Some(entry);
+            }
+            match self.next_word() {
+                Some(word) => self.group(word),
+                None if self.ready.is_empty() => return None,
+                None => {}
+            }
+        }
+    }
+}
+
+impl<'a> Entries<'a> {
+    /// The next whitespace-separated word, outside quotes and brackets; at the end of a segment
+    /// its pending words become entries.
+    fn next_word(&mut self) -> Option<&'a str> {
+        let rest = &self.text[self.at..];
+        let mut start = None;
+        let (mut in_quotes, mut in_angles, mut escaped) = (false, false, false);
+        for (offset, c) in rest.char_indices() {
+            let at = self.at + offset;
+            if in_angles {
+                in_angles = c != '>';
+            } else if in_quotes {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '"' => in_quotes = false,
+                    _ => {}
+                }
+            } else if c.is_whitespace() || matches!(c, ',' | ';') {
+                let ends_segment = matches!(c, ',' | ';' | '\n' | '\r');
+                if let Some(start) = start {
+                    self.at = at;
+                    return Some(&self.text[start..at]);
+                }
+                if ends_segment {
+                    self.ready.extend(self.words.drain(..));
+                }
             } else {
-                inner.to_owned()
-            });
-        } else if token.contains('@') {
-            entries.append(&mut words);
-            entries.push(token);
-        } else {
-            words.push(token);
+                start.get_or_insert(at);
+                in_quotes = c == '"';
+                in_angles = c == '<' && self.last_close.is_some_and(|close| close > at);
+            }
+        }
+        self.at = self.text.len();
+        match start {
+            // An unclosed quote runs to the end, blanks included.
+            Some(start) => Some(self.text[start..].trim_end()),
+            None => {
+                self.ready.extend(self.words.drain(..));
+                None
+            }
         }
     }
-    entries.append(&mut words);
-    entries
-}
 
-fn split_outside_quotes(input: &str, is_separator: impl Fn(char) -> bool) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let mut in_quotes = false;
-    let mut in_angles = false;
-    let mut escaped = false;
-    for (at, c) in input.char_indices() {
-        if in_angles {
-            current.push(c);
-            in_angles = c != '>';
-        } else if in_quotes {
-            current.push(c);
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_quotes = false,
-                _ => {}
-            }
-        } else if is_separator(c) {
-            if !current.trim().is_empty() {
-                parts.push(std::mem::take(&mut current).trim().to_owned());
-            }
-            current.clear();
+    fn group(&mut self, word: &'a str) {
+        if let Some(open) = word.find('<').filter(|_| word.ends_with('>')) {
+            // The words before a bracketed address are its display name.
+            self.words.clear();
+            let inner = word[open + 1..word.len() - 1].trim();
+            self.ready
+                .push_back(if inner.is_empty() { word } else { inner });
+        } else if word.contains('@') {
+            self.ready.extend(self.words.drain(..));
+            self.ready.push_back(word);
         } else {
-            in_quotes = c == '"';
-            // Only a bracket that closes later groups `<...>`, so a stray `<` swallows nothing.
-            in_angles = c == '<' && input[at..].contains('>');
-            current.push(c);
+            self.words.push(word);
         }
     }
-    if !current.trim().is_empty() {
-        parts.push(current.trim().to_owned());
-    }
-    parts
 }

@@ -1,13 +1,18 @@
-//! The fuzz targets (`fuzz/`: address parsing, token decoding, cursor decoding), each run
-//! briefly with libFuzzer, coverage-guided: a panic or a failed property fails the test, and
-//! libFuzzer leaves the input that did it in `fuzz/artifacts/<target>/`. No sanitizer: the
-//! machine's one toolchain is stable, which cannot build AddressSanitizer, and the code fuzzed
-//! has no `unsafe`. Longer runs: `cd fuzz && cargo fuzz run --sanitizer none <target> --
+//! The fuzz targets (`fuzz/`: address parsing and splitting, token decoding, cursor decoding),
+//! each run briefly with libFuzzer, coverage-guided: a panic or a failed property fails the
+//! test, and libFuzzer leaves the input that did it in `fuzz/artifacts/<target>/`. No
+//! sanitizer: the machine's one toolchain is stable, which cannot build AddressSanitizer, and
+//! the code fuzzed has no `unsafe`. Longer runs: `cd fuzz && cargo fuzz run --sanitizer none <target> --
 //! -max_total_time=600`.
 
 use tests::robustness::cargo_fuzz;
 
-const TARGETS: [&str; 3] = ["address_parsing", "token_decoding", "cursor_decoding"];
+const TARGETS: [&str; 4] = [
+    "address_parsing",
+    "address_splitting",
+    "token_decoding",
+    "cursor_decoding",
+];
 
 #[test]
 fn the_parsers_survive_ten_seconds_of_fuzzing_each() {

@@ -149,3 +149,121 @@ async fn every_route_marked_for_signed_in_callers_refuses_anonymous_ones_and_no_
         );
     }
 }
+
+/// Every string schema a request can carry (parameters and bodies, through references, lists
+/// and alternatives), with where it was found.
+fn request_strings<'d>(
+    doc: &'d Value,
+    at: String,
+    schema: &'d Value,
+    out: &mut Vec<(String, &'d Value)>,
+) {
+    if let Some(name) = schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        return request_strings(
+            doc,
+            format!("{at}→{name}"),
+            &doc["components"]["schemas"][name],
+            out,
+        );
+    }
+    let is_string = schema["type"] == "string"
+        || schema["type"]
+            .as_array()
+            .is_some_and(|types| types.iter().any(|t| t == "string"));
+    if is_string {
+        out.push((at.clone(), schema));
+    }
+    if let Some(properties) = schema["properties"].as_object() {
+        for (name, property) in properties {
+            request_strings(doc, format!("{at}.{name}"), property, out);
+        }
+    }
+    request_strings_of(doc, &at, &schema["items"], out);
+    for key in ["oneOf", "anyOf"] {
+        for (i, alternative) in schema[key].as_array().into_iter().flatten().enumerate() {
+            request_strings(doc, format!("{at}[{key} {i}]"), alternative, out);
+        }
+    }
+}
+
+fn request_strings_of<'d>(
+    doc: &'d Value,
+    at: &str,
+    schema: &'d Value,
+    out: &mut Vec<(String, &'d Value)>,
+) {
+    if !schema.is_null() {
+        request_strings(doc, format!("{at}[]"), schema, out);
+    }
+}
+
+#[test]
+fn every_string_a_request_carries_has_a_documented_maximum() {
+    let doc = api::openapi::document();
+    let mut strings = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                let at = format!("{method} {path} {}", parameter["name"]);
+                request_strings(&doc, at, &parameter["schema"], &mut strings);
+            }
+            let body = &op["requestBody"]["content"]["application/json"]["schema"];
+            request_strings_of(&doc, &format!("{method} {path} body"), body, &mut strings);
+        }
+    }
+    assert!(strings.len() > 20, "{strings:?}");
+    for (at, schema) in strings {
+        let max = schema["maxLength"].as_u64();
+        assert!(
+            max.is_some_and(|max| max > 0),
+            "{at} has no maxLength: {schema}"
+        );
+    }
+}
+
+#[test]
+fn every_documented_refusal_of_the_issue_is_declared_where_it_can_happen() {
+    let doc = api::openapi::document();
+    for route in ROUTES.iter().filter(|r| r.operation.is_api()) {
+        let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
+        let at = format!("{} {}", route.method, route.path);
+        if route.authenticated {
+            assert!(op["responses"]["403"].is_object(), "{at}: 403");
+            let forbidden = op["responses"]["403"]["description"].as_str().unwrap();
+            assert!(forbidden.contains("email_verified"), "{at}: {forbidden}");
+        }
+        if op.get("requestBody").is_some() {
+            let too_large = op["responses"]["413"]["description"].as_str();
+            assert!(
+                too_large.is_some_and(|d| d.contains("payload-too-large")),
+                "{at}: 413"
+            );
+        }
+    }
+    for (path, method, kinds) in [
+        ("/workgroups", "post", &["too-many-workgroups"][..]),
+        (
+            "/workgroups/{wg}/invitations",
+            "post",
+            &["too-many-invitations", "too-many-pending-invitations"][..],
+        ),
+        (
+            "/workgroups/{wg}/invitations/{id}/resend",
+            "post",
+            &["too-many-invitations", "too-many-pending-invitations"][..],
+        ),
+    ] {
+        let answer = &doc["paths"][path][method]["responses"]["429"];
+        assert!(
+            answer["headers"]["Retry-After"].is_object(),
+            "{path}: Retry-After"
+        );
+        let description = answer["description"].as_str().unwrap_or_default();
+        for kind in kinds {
+            assert!(description.contains(kind), "{path}: {kind}");
+        }
+    }
+}

@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::routes::{Operation, ROUTES};
+use crate::{
+    handlers::max_len,
+    routes::{Operation, ROUTES},
+};
 
 fn problem(description: &str) -> Value {
     json!({
@@ -43,8 +46,19 @@ fn body(schema: &str) -> Value {
 }
 
 fn path_param(name: &str, description: &str) -> Value {
-    json!({ "name": name, "in": "path", "required": true, "description": description,
-            "schema": { "type": "string" } })
+    json!({ "name": name, "in": "path", "required": true,
+            "description": format!("{description} At most {} characters.", max_len::ID),
+            "schema": { "type": "string", "minLength": 1, "maxLength": max_len::ID } })
+}
+
+/// An answer with `Retry-After`.
+fn retry_later(description: &str) -> Value {
+    json!({
+        "description": description,
+        "headers": { "Retry-After": { "description": "Seconds to wait before trying again.",
+                                       "schema": { "type": "integer", "minimum": 1 } } },
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
 }
 
 fn with_list_params(mut params: Vec<Value>) -> Vec<Value> {
@@ -53,8 +67,8 @@ fn with_list_params(mut params: Vec<Value>) -> Vec<Value> {
                 "description": "Page size, 1 to 100 (default 50).",
                 "schema": { "type": "integer", "minimum": 1, "maximum": 100 } }),
         json!({ "name": "cursor", "in": "query", "required": false,
-                "description": "The `next_cursor` of the previous page.",
-                "schema": { "type": "string" } }),
+                "description": format!("The `next_cursor` of the previous page. At most {} characters.", max_len::CURSOR),
+                "schema": { "type": "string", "maxLength": max_len::CURSOR } }),
     ]);
     params
 }
@@ -65,8 +79,16 @@ fn operation(op: Operation) -> Value {
     let id = path_param("id", "Invitation id.");
     let unauthenticated = problem("No valid sign-in.");
     let not_member = problem("Unknown workgroup, or the caller is not a member of it.");
-    let forbidden = problem("The caller's role does not allow this.");
-    let bad = problem("Invalid input; nothing was changed.");
+    // Every signed-in route may refuse the sign-in itself.
+    const SIGN_IN_REFUSED: &str = "the identity provider has not verified the address (`email_verified` absent or not true), or the address is bound to another sign-in subject";
+    let sign_in_refused = problem(&format!("The sign-in is refused: {SIGN_IN_REFUSED}."));
+    let forbidden = problem(&format!(
+        "The caller's role does not allow this, or {SIGN_IN_REFUSED}."
+    ));
+    let bad =
+        problem("Invalid input (a string over its `maxLength` included); nothing was changed.");
+    let too_large =
+        problem("`payload-too-large`: the request body is over 256 KiB; nothing was changed.");
     let conflict = problem("A concurrent change won the race; retry.");
     let gone = problem("Unknown, used, cancelled, superseded or expired token.");
     let idempotency_key = json!({ "name": "Idempotency-Key", "in": "header", "required": false,
@@ -74,12 +96,12 @@ fn operation(op: Operation) -> Value {
             gets the first answer again (with `Idempotent-Replayed: true`) and sends no email.",
         "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$" } });
     let reused = problem("The Idempotency-Key was used for a different request.");
-    let too_many = json!({
-        "description": "A limit would be passed; nothing was changed. `too-many-invitations`: the caller's daily quota of invitation emails is used up (Retry-After: seconds until UTC midnight). `too-many-pending-invitations`: the workgroup's pending cap is reached (cancel some, or wait for answers and expiries).",
-        "headers": { "Retry-After": { "description": "Seconds to wait before trying again.",
-                                       "schema": { "type": "integer", "minimum": 1 } } },
-        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
-    });
+    let too_many = retry_later(
+        "A limit would be passed; nothing was changed. `too-many-invitations`: a daily limit of invitation emails is reached: the inviter's in this workgroup, the inviter's across all workgroups, or the emails one recipient address may receive (Retry-After: seconds until the limit starts over). `too-many-pending-invitations`: the workgroup's cap of pending invitations is reached (cancel some, or wait for answers and expiries).",
+    );
+    let too_many_workgroups = retry_later(
+        "`too-many-workgroups`: the caller has created as many workgroups today as one person may; nothing was changed (Retry-After: seconds until the limit starts over).",
+    );
     let conflict_or_running = problem(
         "A concurrent change won the race, or a request with this Idempotency-Key is still running (see Retry-After); retry.",
     );
@@ -93,12 +115,13 @@ fn operation(op: Operation) -> Value {
                                ("Invitations", "listInvitations", json!({ "wg": "$response.body#/id" })),
                                ("Events", "listEvents", json!({ "wg": "$response.body#/id" })),
                            ]), "400": bad,
-                           "401": unauthenticated, "403": forbidden, "409": conflict }
+                           "401": unauthenticated, "403": sign_in_refused, "409": conflict,
+                           "413": too_large, "429": too_many_workgroups }
         }),
         Operation::ListWorkgroups => json!({
             "summary": "The caller's workgroups, with the caller's role in each.",
             "responses": { "200": ok("The workgroups.", "WorkgroupList"), "401": unauthenticated,
-                           "403": forbidden }
+                           "403": sign_in_refused }
         }),
         Operation::ListAgents => json!({
             "summary": "The workgroup's agents (the \"All\" tab).",
@@ -116,27 +139,29 @@ fn operation(op: Operation) -> Value {
                                ("Cancel", "cancelInvitation", json!({ "wg": "$request.path.wg", "id": "$response.body#/results/0/invitation/id" })),
                            ]), "400": bad,
                            "401": unauthenticated, "403": forbidden, "404": not_member,
-                           "409": conflict_or_running, "422": reused, "429": too_many }
+                           "409": conflict_or_running, "413": too_large, "422": reused,
+                           "429": too_many }
         }),
         Operation::ListInvitations => json!({
             "summary": "Pending and declined invitations until they expire, newest first.",
             "parameters": with_list_params(vec![wg, json!({ "name": "status", "in": "query",
-                "required": false, "schema": { "type": "string", "enum": ["pending", "declined"] } })]),
+                "required": false, "description": "`pending` or `declined` (at most 8 characters); absent: both.",
+                "schema": { "type": "string", "enum": ["pending", "declined"], "maxLength": max_len::STATUS } })]),
             "responses": { "200": ok("One page of invitations.", "InvitationList"), "400": bad,
                            "401": unauthenticated, "403": forbidden, "404": not_member }
         }),
         Operation::GetInvitation => json!({
             "summary": "One invitation.",
             "parameters": [wg, id],
-            "responses": { "200": ok("The invitation.", "Invitation"), "401": unauthenticated,
-                           "403": forbidden,
+            "responses": { "200": ok("The invitation.", "Invitation"), "400": bad,
+                           "401": unauthenticated, "403": forbidden,
                            "404": problem("Unknown workgroup or invitation, or not a member.") }
         }),
         Operation::CancelInvitation => json!({
             "summary": "Cancel a pending or declined invitation; its token stops working.",
             "parameters": [wg, id],
-            "responses": { "204": { "description": "Cancelled." }, "401": unauthenticated,
-                           "403": forbidden,
+            "responses": { "204": { "description": "Cancelled." }, "400": bad,
+                           "401": unauthenticated, "403": forbidden,
                            "404": problem("Unknown workgroup or invitation, or not a member."),
                            "409": conflict }
         }),
@@ -153,22 +178,22 @@ fn operation(op: Operation) -> Value {
             "security": [],
             "requestBody": body("TokenRequest"),
             "responses": { "200": ok("The invitation as the invitee sees it.", "Lookup"),
-                           "400": bad, "404": gone }
+                           "400": bad, "404": gone, "413": too_large }
         }),
         Operation::AcceptInvitation => json!({
             "summary": "Accept, signed in as the invited address; the first acceptance registers.",
             "requestBody": body("AcceptRequest"),
             "responses": { "200": ok("The workgroup joined.", "AcceptAnswer"), "400": bad,
                            "401": unauthenticated,
-                           "403": problem("Signed in as another address than the invited one."),
-                           "404": gone, "409": conflict }
+                           "403": problem(&format!("Signed in as another address than the invited one, or {SIGN_IN_REFUSED}.")),
+                           "404": gone, "409": conflict, "413": too_large }
         }),
         Operation::DeclineInvitation => json!({
             "summary": "Decline, without registering; the token stops working.",
             "security": [],
             "requestBody": body("TokenRequest"),
             "responses": { "200": ok("Declined.", "DeclineAnswer"), "400": bad, "404": gone,
-                           "409": conflict }
+                           "409": conflict, "413": too_large }
         }),
         Operation::ListEvents => json!({
             "summary": "The workgroup's audit trail, newest first: every change of an invitation, with who made it and when. Kept for 365 days.",
@@ -192,11 +217,20 @@ fn schemas() -> Value {
     let role =
         json!({ "type": "string", "enum": ["administrator", "manager", "associate", "inactive"] });
     let locale = json!({ "type": ["string", "null"], "enum": ["en", "ja", null],
-                         "description": "Absent or null: the default." });
+                         "maxLength": max_len::LOCALE,
+                         "description": "`en` or `ja` (at most 2 characters); absent or null: the default." });
+    let request_role = json!({ "type": "string", "enum": ["administrator", "manager", "associate", "inactive"],
+                               "maxLength": max_len::ROLE,
+                               "description": "The role granted (at most 13 characters)." });
+    let token = json!({ "type": "string", "maxLength": max_len::TOKEN,
+                        "description": format!("The token of the accept link (`#token=…`). At most {} characters.", max_len::TOKEN) });
     // What names may hold: 1 to 100 characters, one of them not a space, none a control
     // character, line or paragraph separator or bidirectional override (they break email lines).
-    let typed_name = json!({ "type": "string", "minLength": 1, "maxLength": 100,
+    let typed_name = json!({ "type": "string", "minLength": 1, "maxLength": max_len::AGENT_NAME,
         "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]*$" });
+    let mut workgroup_name = typed_name.clone();
+    workgroup_name["description"] = json!("The workgroup's name, 1 to 100 characters.");
+    workgroup_name["maxLength"] = json!(max_len::WORKGROUP_NAME);
     let cursor =
         json!({ "type": ["string", "null"], "description": "Absent or null on the last page." });
     let list = |item: &str| {
@@ -214,7 +248,7 @@ fn schemas() -> Value {
         },
         "CreateWorkgroup": {
             "type": "object", "required": ["name"], "additionalProperties": false,
-            "properties": { "name": typed_name, "locale": locale }
+            "properties": { "name": workgroup_name, "locale": locale }
         },
         "Workgroup": {
             "type": "object", "required": ["id", "name", "role"],
@@ -248,10 +282,11 @@ fn schemas() -> Value {
             "type": "object", "required": ["emails", "role"], "additionalProperties": false,
             "properties": {
                 "emails": {
-                    "description": "Addresses separated by commas, semicolons, spaces or new lines; one string or a list. At most 50 entries.",
-                    "oneOf": [ { "type": "string" }, { "type": "array", "items": { "type": "string" } } ]
+                    "description": format!("Addresses separated by commas, semicolons, spaces or new lines; one string or a list. At most 50 entries, and at most {} bytes (64 KiB) of UTF-8 text, all strings together.", max_len::EMAILS),
+                    "oneOf": [ { "type": "string", "maxLength": max_len::EMAILS },
+                               { "type": "array", "items": { "type": "string", "maxLength": max_len::EMAILS } } ]
                 },
-                "role": role, "locale": locale
+                "role": request_role, "locale": locale
             }
         },
         "InviteAnswer": {
@@ -267,13 +302,13 @@ fn schemas() -> Value {
         },
         "TokenRequest": {
             "type": "object", "required": ["token"], "additionalProperties": false,
-            "properties": { "token": { "type": "string" } }
+            "properties": { "token": token }
         },
         "AcceptRequest": {
             "type": "object", "required": ["token"], "additionalProperties": false,
-            "properties": { "token": { "type": "string" },
+            "properties": { "token": token,
                             "name": { "anyOf": [typed_name, { "type": "null" }],
-                                      "description": "Required on first registration." } }
+                                      "description": "The display name, 1 to 100 characters: required on first registration." } }
         },
         "WorkgroupRef": {
             "type": "object", "required": ["id", "name"],

@@ -5,13 +5,14 @@ use lambda_http::{Body, Response};
 use serde::Deserialize;
 use shared::{
     App,
+    address::PasteError,
     clock::Clock,
     role::Role,
     store::{Mailer, Store},
     usecases::invite::InviteRequest,
 };
 
-use super::{Input, idempotency, json, parse_locale};
+use super::{Input, bounded, idempotency, json, max_len, parse_locale};
 use crate::{problem::Problem, views::InviteAnswer};
 
 #[derive(Deserialize)]
@@ -27,42 +28,50 @@ pub async fn invite<S: Store, M: Mailer, C: Clock>(
     app: &App<S, M, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
-    idempotency::once(app, &input, || invite_once(app, &input)).await
-}
-
-async fn invite_once<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
-    input: &Input<'_>,
-) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
     let workgroup = input.workgroup()?;
-    let body: Invite = input.body()?;
-    let request = InviteRequest {
+    let request = invite_request(input.body()?)?;
+    idempotency::once(app, &input, || async {
+        let results = app.invite(&caller, &workgroup, &request).await?;
+        Ok(json(
+            StatusCode::OK,
+            &InviteAnswer::from(results.as_slice()),
+        ))
+    })
+    .await
+}
+
+/// The request as the use case takes it, every string within its bound.
+fn invite_request(body: Invite) -> Result<InviteRequest, Problem> {
+    Ok(InviteRequest {
         emails: pasted(body.emails)?,
-        role: body
-            .role
+        role: bounded("role", &body.role, max_len::ROLE)?
             .parse::<Role>()
             .map_err(|e| Problem::bad_request(e.to_string()))?,
         locale: parse_locale(body.locale.as_deref())?,
-    };
-    let results = app.invite(&caller, &workgroup, &request).await?;
-    Ok(json(
-        StatusCode::OK,
-        &InviteAnswer::from(results.as_slice()),
-    ))
+    })
 }
 
+/// The pasted strings, at most [`max_len::EMAILS`] bytes of them together.
 fn pasted(value: serde_json::Value) -> Result<Vec<String>, Problem> {
     let wrong = || Problem::bad_request("emails must be a string or a list of strings");
-    match value {
-        serde_json::Value::String(text) => Ok(vec![text]),
+    let strings = match value {
+        serde_json::Value::String(text) => vec![text],
         serde_json::Value::Array(items) => items
             .into_iter()
             .map(|item| match item {
                 serde_json::Value::String(text) => Ok(text),
                 _ => Err(wrong()),
             })
-            .collect(),
-        _ => Err(wrong()),
+            .collect::<Result<_, _>>()?,
+        _ => return Err(wrong()),
+    };
+    let bytes = strings.iter().map(String::len).sum::<usize>();
+    if bytes > max_len::EMAILS {
+        return Err(PasteError::TooLong {
+            limit: max_len::EMAILS,
+        }
+        .into());
     }
+    Ok(strings)
 }

@@ -9,7 +9,7 @@ use shared::{
     store::{Mailer, Store},
 };
 
-use super::{Input, json};
+use super::{Input, bounded, json, max_len};
 use crate::{
     problem::Problem,
     views::{AcceptAnswer, AgentView, DeclineAnswer, LookupView, WorkgroupRef, WorkgroupView},
@@ -19,6 +19,12 @@ use crate::{
 #[serde(deny_unknown_fields)]
 struct TokenBody {
     token: String,
+}
+
+impl TokenBody {
+    fn token(&self) -> Result<&str, Problem> {
+        bounded("token", &self.token, max_len::TOKEN)
+    }
 }
 
 #[derive(Deserialize)]
@@ -34,7 +40,7 @@ pub async fn lookup<S: Store, M: Mailer, C: Clock>(
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let body: TokenBody = input.body()?;
-    let preview = app.lookup_invitation(&body.token).await?;
+    let preview = app.lookup_invitation(body.token()?).await?;
     Ok(json(StatusCode::OK, &LookupView::from(&preview)))
 }
 
@@ -44,9 +50,13 @@ pub async fn accept<S: Store, M: Mailer, C: Clock>(
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
     let body: AcceptBody = input.body()?;
-    let membership = app
-        .accept_invitation(&caller, &body.token, body.name.as_deref())
-        .await?;
+    let token = bounded("token", &body.token, max_len::TOKEN)?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|name| bounded("name", name, max_len::AGENT_NAME))
+        .transpose()?;
+    let membership = app.accept_invitation(&caller, token, name).await?;
     Ok(json(
         StatusCode::OK,
         &AcceptAnswer {
@@ -61,7 +71,7 @@ pub async fn decline<S: Store, M: Mailer, C: Clock>(
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let body: TokenBody = input.body()?;
-    let declined = app.decline_invitation(&body.token).await?;
+    let declined = app.decline_invitation(body.token()?).await?;
     Ok(json(
         StatusCode::OK,
         &DeclineAnswer {

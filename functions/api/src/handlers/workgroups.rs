@@ -10,7 +10,7 @@ use shared::{
     store::{Mailer, Store},
 };
 
-use super::{Input, json, parse_locale};
+use super::{Input, bounded, json, max_len, parse_locale};
 use crate::{
     problem::Problem,
     views::{ListView, WorkgroupView},
@@ -29,7 +29,8 @@ pub async fn create<S: Store, M: Mailer, C: Clock>(
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
     let body: CreateWorkgroup = input.body()?;
-    let name = WorkgroupName::parse(&body.name).map_err(|e| Problem::bad_request(e.to_string()))?;
+    let name = bounded("name", &body.name, max_len::WORKGROUP_NAME)?;
+    let name = WorkgroupName::parse(name).map_err(|e| Problem::bad_request(e.to_string()))?;
     let locale = parse_locale(body.locale.as_deref())?;
     let membership = app.create_workgroup(&caller, name, locale).await?;
     Ok(json(StatusCode::CREATED, &WorkgroupView::from(&membership)))
