@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 /// A deliverable email address, normalised so that two spellings of one mailbox compare equal:
 /// trimmed, lower-cased, without quotes that are not needed, and with an internationalised
 /// domain in its ASCII (punycode) form.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
 pub struct EmailAddress(String);
 
 /// Why a string is not an address we can invite.
@@ -130,6 +130,36 @@ impl fmt::Display for EmailAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// Addresses are read back from storage and from earlier answers: they are parsed as any
+/// address is, except one that earlier, laxer rules let in (a quoted local part holding `@`,
+/// `,` or `;`) and these refuse. That one is kept as it was stored, so it still matches the keys
+/// written with it rather than failing every read that meets it; it still holds nothing that
+/// could break a header.
+impl<'de> Deserialize<'de> for EmailAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match Self::parse(&text) {
+            Ok(address) => Ok(address),
+            Err(_) if stored_by_earlier_rules(&text) => Ok(Self(text)),
+            Err(invalid) => Err(serde::de::Error::custom(invalid)),
+        }
+    }
+}
+
+/// Normalised as the stores keep addresses, with a quoted local part, and nothing a header
+/// could not carry.
+fn stored_by_earlier_rules(text: &str) -> bool {
+    text.len() <= MAX_ADDRESS_LEN
+        && text.starts_with('"')
+        && text
+            .rsplit_once("\"@")
+            .is_some_and(|(_, domain)| !domain.is_empty())
+        && text == text.trim()
+        && !text
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '<' | '>') || c.is_uppercase())
 }
 
 impl TryFrom<String> for EmailAddress {

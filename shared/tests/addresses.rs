@@ -492,6 +492,34 @@ fn addresses_serialise_normalised_and_refuse_invalid_text() {
 }
 
 #[test]
+fn an_address_stored_under_earlier_rules_reads_back_as_stored() {
+    // Quoted local parts holding `;` or `,` were accepted before; the stores still hold some.
+    for stored in [r#""ann;lee"@example.com"#, r#""a,b"@example.com"#] {
+        let json = serde_json::to_string(stored).unwrap();
+        let address: EmailAddress = serde_json::from_str(&json).unwrap();
+        assert_eq!(address.as_str(), stored);
+        assert!(
+            EmailAddress::parse(stored).is_err(),
+            "{stored} is refused as input"
+        );
+    }
+    // Nothing else gets in that way.
+    for text in [
+        r#""<a>"@example.com"#,
+        r#""Ann;Lee"@example.com"#,
+        "\"a\r\n;b\"@example.com",
+        r#""a;b"@"#,
+        "a;b@example.com",
+    ] {
+        let json = serde_json::to_string(text).unwrap();
+        assert!(
+            serde_json::from_str::<EmailAddress>(&json).is_err(),
+            "{text:?} was read back"
+        );
+    }
+}
+
+#[test]
 fn the_local_part_is_the_text_before_the_last_at() {
     let cases = [
         ("ann@example.com", "ann"),
