@@ -316,10 +316,10 @@ impl<'a> Template<'a> {
             .as_object()
             .map(|m| m.keys().cloned().collect())
             .unwrap_or_default();
-        if let Some(globals) = self.globals {
-            if let Some(shared) = globals["Environment"]["Variables"].as_object() {
-                names.extend(shared.keys().cloned());
-            }
+        if let Some(globals) = self.globals
+            && let Some(shared) = globals["Environment"]["Variables"].as_object()
+        {
+            names.extend(shared.keys().cloned());
         }
         names
     }

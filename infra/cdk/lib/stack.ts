@@ -207,6 +207,12 @@ export class InvitationsStack extends Stack {
           fullname: { required: false, mutable: true },
         },
         passwordPolicy: { minLength: 12 },
+        userVerification: {
+          emailStyle: cognito.VerificationEmailStyle.CODE,
+          emailSubject: 'Your workgroup invitations code',
+          emailBody: 'Your verification code is {####}.',
+          smsMessage: 'Your verification code is {####}.',
+        },
         accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
         removalPolicy: kept,
       });
