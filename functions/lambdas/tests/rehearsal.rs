@@ -11,7 +11,8 @@
 //! unset, and any difference between the two stacks not listed in `DELIBERATE`.
 //!
 //! Types moto's CloudFormation lacks are created through moto's service backends
-//! (`tests/rehearsal/moto_cfn.py`); the one it cannot hold is asserted absent here.
+//! (`tests/rehearsal/moto_cfn.py`); the two it cannot hold are recorded only, and asserted so
+//! here.
 
 mod support;
 
@@ -63,7 +64,10 @@ const DELIBERATE: &[(&str, &str)] = &[
 
 /// The CloudFormation types the rehearsal's moto only records (moto_cfn.py's RECORDED_ONLY):
 /// nothing reads them back.
-const RECORDED_ONLY: &[&str] = &["AWS::SES::ConfigurationSetEventDestination"];
+const RECORDED_ONLY: &[&str] = &[
+    "AWS::SES::ConfigurationSetEventDestination",
+    "AWS::CloudWatch::Alarm",
+];
 
 fn binary(function: Function) -> &'static str {
     match function {
@@ -872,8 +876,37 @@ fn check_template(tool: &str, template: &Value) {
     }
 }
 
+/// The types moto_cfn.py records only, as it lists them.
+fn recorded_only_in_the_plugin() -> Vec<String> {
+    let plugin =
+        std::fs::read_to_string(tests::infra::workspace().join("tests/rehearsal/moto_cfn.py"))
+            .unwrap();
+    let block = plugin
+        .split("RECORDED_ONLY = {")
+        .nth(1)
+        .unwrap()
+        .split('}')
+        .next()
+        .unwrap();
+    let mut kinds: Vec<String> = block
+        .lines()
+        .filter_map(|line| {
+            line.trim()
+                .strip_prefix('"')?
+                .split('"')
+                .next()
+                .map(str::to_owned)
+        })
+        .collect();
+    kinds.sort();
+    kinds
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_stacks_deploy_from_nothing_and_run_every_function_within_their_policies() {
+    let mut recorded_only: Vec<String> = RECORDED_ONLY.iter().map(|k| (*k).to_owned()).collect();
+    recorded_only.sort();
+    assert_eq!(recorded_only_in_the_plugin(), recorded_only);
     let out = tempfile::tempdir().unwrap();
     let sam_template = sam_cloudformation(out.path());
     let cdk_template = cdk_cloudformation(
