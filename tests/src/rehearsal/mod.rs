@@ -41,10 +41,14 @@ fn rehearsal_dir() -> PathBuf {
 pub fn moto() -> &'static RehearsalMoto {
     static MOTO: OnceLock<RehearsalMoto> = OnceLock::new();
     MOTO.get_or_init(|| {
-        let records = workspace()
-            .join(".venv")
-            .join(format!("rehearsal-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&records);
+        let venv = workspace().join(".venv");
+        let records = venv.join(format!("rehearsal-{}", std::process::id()));
+        // Earlier runs' records.
+        for old in std::fs::read_dir(&venv).into_iter().flatten().flatten() {
+            if old.file_name().to_string_lossy().starts_with("rehearsal-") {
+                let _ = std::fs::remove_dir_all(old.path());
+            }
+        }
         std::fs::create_dir_all(&records).expect("a records directory");
         let preamble = format!(
             "import sys\nsys.path.insert(0, {:?})\nimport moto_cfn",
