@@ -128,39 +128,7 @@ impl AwsStack {
     /// A DynamoDB stream batch as Lambda hands it to a function: one `INSERT` record per item,
     /// its new image in DynamoDB JSON, sequence numbers in order.
     pub fn stream_batch(&self, items: &[Item]) -> Value {
-        let records: Vec<Value> = items
-            .iter()
-            .enumerate()
-            .map(|(n, item)| {
-                let image = serde_dynamo::Item::from(item.clone());
-                let keys: serde_dynamo::Item = item
-                    .iter()
-                    .filter(|(name, _)| *name == "pk" || *name == "sk")
-                    .map(|(name, value)| (name.clone(), value.clone()))
-                    .collect::<Item>()
-                    .into();
-                json!({
-                    "eventID": format!("event-{n}"),
-                    "eventName": "INSERT",
-                    "eventVersion": "1.1",
-                    "eventSource": "aws:dynamodb",
-                    "awsRegion": "us-east-1",
-                    "dynamodb": {
-                        "ApproximateCreationDateTime": 1_800_000_000,
-                        "Keys": keys,
-                        "NewImage": image,
-                        "SequenceNumber": format!("{:021}", 100 + n),
-                        "SizeBytes": 512,
-                        "StreamViewType": "NEW_IMAGE"
-                    },
-                    "eventSourceARN": format!(
-                        "arn:aws:dynamodb:us-east-1:123456789012:table/{}/stream/2026-11-22T00:00:00.000",
-                        self.table
-                    )
-                })
-            })
-            .collect();
-        json!({ "Records": records })
+        stream_batch(&self.table, items)
     }
 
     /// The environment of a function process: the templates' variables, the SDK's (moto's
@@ -178,4 +146,42 @@ impl AwsStack {
         }
         env
     }
+}
+
+/// A DynamoDB stream batch as Lambda hands it to a function: one `INSERT` record per item,
+/// its new image in DynamoDB JSON, sequence numbers in order.
+pub fn stream_batch(table: &str, items: &[Item]) -> Value {
+    let records: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(n, item)| {
+            let image = serde_dynamo::Item::from(item.clone());
+            let keys: serde_dynamo::Item = item
+                .iter()
+                .filter(|(name, _)| *name == "pk" || *name == "sk")
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect::<Item>()
+                .into();
+            json!({
+                "eventID": format!("event-{n}"),
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "ApproximateCreationDateTime": 1_800_000_000,
+                    "Keys": keys,
+                    "NewImage": image,
+                    "SequenceNumber": format!("{:021}", 100 + n),
+                    "SizeBytes": 512,
+                    "StreamViewType": "NEW_IMAGE"
+                },
+                "eventSourceARN": format!(
+                    "arn:aws:dynamodb:us-east-1:123456789012:table/{}/stream/2026-11-22T00:00:00.000",
+                    table
+                )
+            })
+        })
+        .collect();
+    json!({ "Records": records })
 }

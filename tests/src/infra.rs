@@ -10,10 +10,12 @@ use std::{
     sync::OnceLock,
 };
 
-/// The Python tools, pinned.
-pub const PYTHON_TOOLS: [&str; 3] = [
+/// The Python tools, pinned. The SAM CLI pins its translator; it is named here because the
+/// deploy rehearsal calls it directly.
+pub const PYTHON_TOOLS: [&str; 4] = [
     "cfn-lint==1.58.0",
     "aws-sam-cli==1.170.0",
+    "aws-sam-translator==1.115.0",
     "cargo-lambda==1.9.2",
 ];
 

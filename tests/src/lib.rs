@@ -1,5 +1,5 @@
 //! Black-box test support: fakes, the store conformance suite, the HTTP harness, moto, a
-//! Lambda Runtime API emulator, the browser tests' Chromium and Playwright, and schemathesis.
+//! Lambda Runtime API emulator, the deploy rehearsal, the browser tests' Chromium and Playwright, and schemathesis.
 
 pub mod aws_stack;
 pub mod browser;
@@ -9,5 +9,6 @@ pub mod harness;
 pub mod infra;
 pub mod local_server;
 pub mod moto;
+pub mod rehearsal;
 pub mod robustness;
 pub mod runtime_api;

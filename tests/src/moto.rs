@@ -62,8 +62,16 @@ pub fn moto() -> &'static Moto {
 
 impl Moto {
     fn start() -> Result<Self, String> {
+        Self::start_with("", &[])
+    }
+
+    /// A server of its own, running `preamble` (Python) before it starts, with `env` added to
+    /// its environment: the deploy rehearsal's moto, with CloudFormation for more types.
+    pub fn start_with(preamble: &str, env: &[(&str, &str)]) -> Result<Self, String> {
         let server = installed_server()?;
-        let log = venv_dir().join(format!("moto-{}.log", std::process::id()));
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = venv_dir().join(format!("moto-{}-{n}.log", std::process::id()));
         let mut last_error = String::new();
         // A free port can be taken by someone else before moto binds it: try a few.
         for _ in 0..3 {
@@ -73,7 +81,8 @@ impl Moto {
                 .arg("-c")
                 .arg(r#""$0" -c "$MOTO_SERIAL_SERVER" 127.0.0.1 "$1" >"$2" 2>&1 & pid=$!; cat >/dev/null; kill $pid"#)
                 .arg(&server)
-                .env("MOTO_SERIAL_SERVER", SERIAL_SERVER)
+                .env("MOTO_SERIAL_SERVER", format!("{preamble}\n{SERIAL_SERVER}"))
+                .envs(env.iter().copied())
                 .arg(port.to_string())
                 .arg(&log)
                 .stdin(Stdio::piped())

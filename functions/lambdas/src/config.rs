@@ -3,7 +3,7 @@
 //! Every variable is listed in [`VARIABLES`]: the templates set them, and a test checks that
 //! both templates set exactly these for each function.
 
-use std::fmt;
+use std::{fmt, ops::RangeInclusive};
 
 use api::web::SignIn;
 use aws::ses::Sender;
@@ -161,6 +161,17 @@ pub const VARIABLES: [Variable; 15] = [
     SIGN_IN_CLIENT_ID,
 ];
 
+/// The whole numbers each count accepts, written as digits with no leading zero. The templates'
+/// parameters accept exactly these (functions/lambdas/tests/parameters.rs compares them).
+pub const COUNTS: [(Variable, RangeInclusive<u32>); 6] = [
+    (INVITE_MAX_ADDRESSES, 1..=1000),
+    (INVITE_DAILY_LIMIT, 1..=1_000_000),
+    (INVITER_DAILY_LIMIT, 1..=1_000_000),
+    (RECIPIENT_DAILY_LIMIT, 1..=1_000_000),
+    (WORKGROUP_DAILY_LIMIT, 1..=1_000_000),
+    (PENDING_INVITATION_LIMIT, 1..=1_000_000),
+];
+
 /// A variable that is missing or cannot be used; the message names it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("environment variable {name}: {problem}")]
@@ -240,12 +251,27 @@ impl Config {
         let table = required(TABLE_NAME)?;
         let secret_key_arn = required(SECRET_KEY_ARN)?;
         let base_url = required(APP_BASE_URL)?;
+        if !is_https_host(&base_url) {
+            return Err(problem(
+                APP_BASE_URL,
+                "must be https:// and a host name, with no path, port or trailing slash (Cognito \
+                 calls back only to https, and the console signs in at the origin's root)",
+            ));
+        }
         let links = AcceptLinks::new(&base_url).map_err(|e| problem(APP_BASE_URL, e))?;
         let mut settings = Settings::new(links);
 
         let sender = if function.sends_email() {
             let address = required(SES_SENDER)?;
             let sender = Sender::parse(&address).map_err(|e| problem(SES_SENDER, e))?;
+            if !plain_address(written_address(&address)) {
+                return Err(problem(
+                    SES_SENDER,
+                    "the address must be written as SES sends it and IAM compares it \
+                     (ses:FromAddress): in lower case, ASCII (an international domain in its \
+                     xn-- form)",
+                ));
+            }
             Some(match read(SES_CONFIGURATION_SET)? {
                 Some(set) => sender.with_configuration_set(&set),
                 None => sender,
@@ -253,18 +279,13 @@ impl Config {
         } else {
             None
         };
-        // An optional positive number, when this function reads it.
+        // An optional count, when this function reads it.
         let positive = |variable: Variable| -> Result<Option<u32>, ConfigError> {
             if !variable.read_by(function) {
                 return Ok(None);
             }
             read(variable)?
-                .map(|text| {
-                    text.parse()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| problem(variable, "must be a positive number"))
-                })
+                .map(|text| parse_count(variable, &text))
                 .transpose()
         };
         if let Some(limit) = positive(INVITE_MAX_ADDRESSES)? {
@@ -306,8 +327,20 @@ impl Config {
         if REMINDER_DAYS_BEFORE.read_by(function)
             && let Some(days) = read(REMINDER_DAYS_BEFORE)?
         {
-            settings.reminders =
-                ReminderSchedule::parse(&days).map_err(|e| problem(REMINDER_DAYS_BEFORE, e))?;
+            let plain = days.split(',').all(|day| {
+                (1..=2).contains(&day.len())
+                    && day.bytes().all(|b| b.is_ascii_digit())
+                    && !day.starts_with('0')
+            });
+            settings.reminders = ReminderSchedule::parse(&days)
+                .ok()
+                .filter(|_| plain)
+                .ok_or_else(|| {
+                    problem(
+                        REMINDER_DAYS_BEFORE,
+                        "must be days from 1 to 29, comma-separated, without spaces",
+                    )
+                })?;
         }
         Ok(Self {
             function,
@@ -325,6 +358,87 @@ impl Config {
 fn is_https_origin(domain: &str) -> bool {
     let domain = domain.trim_end_matches('/');
     api::web::https_origin(domain).is_some_and(|origin| origin.eq_ignore_ascii_case(domain))
+}
+
+/// What a count variable accepts, if it is one.
+pub fn count_range(variable: Variable) -> Option<RangeInclusive<u32>> {
+    COUNTS
+        .iter()
+        .find(|(count, _)| count.name == variable.name)
+        .map(|(_, range)| range.clone())
+}
+
+fn parse_count(variable: Variable, text: &str) -> Result<u32, ConfigError> {
+    let range = count_range(variable).expect("a count variable");
+    let digits = text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
+    digits
+        .then(|| text.parse::<u32>().ok())
+        .flatten()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            problem(
+                variable,
+                format_args!(
+                    "must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
+}
+
+/// `https://` and a host name (letters, digits, inner hyphens, dots between labels), nothing
+/// after it.
+fn is_https_host(url: &str) -> bool {
+    url.strip_prefix("https://").is_some_and(|host| {
+        host.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+    })
+}
+
+/// The address part of `address` or `Name <address>`, as written.
+fn written_address(sender: &str) -> &str {
+    match (sender.rfind('<'), sender.ends_with('>')) {
+        (Some(open), true) => &sender[open + 1..sender.len() - 1],
+        _ => sender,
+    }
+}
+
+/// An address as SES sends it and IAM compares it: a lower-case dot-atom of at most 64
+/// characters, `@`, and two or more lower-case host-name labels, the last not all digits.
+fn plain_address(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else {
+        return false;
+    };
+    let atom = |part: &str| {
+        !part.is_empty()
+            && part.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || "!#$%&'*+/=?^_`{|}~-".contains(c)
+            })
+    };
+    let label = |label: &str| {
+        (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    address.len() <= 254
+        && local.len() <= 64
+        && local.split('.').all(atom)
+        && labels.len() >= 2
+        && labels.iter().all(|l| label(l))
+        && !labels
+            .last()
+            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn problem(variable: Variable, problem: impl fmt::Display) -> ConfigError {
@@ -347,7 +461,7 @@ mod tests {
                 "SECRET_KEY_ARN",
                 "arn:aws:secretsmanager:us-east-1:123456789012:secret:key",
             ),
-            ("APP_BASE_URL", "https://app.example.com/"),
+            ("APP_BASE_URL", "https://app.example.com"),
             ("SES_SENDER", "Invitations <no-reply@example.com>"),
             ("SES_CONFIGURATION_SET", "invitations"),
             ("INVITE_MAX_ADDRESSES", "20"),
@@ -465,6 +579,24 @@ mod tests {
             ),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "7,x"),
             (Function::Remind, "REMINDER_DAYS_BEFORE", "40"),
+            (Function::Remind, "REMINDER_DAYS_BEFORE", "0,7"),
+            (Function::Remind, "REMINDER_DAYS_BEFORE", "7, 1"),
+            (Function::Remind, "REMINDER_DAYS_BEFORE", "07"),
+            (Function::Invite, "APP_BASE_URL", "http://app.example.com"),
+            (Function::Invite, "APP_BASE_URL", "https://example.com/app"),
+            (Function::Invite, "APP_BASE_URL", "https://app.example.com/"),
+            (Function::Invite, "SES_SENDER", "No-Reply@example.com"),
+            (
+                Function::Invite,
+                "SES_SENDER",
+                "Acme <no-reply@Example.com>",
+            ),
+            (Function::Invite, "SES_SENDER", "no-reply@bücher.example"),
+            (Function::Invite, "INVITE_MAX_ADDRESSES", "1001"),
+            (Function::Invite, "INVITE_MAX_ADDRESSES", "+5"),
+            (Function::Invite, "INVITE_MAX_ADDRESSES", "05"),
+            (Function::Manage, "INVITE_DAILY_LIMIT", "1000001"),
+            (Function::Manage, "INVITE_DAILY_LIMIT", "2.5"),
         ];
         for (function, name, value) in cases {
             let mut env = complete();

@@ -432,28 +432,14 @@ impl<'a> Template<'a> {
     /// The publish function reads the table's stream, only new audit events, reporting the
     /// first record it could not publish, with a failure destination.
     fn check_publisher(&self, name: &str) {
-        let source = if self.sam {
-            let events = &self.function(Function::Publish)["Properties"]["Events"];
-            let sources: Vec<&Value> = events
-                .as_object()
-                .unwrap()
-                .values()
-                .filter(|e| e["Type"] == "DynamoDB")
-                .map(|e| &e["Properties"])
-                .collect();
-            assert_eq!(sources.len(), 1, "{name}: one stream source");
-            sources[0].clone()
-        } else {
-            let id = &self.functions[Function::Publish.name()];
-            let mappings: Vec<&Value> = of_type(self.resources, "AWS::Lambda::EventSourceMapping")
-                .map(|(_, m)| &m["Properties"])
-                .filter(|m| m["FunctionName"]["Ref"] == *id)
-                .collect();
-            assert_eq!(mappings.len(), 1, "{name}: one stream source");
-            let mut source = mappings[0].clone();
-            source["Stream"] = source["EventSourceArn"].clone();
-            source
-        };
+        let id = &self.functions[Function::Publish.name()];
+        let mappings: Vec<&Value> = of_type(self.resources, "AWS::Lambda::EventSourceMapping")
+            .map(|(_, m)| &m["Properties"])
+            .filter(|m| m["FunctionName"]["Ref"] == *id)
+            .collect();
+        assert_eq!(mappings.len(), 1, "{name}: one stream source");
+        let mut source = mappings[0].clone();
+        source["Stream"] = source["EventSourceArn"].clone();
         assert!(
             source["Stream"].to_string().contains("StreamArn"),
             "{name}: the table's stream: {source}"
@@ -477,33 +463,15 @@ impl<'a> Template<'a> {
     /// `("METHOD /path", function, signed in)` for every route.
     fn routes(&self) -> BTreeSet<(String, &'static str, bool)> {
         let mut routes = BTreeSet::new();
-        if self.sam {
-            for (binary, id) in &self.functions {
-                let events = self.resources[id]["Properties"]["Events"].as_object();
-                for event in events.into_iter().flat_map(|e| e.values()) {
-                    if event["Type"] != "HttpApi" {
-                        continue;
-                    }
-                    let p = &event["Properties"];
-                    let open = p["Auth"]["Authorizer"] == "NONE";
-                    routes.insert((
-                        format!(
-                            "{} {}",
-                            p["Method"].as_str().unwrap(),
-                            p["Path"].as_str().unwrap()
-                        ),
-                        *binary,
-                        !open,
-                    ));
-                }
-            }
-            return routes;
-        }
+        // `{"Ref": "Id"}` or `integrations/${Id}` in a Sub.
+        let names = |text: &str, id: &str| {
+            text.contains(&format!("\"{id}\"")) || text.contains(&format!("${{{id}}}"))
+        };
         for (_, route) in of_type(self.resources, "AWS::ApiGatewayV2::Route") {
             let p = &route["Properties"];
             let target = p["Target"].to_string();
             let (_, integration) = of_type(self.resources, "AWS::ApiGatewayV2::Integration")
-                .find(|(id, _)| target.contains(&format!("\"{id}\"")))
+                .find(|(id, _)| names(&target, id))
                 .expect("the route's integration");
             let uri = integration["Properties"]["IntegrationUri"].to_string();
             let binary = self

@@ -3,7 +3,7 @@
 // variables, key attributes, indexes, the TTL attribute, routes and each function's grants.
 
 import * as path from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, TimeZone } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -25,23 +25,26 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
+import { check, Parameter, PARAMETERS } from './parameters';
 
 export interface InvitationsProps extends StackProps {
-  /** Where the web app is served; accept links are <appBaseUrl>/accept#token=... */
-  readonly appBaseUrl: string;
-  /** The bare From address of invitation emails. */
+  /** Where the web console is served, an https origin without a path (a custom domain on the
+   * API); by default the API's own URL. Accept links are <appBaseUrl>/accept#token=... */
+  readonly appBaseUrl?: string;
+  /** The From address of invitation emails, in lower case. */
   readonly senderAddress: string;
   readonly senderName?: string;
-  /** The SES identity the sender belongs to: its domain, or the address itself. */
-  readonly senderIdentity: string;
-  /** Create that identity here (default true); false when it is verified already. */
-  readonly createSenderIdentity?: boolean;
+  /** The SES identity to create: the sender's domain (default, Easy DKIM), the address itself,
+   * or none (`existing`, already verified in the account and region). */
+  readonly senderIdentity?: 'domain' | 'address' | 'existing';
   /** An external OIDC issuer and audience; without them a Cognito user pool is created. */
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string;
   /** Prefix of the Cognito hosted UI domain. */
   readonly authDomainPrefix?: string;
+  /** Addresses one invite request may carry (default 50). */
   readonly inviteMaxAddresses?: number;
+  /** Invitation emails one inviter may send in one workgroup per UTC day (default 200). */
   readonly inviteDailyLimit?: number;
   /** Pending invitations one workgroup may have at once (default 1000). */
   readonly pendingInvitationLimit?: number;
@@ -54,10 +57,11 @@ export interface InvitationsProps extends StackProps {
   /** The EventBridge bus the audit trail is published to (default: the account's default bus). */
   readonly eventBusName?: string;
   readonly reminderDaysBefore?: string;
-  readonly reminderSchedule?: string;
-  readonly deliveryRetrySchedule?: string;
+  readonly reminderScheduleExpression?: string;
+  readonly deliveryRetryScheduleExpression?: string;
   readonly alarmEmail?: string;
-  readonly logRetention?: logs.RetentionDays;
+  /** Days the functions' and the API's logs are kept (default 30). */
+  readonly logRetentionDays?: number;
 }
 
 /** The workspace root, where Cargo.toml lists every function's crate. */
@@ -76,7 +80,20 @@ type FunctionName =
 export class InvitationsStack extends Stack {
   constructor(scope: Construct, id: string, props: InvitationsProps) {
     super(scope, id, props);
-    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    if (props.jwtIssuer && !props.jwtAudience) throw new Error('jwtAudience is required with jwtIssuer');
+    check(
+      Object.fromEntries(
+        Object.keys(PARAMETERS).map((name) => {
+          const value = props[name as keyof InvitationsProps];
+          return [name, value === undefined ? undefined : String(value)];
+        }),
+      ),
+    );
+    const retention: logs.RetentionDays = props.logRetentionDays ?? logs.RetentionDays.ONE_MONTH;
+    // What outlives the stack (the table, the key, the user pool, the logs) is kept when the
+    // stack is deleted or replaces it, but not when the create that made it fails: a failed
+    // first deploy leaves nothing behind for the next attempt to meet.
+    const kept = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     // ------------------------------------------------------------ storage and secrets
     const table = new dynamodb.Table(this, 'Table', {
@@ -86,8 +103,9 @@ export class InvitationsStack extends Stack {
       timeToLiveAttribute: 'expires_at',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // No deletion protection: a failed first create must be able to delete the table it
+      // made. The stack keeps it on delete and replacement, and PITR keeps 35 days of it.
+      removalPolicy: kept,
       // The publish function forwards the audit trail's new items from here.
       stream: dynamodb.StreamViewType.NEW_IMAGE,
     });
@@ -109,8 +127,8 @@ export class InvitationsStack extends Stack {
       projectionType: dynamodb.ProjectionType.ALL,
     });
 
-    // Signs invitation tokens and list cursors; kept with the table, since a new key would
-    // void every link already emailed.
+    // Signs invitation tokens and list cursors; kept with the table, since a new key would void
+    // every link already emailed.
     const secretKey = new secretsmanager.Secret(this, 'SecretKey', {
       description: 'Key for invitation tokens and list cursors (64 hex digits)',
       generateSecretString: {
@@ -120,7 +138,7 @@ export class InvitationsStack extends Stack {
         excludeCharacters: 'ghijklmnopqrstuvwxyz',
         includeSpace: false,
       },
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: kept,
     });
 
     // ------------------------------------------------------------ email
@@ -130,18 +148,23 @@ export class InvitationsStack extends Stack {
       sendingEnabled: true,
       suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
     });
-    if (props.createSenderIdentity ?? true) {
+    // The sender's domain with Easy DKIM, or the address itself (SES takes DKIM settings only
+    // for domains).
+    const identityKind = props.senderIdentity ?? 'domain';
+    if (identityKind !== 'existing') {
+      const domain = identityKind === 'domain';
       const identity = new ses.EmailIdentity(this, 'SenderEmailIdentity', {
-        identity: props.senderIdentity.includes('@')
-          ? ses.Identity.email(props.senderIdentity)
-          : ses.Identity.domain(props.senderIdentity),
+        identity: domain
+          ? ses.Identity.domain(props.senderAddress.split('@')[1])
+          : ses.Identity.email(props.senderAddress),
         configurationSet,
-        dkimSigning: true,
-        dkimIdentity: ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT),
+        dkimIdentity: domain
+          ? ses.DkimIdentity.easyDkim(ses.EasyDkimSigningKeyLength.RSA_2048_BIT)
+          : ses.DkimIdentity.easyDkim(),
       });
-      if (!props.senderIdentity.includes('@')) {
+      if (domain) {
         new CfnOutput(this, 'SenderDkimRecords', {
-          description: 'The three CNAME records that verify the sender domain (name=value)',
+          description: "The three CNAME records that verify the sender's domain (name=value)",
           value: [
             `${identity.dkimDnsTokenName1}=${identity.dkimDnsTokenValue1}`,
             `${identity.dkimDnsTokenName2}=${identity.dkimDnsTokenValue2}`,
@@ -154,25 +177,44 @@ export class InvitationsStack extends Stack {
       ? `${props.senderName} <${props.senderAddress}>`
       : props.senderAddress;
 
+    // ------------------------------------------------------------ the API
+    // Made first, with no routes: the functions and the sign-in callback can then name its own
+    // URL when there is no custom domain.
+    const api = new apigw.HttpApi(this, 'Api', { apiName: this.stackName, createDefaultStage: true });
+    const appBaseUrl = props.appBaseUrl || api.apiEndpoint;
+
     // ------------------------------------------------------------ sign-in
     let issuer: string;
     let audience: string;
     // How the web console signs in: the hosted UI when the pool has a domain, else not at all.
     let signIn = { SIGN_IN_DOMAIN: '', SIGN_IN_CLIENT_ID: '' };
     if (props.jwtIssuer) {
-      if (!props.jwtAudience) throw new Error('jwtAudience is required with jwtIssuer');
       issuer = props.jwtIssuer;
-      audience = props.jwtAudience;
+      audience = props.jwtAudience!;
     } else {
+      // People sign up themselves (an invitee has no account yet) with their email as a
+      // case-insensitive username; Cognito confirms the address with a code before the first
+      // sign-in, and keeps the old one until a changed one is confirmed. Changing the username
+      // settings of an existing pool replaces it (its users are not carried over).
       const userPool = new cognito.UserPool(this, 'UserPool', {
+        selfSignUpEnabled: true,
         signInAliases: { email: true },
+        signInCaseSensitive: false,
         autoVerify: { email: true },
+        keepOriginal: { email: true },
         standardAttributes: {
           email: { required: true, mutable: true },
           fullname: { required: false, mutable: true },
         },
         passwordPolicy: { minLength: 12 },
+        userVerification: {
+          emailStyle: cognito.VerificationEmailStyle.CODE,
+          emailSubject: 'Your workgroup invitations code',
+          emailBody: 'Your verification code is {####}.',
+          smsMessage: 'Your verification code is {####}.',
+        },
         accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+        removalPolicy: kept,
       });
       const client = userPool.addClient('UserPoolClient', {
         generateSecret: false,
@@ -181,8 +223,8 @@ export class InvitationsStack extends Stack {
           flows: { authorizationCodeGrant: true },
           scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
           // The web console returns to its root with the code (authorization code with PKCE).
-          callbackUrls: [`${props.appBaseUrl.replace(/\/$/, '')}/`],
-          logoutUrls: [`${props.appBaseUrl.replace(/\/$/, '')}/`],
+          callbackUrls: [`${appBaseUrl}/`],
+          logoutUrls: [`${appBaseUrl}/`],
         },
         supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
         preventUserExistenceErrors: true,
@@ -196,15 +238,13 @@ export class InvitationsStack extends Stack {
         new CfnOutput(this, 'HostedUiDomain', {
           value: `${props.authDomainPrefix}.auth.${this.region}.amazoncognito.com`,
         });
-      }
-      issuer = `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`;
-      audience = client.userPoolClientId;
-      if (props.authDomainPrefix) {
         signIn = {
           SIGN_IN_DOMAIN: `https://${props.authDomainPrefix}.auth.${this.region}.amazoncognito.com`,
           SIGN_IN_CLIENT_ID: client.userPoolClientId,
         };
       }
+      issuer = `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`;
+      audience = client.userPoolClientId;
       new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
     }
@@ -213,15 +253,17 @@ export class InvitationsStack extends Stack {
     const common = {
       TABLE_NAME: table.tableName,
       SECRET_KEY_ARN: secretKey.secretArn,
-      APP_BASE_URL: props.appBaseUrl,
+      APP_BASE_URL: appBaseUrl,
     };
     // The feedback function only marks invitations: it needs the table and nothing else.
     const tableOnly = { TABLE_NAME: table.tableName };
+    const setting = (name: keyof typeof PARAMETERS, value: number | string | undefined) =>
+      value === undefined ? (PARAMETERS[name] as Parameter).default ?? '' : String(value);
     const limits = {
-      INVITE_DAILY_LIMIT: String(props.inviteDailyLimit ?? 200),
-      INVITER_DAILY_LIMIT: String(props.inviterDailyLimit ?? 500),
-      RECIPIENT_DAILY_LIMIT: String(props.recipientDailyLimit ?? 5),
-      PENDING_INVITATION_LIMIT: String(props.pendingInvitationLimit ?? 1000),
+      INVITE_DAILY_LIMIT: setting('inviteDailyLimit', props.inviteDailyLimit),
+      INVITER_DAILY_LIMIT: setting('inviterDailyLimit', props.inviterDailyLimit),
+      RECIPIENT_DAILY_LIMIT: setting('recipientDailyLimit', props.recipientDailyLimit),
+      PENDING_INVITATION_LIMIT: setting('pendingInvitationLimit', props.pendingInvitationLimit),
     };
     const eventBusName = props.eventBusName ?? 'default';
     const mail = {
@@ -229,17 +271,24 @@ export class InvitationsStack extends Stack {
       SES_CONFIGURATION_SET: configurationSet.configurationSetName,
     };
     const environments: Record<FunctionName, Record<string, string>> = {
-      workgroups: { ...common, WORKGROUP_DAILY_LIMIT: String(props.workgroupDailyLimit ?? 10) },
+      workgroups: {
+        ...common,
+        WORKGROUP_DAILY_LIMIT: setting('workgroupDailyLimit', props.workgroupDailyLimit),
+      },
       invite: {
         ...common,
         ...mail,
-        INVITE_MAX_ADDRESSES: String(props.inviteMaxAddresses ?? 50),
+        INVITE_MAX_ADDRESSES: setting('inviteMaxAddresses', props.inviteMaxAddresses),
         ...limits,
       },
       list: { ...common, ...signIn },
       manage: { ...common, ...mail, ...limits },
       accept: { ...common },
-      remind: { ...common, ...mail, REMINDER_DAYS_BEFORE: props.reminderDaysBefore ?? '7,1' },
+      remind: {
+        ...common,
+        ...mail,
+        REMINDER_DAYS_BEFORE: setting('reminderDaysBefore', props.reminderDaysBefore),
+      },
       feedback: tableOnly,
       // The publish function reads the table's stream, not the table: it needs only the bus.
       publish: { EVENT_BUS_NAME: eventBusName },
@@ -261,7 +310,7 @@ export class InvitationsStack extends Stack {
     };
     const fn = {} as Record<FunctionName, RustFunction>;
     for (const name of Object.keys(environments) as FunctionName[]) {
-      const logGroup = new logs.LogGroup(this, `${capitalise(name)}Logs`, { retention });
+      const logGroup = new logs.LogGroup(this, `${capitalise(name)}Logs`, { retention, removalPolicy: kept });
       fn[name] = new RustFunction(this, `${capitalise(name)}Function`, {
         manifestPath: path.join(WORKSPACE, 'Cargo.toml'),
         binaryName: name,
@@ -320,19 +369,15 @@ export class InvitationsStack extends Stack {
               resourceName: configurationSet.configurationSetName,
             }),
           ],
+          // The address is in lower case (the settings allow nothing else), as the function
+          // sends it.
           conditions: { StringEquals: { 'ses:FromAddress': props.senderAddress } },
         }),
       );
     }
 
-    // ------------------------------------------------------------ the API
-    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention });
-    const api = new apigw.HttpApi(this, 'Api', {
-      defaultAuthorizer: new HttpJwtAuthorizer('Jwt', issuer, {
-        jwtAudience: [audience],
-        identitySource: ['$request.header.Authorization'],
-      }),
-    });
+    // ------------------------------------------------------------ routes
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: kept });
     const stage = api.defaultStage!.node.defaultChild as apigw.CfnStage;
     stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
     stage.accessLogSettings = {
@@ -347,13 +392,17 @@ export class InvitationsStack extends Stack {
         integrationError: '$context.integrationErrorMessage',
       }),
     };
+    const jwt = new HttpJwtAuthorizer('Jwt', issuer, {
+      jwtAudience: [audience],
+      identitySource: ['$request.header.Authorization'],
+    });
     const open = new apigw.HttpNoneAuthorizer();
     const route = (name: FunctionName, method: apigw.HttpMethod, routePath: string, signedIn = true) =>
       api.addRoutes({
         path: routePath,
         methods: [method],
         integration: new HttpLambdaIntegration(`${capitalise(name)}${method}${routePath}`, fn[name]),
-        authorizer: signedIn ? undefined : open,
+        authorizer: signedIn ? jwt : open,
       });
     const { GET, POST, DELETE } = apigw.HttpMethod;
     route('workgroups', POST, '/workgroups');
@@ -377,17 +426,21 @@ export class InvitationsStack extends Stack {
     // ------------------------------------------------------------ the reminder schedule
     fn.remind.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
     // Two schedules on the one function: reminders (daily by default) and another attempt at
-    // emails SES could not take (every 10 minutes). The function reads the tick's time from
-    // `time` and its job from `detail.sweep`.
-    const tick = (id: string, sweep: 'reminders' | 'deliveries', expression: string) => {
-      const deadLetters = new sqs.Queue(this, `${id}DeadLetters`, {
+    // emails SES could not take (every 10 minutes), each with its own role and dead-letter
+    // queue, and a name CloudFormation makes. The function reads the tick's time from `time`
+    // and its job from `detail.sweep`.
+    const tick = (id: string, sweep: 'reminders' | 'deliveries', expression: string, queueId: string) => {
+      const deadLetters = new sqs.Queue(this, queueId, {
         retentionPeriod: Duration.days(14),
         encryption: sqs.QueueEncryption.SQS_MANAGED,
       });
       new scheduler.Schedule(this, id, {
-        schedule: scheduler.ScheduleExpression.expression(expression),
+        schedule: scheduler.ScheduleExpression.expression(expression, TimeZone.ETC_UTC),
         description: `The ${sweep} sweep`,
         target: new targets.LambdaInvoke(fn.remind, {
+          role: new iam.Role(this, `${id}Role`, {
+            assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+          }),
           retryAttempts: 3,
           maxEventAge: Duration.hours(1),
           deadLetterQueue: deadLetters,
@@ -406,11 +459,17 @@ export class InvitationsStack extends Stack {
       });
       return deadLetters;
     };
-    const tickDeadLetters = tick('RemindTick', 'reminders', props.reminderSchedule ?? 'rate(1 day)');
+    const tickDeadLetters = tick(
+      'RemindFunctionTick',
+      'reminders',
+      setting('reminderScheduleExpression', props.reminderScheduleExpression),
+      'RemindTickDeadLetters',
+    );
     const retryDeadLetters = tick(
-      'RetryTick',
+      'RemindFunctionRetryTick',
       'deliveries',
-      props.deliveryRetrySchedule ?? 'rate(10 minutes)',
+      setting('deliveryRetryScheduleExpression', props.deliveryRetryScheduleExpression),
+      'RetryTickDeadLetters',
     );
 
     // ------------------------------------------------------------ SES feedback
@@ -431,7 +490,7 @@ export class InvitationsStack extends Stack {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
     });
-    new events.Rule(this, 'SesFeedback', {
+    new events.Rule(this, 'FeedbackFunctionSesFeedback', {
       eventPattern: {
         source: ['aws.ses'],
         detailType: ['Email Bounced', 'Email Complaint Received'],
@@ -504,7 +563,21 @@ export class InvitationsStack extends Stack {
 
     // ------------------------------------------------------------ alarms
     // Unencrypted on purpose: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
-    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true });
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic');
+    // The topic's policy replaces SNS's default one: it must let CloudWatch publish, and lets
+    // only this account's alarms.
+    alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [alarmTopic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          StringEquals: { 'aws:SourceAccount': this.account },
+        },
+      }),
+    );
     if (props.alarmEmail) {
       alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
@@ -541,7 +614,7 @@ export class InvitationsStack extends Stack {
     );
     alarm(
       'FeedbackDeadLettersAlarm',
-      'An SES bounce or complaint event could not be delivered to the feedback function',
+      'An SES bounce or complaint event could not be delivered to the feedback function (dead-letter queue not empty)',
       feedbackDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
     );
     alarm(
@@ -564,7 +637,11 @@ export class InvitationsStack extends Stack {
     );
 
     // ------------------------------------------------------------ outputs
-    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
+    new CfnOutput(this, 'ApiUrl', { description: "The HTTP API's base URL", value: api.apiEndpoint });
+    new CfnOutput(this, 'AppBaseUrl', {
+      description: 'Where accept links and the sign-in callback point',
+      value: appBaseUrl,
+    });
     new CfnOutput(this, 'JwtIssuerUrl', { value: issuer });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'SecretKeyArn', { value: secretKey.secretArn });

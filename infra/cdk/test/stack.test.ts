@@ -8,7 +8,6 @@ import { InvitationsStack, InvitationsProps } from '../lib/stack';
 const base: InvitationsProps = {
   appBaseUrl: 'https://app.example.com',
   senderAddress: 'no-reply@example.com',
-  senderIdentity: 'example.com',
 };
 
 function synth(props: Partial<InvitationsProps> = {}): Template {
@@ -19,9 +18,10 @@ function synth(props: Partial<InvitationsProps> = {}): Template {
 
 const template = synth();
 
-test('the table: on demand, keys, four global and one local index, TTL, PITR, retained', () => {
+test('the table: on demand, keys, five global and one local index, TTL, PITR, kept unless its create fails', () => {
   template.hasResource('AWS::DynamoDB::Table', {
-    DeletionPolicy: 'Retain',
+    DeletionPolicy: 'RetainExceptOnCreate',
+    UpdateReplacePolicy: 'Retain',
     Properties: Match.objectLike({
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [
@@ -30,7 +30,7 @@ test('the table: on demand, keys, four global and one local index, TTL, PITR, re
       ],
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      DeletionProtectionEnabled: true,
+      DeletionProtectionEnabled: Match.absent(),
       GlobalSecondaryIndexes: [
         Match.objectLike({ IndexName: 'by_person' }),
         Match.objectLike({ IndexName: 'by_invitation_id' }),
@@ -135,9 +135,9 @@ test('alarms on errors, throttles, dropped or undelivered ticks and a failing or
   });
 });
 
-test('the secret key is generated as 64 hex digits and retained', () => {
+test('the secret key is generated as 64 hex digits and kept unless its create fails', () => {
   template.hasResource('AWS::SecretsManager::Secret', {
-    DeletionPolicy: 'Retain',
+    DeletionPolicy: 'RetainExceptOnCreate',
     Properties: Match.objectLike({
       GenerateSecretString: Match.objectLike({
         PasswordLength: 64,
@@ -183,4 +183,62 @@ test("the audit trail: the table's new event items, from its stream to EventBrid
     (f) => f.Properties.Environment?.Variables?.EVENT_BUS_NAME,
   );
   assert.equal(publish?.Properties.Environment.Variables.EVENT_BUS_NAME, 'integrations');
+});
+
+test('invitees sign up themselves, with a case-insensitive email verified before they sign in', () => {
+  template.hasResource('AWS::Cognito::UserPool', {
+    DeletionPolicy: 'RetainExceptOnCreate',
+    UpdateReplacePolicy: 'Retain',
+    Properties: Match.objectLike({
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      UsernameAttributes: ['email'],
+      UsernameConfiguration: { CaseSensitive: false },
+      AutoVerifiedAttributes: ['email'],
+      UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ['email'] },
+    }),
+  });
+});
+
+test('without a custom domain, links and the sign-in callback use the API URL', () => {
+  const own = synth({ appBaseUrl: undefined });
+  const [apiId] = Object.keys(own.findResources('AWS::ApiGatewayV2::Api'));
+  const client = Object.values(own.findResources('AWS::Cognito::UserPoolClient'))[0];
+  const callback = JSON.stringify(client.Properties.CallbackURLs);
+  assert.match(callback, new RegExp(`"Fn::GetAtt":\\["${apiId}","ApiEndpoint"\\]`));
+  for (const f of Object.values(own.findResources('AWS::Lambda::Function'))) {
+    const base = f.Properties.Environment?.Variables?.APP_BASE_URL;
+    if (base) assert.deepEqual(base, { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] });
+  }
+});
+
+test('the alarm topic lets CloudWatch alarms of this account publish', () => {
+  const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+  assert.equal(policies.length, 1);
+  const [statement] = policies[0].Properties.PolicyDocument.Statement;
+  assert.equal(statement.Effect, 'Allow');
+  assert.deepEqual(statement.Principal, { Service: 'cloudwatch.amazonaws.com' });
+  assert.equal(statement.Action, 'sns:Publish');
+});
+
+test('an address identity gets no DKIM settings; a domain identity gets Easy DKIM', () => {
+  const address = synth({ senderIdentity: 'address' });
+  address.hasResourceProperties('AWS::SES::EmailIdentity', {
+    EmailIdentity: 'no-reply@example.com',
+    DkimSigningAttributes: Match.absent(),
+    DkimAttributes: Match.absent(),
+  });
+  template.hasResourceProperties('AWS::SES::EmailIdentity', {
+    EmailIdentity: 'example.com',
+    DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+  });
+  synth({ senderIdentity: 'existing' }).resourceCountIs('AWS::SES::EmailIdentity', 0);
+});
+
+test('settings out of range are refused, naming them', () => {
+  assert.throws(() => synth({ senderAddress: 'No-Reply@example.com' }), /senderAddress/);
+  assert.throws(() => synth({ appBaseUrl: 'http://app.example.com' }), /appBaseUrl/);
+  assert.throws(() => synth({ appBaseUrl: 'https://example.com/app' }), /appBaseUrl/);
+  assert.throws(() => synth({ reminderDaysBefore: '30' }), /reminderDaysBefore/);
+  assert.throws(() => synth({ inviteMaxAddresses: 1001 }), /inviteMaxAddresses/);
+  assert.throws(() => synth({ inviteDailyLimit: 2.5 }), /inviteDailyLimit/);
 });

@@ -1,0 +1,981 @@
+//! The deploy rehearsal: both templates deployed to moto's CloudFormation as a first deploy
+//! with no custom domain would deploy them (the SAM template transformed by the pinned
+//! `aws-sam-translator`, the CDK app synthesised), then every function binary run under the
+//! emulated Lambda Runtime API with the environment its stack resolved, through one scenario
+//! that calls each function the way its trigger in that stack does (the API's route, the
+//! schedule's input, the rule's pattern, the stream's filter). Every AWS request a function
+//! makes is decided on that function's policies in that stack (action, resource, conditions
+//! such as `ses:FromAddress`) before it reaches moto; so is every call one service makes to
+//! another on the stack's behalf (the API, the scheduler, EventBridge, the stream, CloudWatch's
+//! alarms). It fails on any denied request, any variable the code reads that the stack leaves
+//! unset, and any difference between the two stacks not listed in `DELIBERATE`.
+//!
+//! Types moto's CloudFormation lacks are created through moto's service backends
+//! (`tests/rehearsal/moto_cfn.py`); the two it cannot hold are recorded only, and asserted so
+//! here.
+
+mod support;
+
+use std::{
+    collections::BTreeMap,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use chrono::{SubsecRound, Utc};
+use lambdas::{Function, config::VARIABLES};
+use serde_json::{Value, json};
+use tests::{
+    harness::api_gateway_event,
+    rehearsal::{
+        Deployment, cdk_cloudformation, deploy,
+        gate::{ACCOUNT, Call, Context, Gate, REGION, refused},
+        iam::{Decision, Request, decide},
+        moto, sam_cloudformation,
+        shape::{differences, shape},
+    },
+    runtime_api::{Outcome, RuntimeApi},
+};
+
+const WITHIN: Duration = Duration::from_secs(60);
+const SENDER: &str = "no-reply@acme.example";
+
+/// Where the two stacks differ on purpose: a path in their shapes (or its start), and why.
+const DELIBERATE: &[(&str, &str)] = &[
+    (
+        "alarm:FunctionErrorsAlarm/Properties/Metrics/0/Id",
+        "the id of the summed expression: the CDK numbers it (expr_1), nothing refers to it",
+    ),
+    (
+        "alarm:FunctionThrottlesAlarm/Properties/Metrics/0/Id",
+        "the id of the summed expression: the CDK numbers it (expr_1), nothing refers to it",
+    ),
+    (
+        "role:reminders schedule/Properties/grants",
+        "the CDK's schedule target also grants invoking the function's versions (<remind>:*); \
+         both schedules invoke the unqualified function, which both roles may",
+    ),
+    (
+        "role:deliveries schedule/Properties/grants",
+        "the CDK's schedule target also grants invoking the function's versions (<remind>:*); \
+         both schedules invoke the unqualified function, which both roles may",
+    ),
+];
+
+/// The CloudFormation types the rehearsal's moto only records (moto_cfn.py's RECORDED_ONLY):
+/// nothing reads them back.
+const RECORDED_ONLY: &[&str] = &[
+    "AWS::SES::ConfigurationSetEventDestination",
+    "AWS::CloudWatch::Alarm",
+];
+
+fn binary(function: Function) -> &'static str {
+    match function {
+        Function::Workgroups => env!("CARGO_BIN_EXE_workgroups"),
+        Function::Invite => env!("CARGO_BIN_EXE_invite"),
+        Function::List => env!("CARGO_BIN_EXE_list"),
+        Function::Manage => env!("CARGO_BIN_EXE_manage"),
+        Function::Accept => env!("CARGO_BIN_EXE_accept"),
+        Function::Remind => env!("CARGO_BIN_EXE_remind"),
+        Function::Feedback => env!("CARGO_BIN_EXE_feedback"),
+        Function::Publish => env!("CARGO_BIN_EXE_publish"),
+    }
+}
+
+fn function_of(name: &str) -> Function {
+    Function::ALL
+        .into_iter()
+        .find(|f| f.name() == name)
+        .unwrap_or_else(|| panic!("no function {name}"))
+}
+
+/// One function of a deployment: its process under its own Runtime API, talking to AWS through
+/// its own gate.
+struct Running {
+    function: Function,
+    runtime: RuntimeApi,
+    gate: Gate,
+    child: Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl Running {
+    async fn start(
+        deployment: &Deployment,
+        function: Function,
+        overrides: &[(&str, &str)],
+    ) -> Self {
+        let deployed = deployment.function(function.name());
+        let statements = deployment.role_statements(&deployed.role_arn);
+        let gate = Gate::start(
+            statements,
+            &moto().moto.endpoint(),
+            Context {
+                ses_identities: deployment.ses_identities(),
+            },
+        )
+        .await;
+        let runtime = RuntimeApi::start().await;
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let mut environment = deployed.environment.clone();
+        for (name, value) in overrides {
+            environment.insert((*name).to_owned(), (*value).to_owned());
+        }
+        let child = Command::new(binary(function))
+            .env_clear()
+            .envs(environment)
+            .envs(runtime.lambda_environment(&deployed.name))
+            .envs([
+                ("AWS_ENDPOINT_URL", gate.endpoint()),
+                ("AWS_REGION", REGION.to_owned()),
+                ("AWS_ACCESS_KEY_ID", "ASIAREHEARSAL".to_owned()),
+                ("AWS_SECRET_ACCESS_KEY", "rehearsal".to_owned()),
+                ("AWS_SESSION_TOKEN", "rehearsal".to_owned()),
+                ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+            ])
+            .stdout(log.reopen().unwrap())
+            .stderr(log.reopen().unwrap())
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let running = Self {
+            function,
+            runtime,
+            gate,
+            child,
+            log,
+        };
+        assert!(
+            running.runtime.wait_for_first_poll(WITHIN).await.is_some(),
+            "{}: {function:?} never asked for an event; its log:\n{}\nits calls: {:?}",
+            deployment.tool,
+            running.log(),
+            refused(&running.gate.calls())
+        );
+        running
+    }
+
+    async fn invoke(&self, event: &Value) -> Value {
+        match self.runtime.invoke(event, WITHIN).await {
+            Outcome::Response(response) => response,
+            Outcome::Error(error) => panic!("{:?} failed: {error}\n{}", self.function, self.log()),
+        }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A deployment with all its functions running.
+struct Rehearsal<'d> {
+    deployment: &'d Deployment,
+    running: BTreeMap<&'static str, Running>,
+    api_id: String,
+    issuer: String,
+    audience: String,
+}
+
+impl<'d> Rehearsal<'d> {
+    async fn start(deployment: &'d Deployment) -> Self {
+        let mut running = BTreeMap::new();
+        for function in Function::ALL {
+            running.insert(
+                function.name(),
+                Running::start(deployment, function, &[]).await,
+            );
+        }
+        let (api_id, issuer, audience) = deployment.api();
+        Self {
+            deployment,
+            running,
+            api_id,
+            issuer,
+            audience: audience.first().cloned().unwrap_or_default(),
+        }
+    }
+
+    fn get(&self, function: Function) -> &Running {
+        &self.running[function.name()]
+    }
+
+    /// An HTTP request as API Gateway hands it over: routed by the stack's routes, authorized
+    /// as the route says, and invoked only if the function's permissions let the API call it
+    /// for that route.
+    async fn http(
+        &self,
+        method: &str,
+        path: &str,
+        as_email: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let d = self.deployment;
+        let route = d
+            .routes()
+            .into_iter()
+            .find(|r| matches_route(&r.key, method, path.split('?').next().unwrap()))
+            .unwrap_or_else(|| panic!("{}: no route for {method} {path}", d.tool));
+        let (_, template) = route.key.split_once(' ').unwrap();
+        let signed_in = route.authorization == "JWT";
+        assert!(
+            signed_in || as_email.is_none(),
+            "{}: {} is open, the scenario signs in for it",
+            d.tool,
+            route.key
+        );
+        let function = d.function(&route.function);
+        let source = format!(
+            "arn:aws:execute-api:{REGION}:{ACCOUNT}:{}/$default/{method}{template}",
+            self.api_id
+        );
+        let invoke = Request::new("lambda:InvokeFunction", &function.arn)
+            .from_service("apigateway.amazonaws.com")
+            .with("aws:SourceArn", &source)
+            .with("aws:SourceAccount", ACCOUNT);
+        assert_eq!(
+            decide(&d.invoke_permissions(&function.arn), &invoke),
+            Decision::Allow,
+            "{}: the API may not invoke {} for {}",
+            d.tool,
+            route.function,
+            route.key
+        );
+        let mut event =
+            api_gateway_event(method, path, if signed_in { as_email } else { None }, body);
+        event["routeKey"] = json!(route.key);
+        event["requestContext"]["routeKey"] = json!(route.key);
+        event["requestContext"]["apiId"] = json!(self.api_id);
+        event["requestContext"]["domainName"] = json!(format!(
+            "{}.execute-api.{REGION}.amazonaws.com",
+            self.api_id
+        ));
+        let mut parameters = serde_json::Map::new();
+        for (pattern, segment) in template
+            .split('/')
+            .zip(path.split('?').next().unwrap().split('/'))
+        {
+            if let Some(name) = pattern.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                parameters.insert(name.to_owned(), json!(segment));
+            }
+        }
+        if !parameters.is_empty() {
+            event["pathParameters"] = Value::Object(parameters);
+        }
+        if signed_in {
+            let claims = &mut event["requestContext"]["authorizer"]["jwt"]["claims"];
+            claims["iss"] = json!(self.issuer);
+            claims["aud"] = json!(self.audience);
+        }
+        let response = self.get(function_of(&route.function)).invoke(&event).await;
+        let status = response["statusCode"].as_u64().expect("a status") as u16;
+        let body = response["body"].as_str().unwrap_or_default();
+        (status, serde_json::from_str(body).unwrap_or(json!(body)))
+    }
+}
+
+fn matches_route(key: &str, method: &str, path: &str) -> bool {
+    let Some((route_method, template)) = key.split_once(' ') else {
+        return false;
+    };
+    let (a, b): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    route_method == method
+        && a.len() == b.len()
+        && a.iter()
+            .zip(&b)
+            .all(|(t, s)| t == s || (t.starts_with('{') && !s.is_empty()))
+}
+
+/// EventBridge's matching of an event against a pattern, for the patterns the stacks use
+/// (literal values and prefixes, nested).
+fn pattern_matches(pattern: &Value, event: &Value) -> bool {
+    let Some(fields) = pattern.as_object() else {
+        return false;
+    };
+    fields.iter().all(|(name, wanted)| {
+        let value = &event[name];
+        match wanted {
+            Value::Object(_) => pattern_matches(wanted, value),
+            Value::Array(options) => {
+                let values: Vec<&Value> = match value {
+                    Value::Array(items) => items.iter().collect(),
+                    one => vec![one],
+                };
+                options.iter().any(|option| {
+                    values.iter().any(|v| match option {
+                        Value::Object(rule) => rule["prefix"]
+                            .as_str()
+                            .zip(v.as_str())
+                            .is_some_and(|(p, s)| s.starts_with(p)),
+                        literal => *v == literal,
+                    })
+                })
+            }
+            _ => false,
+        }
+    })
+}
+
+/// The accept token in the latest email moto's SES received for `to`.
+fn latest_token(to: &str) -> String {
+    let emails = moto().moto.sent_emails();
+    let email = emails
+        .iter()
+        .rev()
+        .find(|e| e["destinations"]["ToAddresses"][0] == to)
+        .unwrap_or_else(|| panic!("no email to {to}"));
+    let body = email["body"].as_str().expect("a body");
+    let start = body.find("#token=").expect("an accept link") + "#token=".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// The scenario, on one deployment: every function called by its trigger in that stack.
+async fn scenario(d: &Deployment, people: &str) {
+    let stack = Rehearsal::start(d).await;
+    let admin = format!("admin@{people}");
+    let ann = format!("ann@{people}");
+    let cy = format!("cy@{people}");
+
+    let (status, created) = stack
+        .http(
+            "POST",
+            "/workgroups",
+            Some(&admin),
+            Some(json!({"name": "Acme"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{}: {created}", d.tool);
+    let wg = created["id"].as_str().unwrap().to_owned();
+
+    let (status, invited) = stack
+        .http(
+            "POST",
+            &format!("/workgroups/{wg}/invitations"),
+            Some(&admin),
+            Some(json!({"emails": [ann, cy], "role": "associate"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{}: {invited}", d.tool);
+    for result in invited["results"].as_array().unwrap() {
+        assert_eq!(result["outcome"], "invited", "{}: {invited}", d.tool);
+        assert_eq!(
+            result["invitation"]["delivery"], "sent",
+            "{}: SES took it: {invited}",
+            d.tool
+        );
+    }
+    let ann_id = invited["results"][0]["invitation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cy_id = invited["results"][1]["invitation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (status, listed) = stack
+        .http(
+            "GET",
+            &format!("/workgroups/{wg}/invitations"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{}: {listed}", d.tool);
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        2,
+        "{}: {listed}",
+        d.tool
+    );
+
+    let (status, resent) = stack
+        .http(
+            "POST",
+            &format!("/workgroups/{wg}/invitations/{ann_id}/resend"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{}: {resent}", d.tool);
+    let token = latest_token(&ann);
+    let link = moto()
+        .moto
+        .sent_emails()
+        .into_iter()
+        .rev()
+        .find(|e| e["destinations"]["ToAddresses"][0] == ann.as_str())
+        .unwrap();
+    assert!(
+        link["body"].as_str().unwrap().contains(&format!(
+            "https://{}.execute-api.{REGION}.amazonaws.com/accept#token=",
+            stack.api_id
+        )),
+        "{}: without a custom domain, links point at the API",
+        d.tool
+    );
+
+    let (status, looked_up) = stack
+        .http(
+            "POST",
+            "/invitations/lookup",
+            None,
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(status, 200, "{}: {looked_up}", d.tool);
+    let (status, accepted) = stack
+        .http(
+            "POST",
+            "/invitations/accept",
+            Some(&ann),
+            Some(json!({"token": token, "name": "Ann"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{}: {accepted}", d.tool);
+
+    let (status, config) = stack.http("GET", "/config.json", None, None).await;
+    assert_eq!(status, 200, "{}: {config}", d.tool);
+    let (status, _) = stack.http("GET", "/openapi.json", None, None).await;
+    assert_eq!(status, 200, "{}", d.tool);
+
+    // Each schedule's tick, as its target input makes it, from a role that may deliver it.
+    let remind = d.function("remind");
+    for (_, schedule) in d.of_type("AWS::Scheduler::Schedule") {
+        let target = &schedule["Properties"]["Target"];
+        assert_eq!(target["Arn"], remind.arn.as_str(), "{}", d.tool);
+        let role = target["RoleArn"].as_str().unwrap();
+        let trusted = Request::new("sts:AssumeRole", role).from_service("scheduler.amazonaws.com");
+        assert_eq!(
+            decide(&d.trust(role), &trusted),
+            Decision::Allow,
+            "{}: the scheduler assumes {role}",
+            d.tool
+        );
+        let may = |action: &str, resource: &str| {
+            decide(&d.role_statements(role), &Request::new(action, resource))
+        };
+        assert_eq!(
+            may("lambda:InvokeFunction", &remind.arn),
+            Decision::Allow,
+            "{}: the schedule invokes remind",
+            d.tool
+        );
+        let dead_letters = target["DeadLetterConfig"]["Arn"]
+            .as_str()
+            .expect("a dead-letter queue");
+        assert_eq!(
+            may("sqs:SendMessage", dead_letters),
+            Decision::Allow,
+            "{}: the schedule's dead letters",
+            d.tool
+        );
+        let input = target["Input"]
+            .as_str()
+            .unwrap()
+            .replace(
+                "<aws.scheduler.scheduled-time>",
+                &Utc::now()
+                    .trunc_subsecs(0)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            )
+            .replace("<aws.scheduler.execution-id>", "d32c5kddcf5bb8c3")
+            .replace(
+                "<aws.scheduler.schedule-arn>",
+                &format!("arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/x"),
+            )
+            .replace("<aws.scheduler.attempt-number>", "1");
+        let tick: Value = serde_json::from_str(&input).expect("the schedule's input is JSON");
+        let report = stack.get(Function::Remind).invoke(&tick).await;
+        assert_eq!(report["skipped_tick"], false, "{}: {report}", d.tool);
+    }
+
+    // SES reports that cy's address bounced, through the stack's rule.
+    let store = aws::DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&moto().moto.sdk_config().await),
+        d.function("invite").environment["TABLE_NAME"].clone(),
+    );
+    let wg_id = shared::ids::WorkgroupId::parse(&wg).unwrap();
+    let cy_invitation = shared::store::Store::invitation(
+        &store,
+        &wg_id,
+        &shared::ids::InvitationId::parse(&cy_id).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let configuration_set = d.function("invite").environment["SES_CONFIGURATION_SET"].clone();
+    let mut bounce = support::ses_event(
+        "Bounce",
+        None,
+        &cy,
+        &[
+            ("purpose", "invitation"),
+            ("workgroup", &wg),
+            ("invitation", &cy_id),
+            ("send", &cy_invitation.nonce.fingerprint()),
+        ],
+    );
+    bounce["detail"]["mail"]["tags"]["ses:configuration-set"] = json!([configuration_set]);
+    let feedback = d.function("feedback");
+    let (_, rule) = d
+        .of_type("AWS::Events::Rule")
+        .next()
+        .expect("the feedback rule");
+    let rule_arn = format!(
+        "arn:aws:events:{REGION}:{ACCOUNT}:rule/{}",
+        rule["PhysicalId"].as_str().unwrap()
+    );
+    assert!(
+        pattern_matches(&rule["Properties"]["EventPattern"], &bounce),
+        "{}: the rule passes the bounce",
+        d.tool
+    );
+    let target = &rule["Properties"]["Targets"][0];
+    assert_eq!(target["Arn"], feedback.arn.as_str(), "{}", d.tool);
+    let from_rule = Request::new("lambda:InvokeFunction", &feedback.arn)
+        .from_service("events.amazonaws.com")
+        .with("aws:SourceArn", &rule_arn)
+        .with("aws:SourceAccount", ACCOUNT);
+    assert_eq!(
+        decide(&d.invoke_permissions(&feedback.arn), &from_rule),
+        Decision::Allow,
+        "{}: the rule invokes feedback",
+        d.tool
+    );
+    let dead_letters = target["DeadLetterConfig"]["Arn"]
+        .as_str()
+        .expect("a dead-letter queue");
+    let queue_policy: Vec<Value> = d
+        .of_type("AWS::SQS::QueuePolicy")
+        .flat_map(|(_, p)| tests::rehearsal::iam::statements(&p["Properties"]["PolicyDocument"]))
+        .collect();
+    let to_dead_letters = Request::new("sqs:SendMessage", dead_letters)
+        .from_service("events.amazonaws.com")
+        .with("aws:SourceArn", &rule_arn);
+    assert_eq!(
+        decide(&queue_policy, &to_dead_letters),
+        Decision::Allow,
+        "{}: the rule's dead letters",
+        d.tool
+    );
+    assert_eq!(
+        stack.get(Function::Feedback).invoke(&bounce).await,
+        "recorded",
+        "{}",
+        d.tool
+    );
+
+    // The audit trail so far, through the stream's filter, by the stream's reader.
+    let publish = d.function("publish");
+    let (_, mapping) = d
+        .of_type("AWS::Lambda::EventSourceMapping")
+        .next()
+        .expect("the stream source");
+    let mapping = &mapping["Properties"];
+    assert_eq!(mapping["FunctionName"], publish.name.as_str(), "{}", d.tool);
+    let stream = mapping["EventSourceArn"].as_str().unwrap();
+    let reader = d.role_statements(&publish.role_arn);
+    for action in lambdas::permissions::STREAM_ACTIONS {
+        assert_eq!(
+            decide(&reader, &Request::new(action, stream)),
+            Decision::Allow,
+            "{}: {action}",
+            d.tool
+        );
+    }
+    let failures = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        decide(&reader, &Request::new("sqs:SendMessage", failures)),
+        Decision::Allow,
+        "{}: the stream's failures",
+        d.tool
+    );
+    let table = d.function("invite").environment["TABLE_NAME"].clone();
+    let mut items = aws_sdk_dynamodb::Client::new(&moto().moto.sdk_config().await)
+        .scan()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
+    items.sort_by_key(|i| format!("{:?}{:?}", i.get("pk"), i.get("sk")));
+    let batch = tests::aws_stack::stream_batch(&table, &items);
+    let filters: Vec<Value> = mapping["FilterCriteria"]["Filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| serde_json::from_str(f["Pattern"].as_str().unwrap()).unwrap())
+        .collect();
+    let passed: Vec<Value> = batch["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| filters.iter().any(|f| pattern_matches(f, r)))
+        .cloned()
+        .collect();
+    assert!(
+        passed.len() >= 6 && passed.len() < items.len(),
+        "{}: only the audit trail passes the filter",
+        d.tool
+    );
+    let report = stack
+        .get(Function::Publish)
+        .invoke(&json!({"Records": passed}))
+        .await;
+    assert_eq!(
+        report["batchItemFailures"],
+        json!([]),
+        "{}: {report}",
+        d.tool
+    );
+
+    let (status, trail) = stack
+        .http(
+            "GET",
+            &format!("/workgroups/{wg}/events"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{}: {trail}", d.tool);
+
+    // Nothing any function asked for was refused; each asked for something.
+    for running in stack.running.values() {
+        let calls: Vec<Call> = running.gate.calls();
+        assert!(
+            !calls.is_empty(),
+            "{}: {:?} made no AWS request",
+            d.tool,
+            running.function
+        );
+        assert!(
+            refused(&calls).is_empty(),
+            "{}: {:?} was refused {:#?}\n{}",
+            d.tool,
+            running.function,
+            refused(&calls),
+            running.log()
+        );
+    }
+    drop(stack);
+
+    // The controls: requests the policies must refuse, and do.
+    let intruder = Running::start(
+        d,
+        Function::Invite,
+        &[("SES_SENDER", "Intruder <intruder@acme.example>")],
+    )
+    .await;
+    let control = Rehearsal {
+        deployment: d,
+        running: BTreeMap::from([("invite", intruder)]),
+        api_id: stack_api(d),
+        issuer: d.api().1,
+        audience: d.api().2.first().cloned().unwrap_or_default(),
+    };
+    let (status, invited) = control
+        .http(
+            "POST",
+            &format!("/workgroups/{wg}/invitations"),
+            Some(&admin),
+            Some(json!({"emails": [format!("dee@{people}")], "role": "associate"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{}: {invited}", d.tool);
+    assert_eq!(
+        invited["results"][0]["invitation"]["delivery"], "failed",
+        "{}: {invited}",
+        d.tool
+    );
+    let denied: Vec<Call> = control.running["invite"]
+        .gate
+        .calls()
+        .into_iter()
+        .filter(|c| !c.allowed())
+        .collect();
+    assert!(
+        !denied.is_empty() && denied.iter().all(|c| c.operation == "ses:SendEmail"),
+        "{}: only another sender's email is refused: {denied:?}",
+        d.tool
+    );
+    let list = d.function("list");
+    let writes = Request::new(
+        "dynamodb:PutItem",
+        &format!("arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}"),
+    );
+    assert_ne!(
+        decide(&d.role_statements(&list.role_arn), &writes),
+        Decision::Allow,
+        "{}: list cannot write",
+        d.tool
+    );
+    let other_route = Request::new("lambda:InvokeFunction", &d.function("invite").arn)
+        .from_service("apigateway.amazonaws.com")
+        .with(
+            "aws:SourceArn",
+            &format!(
+                "arn:aws:execute-api:{REGION}:{ACCOUNT}:{}/$default/GET/workgroups/{{wg}}/agents",
+                stack_api(d)
+            ),
+        );
+    assert_ne!(
+        decide(
+            &d.invoke_permissions(&d.function("invite").arn),
+            &other_route
+        ),
+        Decision::Allow,
+        "{}: the API calls invite only on its route",
+        d.tool
+    );
+}
+
+fn stack_api(d: &Deployment) -> String {
+    d.api().0
+}
+
+/// What every stack must hold whichever tool made it.
+fn check_stack(d: &Deployment) {
+    // The environment: every variable each function reads is set.
+    for function in Function::ALL {
+        let deployed = d.function(function.name());
+        for variable in VARIABLES.iter().filter(|v| v.read_by(function)) {
+            assert!(
+                deployed.environment.contains_key(variable.name),
+                "{}: {function:?} reads {} but the stack does not set it",
+                d.tool,
+                variable.name
+            );
+        }
+        // Its logs may be written.
+        let logs = Request::new(
+            "logs:PutLogEvents",
+            &format!(
+                "arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{}:log-stream:x",
+                d.resources[&deployed.logical_id]["Properties"]["LoggingConfig"]["LogGroup"]
+                    .as_str()
+                    .unwrap()
+            ),
+        );
+        assert_eq!(
+            decide(&d.role_statements(&deployed.role_arn), &logs),
+            Decision::Allow,
+            "{}: {function:?} logs",
+            d.tool
+        );
+    }
+    // The alarms reach the topic, whose policy lets this account's alarms publish and no one
+    // else's.
+    let (_, topic) = d
+        .of_type("AWS::SNS::Topic")
+        .next()
+        .expect("the alarm topic");
+    let topic_arn = topic["PhysicalId"].as_str().unwrap();
+    let policy: Vec<Value> = d
+        .of_type("AWS::SNS::TopicPolicy")
+        .flat_map(|(_, p)| tests::rehearsal::iam::statements(&p["Properties"]["PolicyDocument"]))
+        .collect();
+    for (id, alarm) in d.of_type("AWS::CloudWatch::Alarm") {
+        let actions = &alarm["Properties"]["AlarmActions"];
+        assert_eq!(
+            actions,
+            &json!([topic_arn]),
+            "{}: {id} notifies the topic",
+            d.tool
+        );
+        let publish = |account: &str| {
+            Request::new("sns:Publish", topic_arn)
+                .from_service("cloudwatch.amazonaws.com")
+                .with(
+                    "aws:SourceArn",
+                    &format!(
+                        "arn:aws:cloudwatch:{REGION}:{account}:alarm:{}",
+                        alarm["PhysicalId"].as_str().unwrap()
+                    ),
+                )
+                .with("aws:SourceAccount", account)
+                .with("aws:SecureTransport", "true")
+        };
+        assert_eq!(
+            decide(&policy, &publish(ACCOUNT)),
+            Decision::Allow,
+            "{}: {id} may publish",
+            d.tool
+        );
+        assert_ne!(
+            decide(&policy, &publish("210987654321")),
+            Decision::Allow,
+            "{}: another account's alarm may not",
+            d.tool
+        );
+    }
+    // The types moto only records are there, and nothing else is only recorded.
+    for kind in RECORDED_ONLY {
+        assert!(d.of_type(kind).next().is_some(), "{}: {kind}", d.tool);
+    }
+}
+
+/// What a failed first create leaves, and what a second stack meets: only resources that
+/// outlive a successful create are kept, and no name is fixed by the template.
+fn check_template(tool: &str, template: &Value) {
+    const NAMES: &[(&str, &str)] = &[
+        ("AWS::Scheduler::Schedule", "Name"),
+        ("AWS::SQS::Queue", "QueueName"),
+        ("AWS::DynamoDB::Table", "TableName"),
+        ("AWS::Lambda::Function", "FunctionName"),
+        ("AWS::IAM::Role", "RoleName"),
+        ("AWS::Logs::LogGroup", "LogGroupName"),
+        ("AWS::SNS::Topic", "TopicName"),
+        ("AWS::Events::Rule", "Name"),
+        ("AWS::SecretsManager::Secret", "Name"),
+        ("AWS::SES::ConfigurationSet", "Name"),
+        ("AWS::Cognito::UserPool", "UserPoolName"),
+        ("AWS::CloudWatch::Alarm", "AlarmName"),
+    ];
+    for (id, resource) in template["Resources"].as_object().unwrap() {
+        for policy in ["DeletionPolicy", "UpdateReplacePolicy"] {
+            let kept = resource[policy].as_str().unwrap_or("Delete");
+            let allowed: &[&str] = if policy == "DeletionPolicy" {
+                &["Delete", "RetainExceptOnCreate"]
+            } else {
+                &["Delete", "Retain"]
+            };
+            assert!(allowed.contains(&kept), "{tool}: {id} has {policy} {kept}");
+        }
+        if resource["DeletionPolicy"] == "RetainExceptOnCreate" {
+            assert_eq!(
+                resource["UpdateReplacePolicy"], "Retain",
+                "{tool}: {id} is kept when replaced too"
+            );
+        }
+        let kind = resource["Type"].as_str().unwrap();
+        if let Some((_, name)) = NAMES.iter().find(|(k, _)| *k == kind) {
+            assert!(
+                resource["Properties"][name].is_null(),
+                "{tool}: {id} has a fixed {name}"
+            );
+        }
+        if kind == "AWS::DynamoDB::Table" {
+            assert!(
+                resource["Properties"]["DeletionProtectionEnabled"] != true,
+                "{tool}: a failed create could not delete {id}"
+            );
+        }
+    }
+}
+
+/// The types moto_cfn.py records only, as it lists them.
+fn recorded_only_in_the_plugin() -> Vec<String> {
+    let plugin =
+        std::fs::read_to_string(tests::infra::workspace().join("tests/rehearsal/moto_cfn.py"))
+            .unwrap();
+    let block = plugin
+        .split("RECORDED_ONLY = {")
+        .nth(1)
+        .unwrap()
+        .split('}')
+        .next()
+        .unwrap();
+    let mut kinds: Vec<String> = block
+        .lines()
+        .filter_map(|line| {
+            line.trim()
+                .strip_prefix('"')?
+                .split('"')
+                .next()
+                .map(str::to_owned)
+        })
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_stacks_deploy_from_nothing_and_run_every_function_within_their_policies() {
+    let mut recorded_only: Vec<String> = RECORDED_ONLY.iter().map(|k| (*k).to_owned()).collect();
+    recorded_only.sort();
+    assert_eq!(recorded_only_in_the_plugin(), recorded_only);
+    let out = tempfile::tempdir().unwrap();
+    let sam_template = sam_cloudformation(out.path());
+    let cdk_template = cdk_cloudformation(
+        out.path(),
+        "rehearsal-cdk",
+        &json!({"senderAddress": SENDER, "senderName": "Acme Invitations", "authDomainPrefix": "acme-cdk"}),
+    );
+    for (tool, path) in [("SAM", &sam_template), ("CDK", &cdk_template)] {
+        let template: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        check_template(tool, &template);
+    }
+
+    let sam = deploy(
+        "SAM",
+        "rehearsal-sam",
+        &sam_template,
+        &BTreeMap::from([
+            ("SenderAddress", SENDER),
+            ("SenderName", "Acme Invitations"),
+            ("AuthDomainPrefix", "acme-sam"),
+        ]),
+    );
+    let cdk = deploy("CDK", "rehearsal-cdk", &cdk_template, &BTreeMap::new());
+    // A second stack in the same account and region meets nothing of the first (its sender is
+    // verified already), and a third sends from an address identity, which takes no DKIM
+    // settings.
+    deploy(
+        "SAM",
+        "rehearsal-sam-again",
+        &sam_template,
+        &BTreeMap::from([("SenderAddress", SENDER), ("SenderIdentity", "existing")]),
+    );
+    let by_address = deploy(
+        "SAM",
+        "rehearsal-sam-address",
+        &sam_template,
+        &BTreeMap::from([
+            ("SenderAddress", "alerts@acme.example"),
+            ("SenderIdentity", "address"),
+        ]),
+    );
+    assert_eq!(by_address.ses_identities(), ["alerts@acme.example"]);
+    assert!(!by_address.outputs.contains_key("SenderDkimRecords"));
+
+    for d in [&sam, &cdk] {
+        check_stack(d);
+        assert_eq!(
+            d.outputs["AppBaseUrl"], d.outputs["ApiUrl"],
+            "{}: links use the API's URL",
+            d.tool
+        );
+    }
+    scenario(&sam, "sam.people.example").await;
+    scenario(&cdk, "cdk.people.example").await;
+
+    let aliases = [("acme-sam", "acme-<tool>"), ("acme-cdk", "acme-<tool>")];
+    let (sam_shape, cdk_shape) = (shape(&sam, &aliases), shape(&cdk, &aliases));
+    let unexplained: Vec<String> = differences(&sam_shape, &cdk_shape)
+        .into_iter()
+        .filter(|(path, _, _)| {
+            !DELIBERATE
+                .iter()
+                .any(|(prefix, _)| path.starts_with(prefix))
+        })
+        .map(|(path, s, c)| format!("{path}\n    SAM: {s}\n    CDK: {c}"))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "the stacks differ:\n{}",
+        unexplained.join("\n")
+    );
+}
