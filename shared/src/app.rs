@@ -34,6 +34,9 @@ pub struct Settings {
     pub daily_workgroups_per_person: u32,
     /// Pending invitations one workgroup may have at once.
     pub pending_invitations_per_workgroup: u32,
+    /// This deployment only reads (the `list` function): the sign-in check still refuses
+    /// another subject, but binds and records nothing.
+    pub read_only: bool,
 }
 
 impl Settings {
@@ -54,6 +57,7 @@ impl Settings {
             daily_invitations_per_recipient: Self::DEFAULT_DAILY_INVITATIONS_PER_RECIPIENT,
             daily_workgroups_per_person: Self::DEFAULT_DAILY_WORKGROUPS,
             pending_invitations_per_workgroup: Self::DEFAULT_PENDING_INVITATIONS,
+            read_only: false,
         }
     }
 }

@@ -224,3 +224,26 @@ async fn an_oversized_issuer_or_subject_is_not_a_sign_in() {
     let fits = as_other("GET", "/workgroups", ADA, ISSUER, &"y".repeat(512), None);
     h.send_event(&fits).await.assert_ok(200);
 }
+
+#[tokio::test]
+async fn a_read_only_deployment_refuses_another_subject_without_writing() {
+    let mut h = Harness::new();
+    let wg = h.workgroup(ADA, "Acme").await;
+    h.app.settings.read_only = true;
+    let impostor = as_other(
+        "GET",
+        &format!("/workgroups/{wg}/agents"),
+        ADA,
+        ISSUER,
+        "x",
+        None,
+    );
+    let answer = h.send_event(&impostor).await;
+    answer.assert_problem(403);
+    assert_eq!(answer.body["type"], "/problems/sign-in-refused");
+    h.app.settings.read_only = false;
+    assert!(
+        refusals(&events(&h, &wg).await).is_empty(),
+        "nothing recorded"
+    );
+}

@@ -260,6 +260,7 @@ impl Config {
         }
         let links = AcceptLinks::new(&base_url).map_err(|e| problem(APP_BASE_URL, e))?;
         let mut settings = Settings::new(links);
+        settings.read_only = function == Function::List;
 
         let sender = if function.sends_email() {
             let address = required(SES_SENDER)?;

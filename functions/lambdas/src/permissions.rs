@@ -34,17 +34,27 @@ pub const STREAM_ACTIONS: [&str; 4] = [
 ];
 
 impl Function {
+    /// Every function that answers a signed-in caller checks the person their address is
+    /// registered to: GetItem. Those that may write also bind a person registered before
+    /// sign-ins were bound and count a refused sign-in (Update) and record the refusal in the
+    /// person's workgroups (by_person, Put); `list` only reads, so it refuses without writing.
     pub fn permissions(self) -> Permissions {
         let (item_actions, queries_table, queried_indexes): (&[&str], bool, &[&str]) = match self {
-            // person, membership: GetItem; create: a transaction of Puts; mine: by_person.
+            // person, membership: GetItem; create: a transaction of Puts; the day's count of
+            // workgroups created: Update; mine: by_person.
             Function::Workgroups => (
-                &["dynamodb:GetItem", "dynamodb:PutItem"],
+                &[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                ],
                 false,
                 &[BY_PERSON.name],
             ),
             // membership: GetItem; insert: ConditionCheck + Put (+ the event's Put); renew: Put;
-            // delivery: Update; quota and pending count: Update; an idempotency key: Put to
-            // claim, Update to answer, Delete to release.
+            // delivery: Update; daily counts and pending count: Update; at the pending cap,
+            // each address's invitation: GetItem; an idempotency key: Put to claim, Update to
+            // answer, Delete to release.
             Function::Invite => (
                 &[
                     "dynamodb:ConditionCheckItem",
@@ -54,7 +64,7 @@ impl Function {
                     "dynamodb:UpdateItem",
                 ],
                 false,
-                &[],
+                &[BY_PERSON.name],
             ),
             // membership: GetItem; agents and events: the table; invitations: by_send; one:
             // by_invitation_id.
@@ -73,7 +83,7 @@ impl Function {
                     "dynamodb:UpdateItem",
                 ],
                 false,
-                &[BY_INVITATION_ID.name],
+                &[BY_INVITATION_ID.name, BY_PERSON.name],
             ),
             // by_token; person: GetItem; decline: Put + the event's Put; accept: a transaction
             // of Delete + Puts; the pending count: Update.
@@ -85,7 +95,7 @@ impl Function {
                     "dynamodb:UpdateItem",
                 ],
                 false,
-                &[BY_TOKEN.name],
+                &[BY_PERSON.name, BY_TOKEN.name],
             ),
             // reminders and expiries: by_expiry_day, each claim a Put (+ the event's Put);
             // delivery retries: by_retry, each claim a Put, each outcome an Update (+ the

@@ -143,6 +143,15 @@ async fn another_subject_with_an_agents_address_is_refused_and_recorded_on_dynam
     .await;
     let events = events.assert_ok(200)["items"].as_array().unwrap().clone();
     assert_eq!(events.len(), 1, "{events:?}");
+    // The list function refuses too, and, reading only, records nothing.
+    let mut reading = api_gateway_event(
+        "GET",
+        &format!("/workgroups/{wg}/agents"),
+        Some(ADMIN),
+        None,
+    );
+    reading["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = json!("someone-else");
+    send(&list, &reading).await.assert_problem(403);
     assert_eq!(events[0]["type"], "agent.sign_in_refused");
     assert_eq!(events[0]["actor"]["subject"], "someone-else");
     assert_eq!(events[0]["agent"]["email"], ADMIN);

@@ -344,15 +344,16 @@ export class InvitationsStack extends Stack {
           resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
         }),
       );
-    onTable('workgroups', ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    onTable('workgroups', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('workgroups', ['by_person']);
     onTable('invite', ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    queries('invite', ['by_person']);
     onTable('list', ['dynamodb:GetItem', 'dynamodb:Query']);
     queries('list', ['by_send', 'by_invitation_id']);
     onTable('manage', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    queries('manage', ['by_invitation_id']);
+    queries('manage', ['by_invitation_id', 'by_person']);
     onTable('accept', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    queries('accept', ['by_token']);
+    queries('accept', ['by_person', 'by_token']);
     onTable('remind', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('remind', ['by_expiry_day', 'by_retry']);
     onTable('feedback', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);

@@ -36,7 +36,9 @@ impl From<IdentifyError> for AccessError {
 impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
     /// The person registered with the caller's address, if any, once the caller is shown to
     /// be them. A person registered before sign-ins were bound is bound now, to this one; a
-    /// caller under another issuer or subject is refused, and the refusal recorded.
+    /// caller under another issuer or subject is refused, and the refusal recorded. A
+    /// read-only deployment binds and records nothing: an unbound person passes, to be bound by
+    /// their next request that writes.
     pub(crate) async fn identify(&self, caller: &Caller) -> Result<Option<Person>, IdentifyError> {
         for _ in 0..MAX_ATTEMPTS {
             let Some(person) = self.store.person(&caller.email).await? else {
@@ -45,6 +47,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             match &person.sign_in {
                 Some(bound) if *bound == caller.sign_in => return Ok(Some(person)),
                 Some(_) => return Err(self.refuse_sign_in(&person, caller).await.into()),
+                None if self.settings.read_only => return Ok(Some(person)),
                 None => match self
                     .store
                     .bind_sign_in(&person.email, &caller.sign_in)
@@ -75,6 +78,9 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             subject = %caller.sign_in.subject,
             "sign-in refused: the address is registered to another sign-in"
         );
+        if self.settings.read_only {
+            return SignInRefused;
+        }
         let now = self.now();
         let key = QuotaKey::today(
             Counted::SignInsRefused {
