@@ -1,15 +1,17 @@
-//! The application: the use cases, generic over the store, the mailer and the clock.
+//! The application: the use cases, generic over the store, the queue of due emails and the
+//! clock. Sending those emails takes a mailer besides ([`App::send_due`]).
 
 use crate::{
     address::EmailAddress,
     clock::{Clock, Timestamp},
     ids::WorkgroupId,
     invitation::ReminderSchedule,
-    message::{AcceptLinks, Email},
+    delivery::Queue,
+    message::AcceptLinks,
     people::{Membership, SignIn},
     role::{Action, Denied, authorize},
     secret::SecretKey,
-    store::{Mailer, StoreError},
+    store::StoreError,
 };
 
 /// How many times a use case re-reads and retries after losing a race, before it gives up
@@ -76,9 +78,9 @@ pub struct Caller {
 }
 
 /// Everything a use case needs.
-pub struct App<S, M, C> {
+pub struct App<S, Q, C> {
     pub store: S,
-    pub mailer: M,
+    pub queue: Q,
     pub clock: C,
     pub key: SecretKey,
     pub settings: Settings,
@@ -105,7 +107,7 @@ pub enum AccessError {
 )]
 pub struct SignInRefused;
 
-impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
+impl<S: crate::store::Store, Q: Queue, C: Clock> App<S, Q, C> {
     pub(crate) fn now(&self) -> Timestamp {
         self.clock.now()
     }
@@ -130,17 +132,6 @@ impl<S: crate::store::Store, M: Mailer, C: Clock> App<S, M, C> {
         )?;
         authorize(membership.as_ref().map(|m| m.agent.role), action)?;
         Ok(membership.ok_or(Denied::NotAMember)?)
-    }
-
-    /// Hands an email to the mailer; a failure is logged with its cause and reported as `false`.
-    pub(crate) async fn send(&self, email: &Email) -> bool {
-        match self.mailer.send(email).await {
-            Ok(()) => true,
-            Err(error) => {
-                tracing::error!(error = %error_chain(&error), "failed to send an email");
-                false
-            }
-        }
     }
 }
 

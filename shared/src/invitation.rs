@@ -12,7 +12,7 @@ use crate::{
     address::EmailAddress,
     clock::{INVITATION_LIFETIME, Timestamp},
     ids::{AgentId, InvitationId},
-    message::Locale,
+    message::{Locale, Occasion},
     people::{DisplayName, Workgroup},
     role::Role,
     secret::{InvitationToken, SecretKey, SendNonce, TokenHash},
@@ -77,8 +77,10 @@ impl Delivery {
     }
 }
 
-/// How long an email may stay handed to no one before a sweep tries it: covers a sender that
-/// stopped between saving the invitation and reporting on its email.
+/// How long an email may wait for the sender, or a sender hold its claim, before a sweep posts
+/// it again: covers a producer that stopped between saving the invitation and posting its
+/// email, a queue that lost the message, and a sender that stopped between its claim and its
+/// report.
 pub const DELIVERY_GRACE: TimeDelta = TimeDelta::minutes(5);
 
 /// The waits after a failed attempt, in order; when they run out, the email is given up on
@@ -92,6 +94,10 @@ pub const RETRY_BACKOFF: [TimeDelta; 4] = [
 
 /// Attempts per email: the first, then one per backoff step.
 pub const MAX_DELIVERY_ATTEMPTS: u16 = 1 + RETRY_BACKOFF.len() as u16;
+
+fn invitation_occasion() -> Occasion {
+    Occasion::Invitation
+}
 
 /// Who sent an invitation last.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,14 +127,22 @@ pub struct Invitation {
     pub token_hash: Option<TokenHash>,
     /// Reminder thresholds (days before expiry) already emailed for this send.
     pub reminders_sent: Vec<u16>,
+    /// The state of the current email (see [`Self::occasion`]).
     pub delivery: Delivery,
-    /// Attempts started at the current email (a resend starts over).
+    /// Which email is current: the invitation (its first send or a resend) or a reminder.
+    #[serde(default = "invitation_occasion")]
+    pub occasion: Occasion,
+    /// Attempts started at the current email (a resend or a reminder starts over).
     #[serde(default)]
     pub delivery_attempts: u16,
-    /// When a sweep should try the current email (again); `None` once it was handed over or
-    /// given up on.
+    /// When a sweep should post the current email (again) if it is still unsettled; `None`
+    /// once it was handed over or given up on.
     #[serde(default, with = "chrono::serde::ts_seconds_option")]
     pub retry_at: Option<Timestamp>,
+    /// A sender holds the current email until then: claimed before it is handed to the mail
+    /// service, so a duplicated message or an overlapping sweep never sends it twice.
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
+    pub sending_until: Option<Timestamp>,
     /// Increases with every stored change; stores write on the condition that it is unchanged.
     pub version: u64,
     /// Its expiry unanswered has been recorded (the event written, its pending place freed).
@@ -173,8 +187,10 @@ impl Invitation {
             token_hash: Some(token.hash()),
             reminders_sent: Vec::new(),
             delivery: Delivery::Queued,
-            delivery_attempts: 1,
+            occasion: Occasion::Invitation,
+            delivery_attempts: 0,
             retry_at: Some(send.now + DELIVERY_GRACE),
+            sending_until: None,
             version: 1,
             expiry_recorded: false,
         };
@@ -197,8 +213,10 @@ impl Invitation {
             token_hash: Some(token.hash()),
             reminders_sent: Vec::new(),
             delivery: Delivery::Queued,
-            delivery_attempts: 1,
+            occasion: Occasion::Invitation,
+            delivery_attempts: 0,
             retry_at: Some(send.now + DELIVERY_GRACE),
+            sending_until: None,
             version: self.version + 1,
             expiry_recorded: false,
             ..self.clone()
@@ -257,6 +275,7 @@ impl Invitation {
         Self {
             delivery,
             retry_at,
+            sending_until: None,
             ..self.clone()
         }
     }
@@ -273,6 +292,27 @@ impl Invitation {
             retry_at: next
                 .filter(|_| self.delivery_attempts < MAX_DELIVERY_ATTEMPTS)
                 .map(|wait| now + *wait),
+            sending_until: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same send once the mail service refused its email for good (an address it will
+    /// not deliver to, a message it will not take): failed, and never tried again.
+    pub fn refused(&self) -> Self {
+        Self {
+            retry_at: None,
+            ..self.with_delivery(Delivery::Failed)
+        }
+    }
+
+    /// The same send once the mail service asked to slow down: the claim given back, the
+    /// attempt not counted (the email was never refused), and the email due again after `wait`.
+    pub fn throttled(&self, now: Timestamp, wait: TimeDelta) -> Self {
+        Self {
+            delivery_attempts: self.delivery_attempts.saturating_sub(1),
+            retry_at: Some(now + wait),
+            sending_until: None,
             ..self.clone()
         }
     }
@@ -284,29 +324,64 @@ impl Invitation {
             delivery: report.delivery,
             delivery_attempts: report.delivery_attempts,
             retry_at: report.retry_at,
+            sending_until: report.sending_until,
             ..self.clone()
         }
     }
 
-    /// Its email is due for another attempt at `now`.
-    pub fn retry_due(&self, now: Timestamp) -> bool {
+    /// Its current email is unsettled at `now`: not yet handed over, not given up on, and held
+    /// by no sender.
+    fn email_owed(&self, now: Timestamp) -> bool {
         self.is_open(now)
             && matches!(self.delivery, Delivery::Queued | Delivery::Failed)
             && self.delivery_attempts < MAX_DELIVERY_ATTEMPTS
-            && self.retry_at.is_some_and(|at| at <= now)
+            && self.sending_until.is_none_or(|until| until <= now)
     }
 
-    /// The invitation once a sweep has claimed the next attempt at its email: written before
-    /// sending (a version change, so two sweeps cannot both claim it), and due again after the
-    /// grace should this attempt never report.
-    pub fn retrying(&self, now: Timestamp) -> Self {
+    /// Its email should be posted again at `now`: unsettled, and its `retry_at` has come
+    /// (the queue never got it, a sender stopped holding it, or a backoff ended).
+    pub fn retry_due(&self, now: Timestamp) -> bool {
+        self.email_owed(now) && self.retry_at.is_some_and(|at| at <= now)
+    }
+
+    /// The invitation once a sweep has posted its email again: due once more after the grace,
+    /// should this post be lost too (a version change, so overlapping sweeps post it once).
+    pub fn reposted(&self, now: Timestamp) -> Self {
         Self {
-            delivery: Delivery::Queued,
-            delivery_attempts: self.delivery_attempts + 1,
             retry_at: Some(now + DELIVERY_GRACE),
             version: self.version + 1,
             ..self.clone()
         }
+    }
+
+    /// The email a queue should carry for this invitation's current send.
+    pub fn due_email(&self) -> crate::delivery::DueEmail {
+        crate::delivery::DueEmail {
+            workgroup: self.workgroup.id.clone(),
+            invitation: self.id.clone(),
+            to: self.email.clone(),
+            send: self.nonce.fingerprint(),
+            occasion: self.occasion,
+        }
+    }
+
+    /// The invitation once a sender has claimed `due` at `now`, if `due` is still what it owes:
+    /// the same send and occasion, unsettled and unheld. A version change, so of a duplicated
+    /// message, an overlapping sweep's post and the original, one claim wins; the claim lapses
+    /// after the grace, and a sweep posts the email again.
+    pub fn claimed_for(&self, due: &crate::delivery::DueEmail, now: Timestamp) -> Option<Self> {
+        let current = self.id == due.invitation
+            && self.nonce.fingerprint() == due.send
+            && self.occasion == due.occasion;
+        (current && self.email_owed(now) && !self.delivery.is_refused_by_recipient()).then(|| {
+            Self {
+                delivery_attempts: self.delivery_attempts + 1,
+                sending_until: Some(now + DELIVERY_GRACE),
+                retry_at: Some(now + DELIVERY_GRACE),
+                version: self.version + 1,
+                ..self.clone()
+            }
+        })
     }
 
     /// Pending, and sent at or after `moment` in the same role and language: a concurrent
@@ -363,14 +438,23 @@ impl Invitation {
         self.status == Status::Pending && !self.expiry_recorded
     }
 
-    /// The invitation once `reminder` has been claimed for sending.
-    pub fn reminded(&self, reminder: &Reminder) -> Self {
+    /// The invitation once `reminder` is due at `now`: the reminder becomes its current email,
+    /// queued and retried like the invitation's own (a version change, so two sweeps of one
+    /// tick queue it once).
+    pub fn reminded(&self, reminder: &Reminder, now: Timestamp) -> Self {
         let mut sent = self.reminders_sent.clone();
         sent.extend(&reminder.covers);
         sent.sort_unstable();
         sent.dedup();
         Self {
             reminders_sent: sent,
+            occasion: Occasion::Reminder {
+                days_before: reminder.days_before,
+            },
+            delivery: Delivery::Queued,
+            delivery_attempts: 0,
+            retry_at: Some(now + DELIVERY_GRACE),
+            sending_until: None,
             version: self.version + 1,
             ..self.clone()
         }

@@ -8,6 +8,7 @@ pub mod address;
 pub mod app;
 pub mod audit;
 pub mod clock;
+pub mod delivery;
 pub mod idempotency;
 pub mod ids;
 pub mod invitation;

@@ -100,7 +100,8 @@ impl AcceptLinks {
 }
 
 /// Why an invitation email is being sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Occasion {
     /// The first email, or a resend.
     Invitation,

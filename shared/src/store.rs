@@ -191,13 +191,15 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Pending invitations of every workgroup expiring in `(after, until]` whose expiry is not
-    /// recorded: the reminder sweep's candidates (`after` is now) and the expiry sweep's
-    /// (`until` is now), reached by expiry, never by reading the whole store.
+    /// recorded, one page at a time in order of expiry: the reminder sweep's candidates
+    /// (`after` is now) and the expiry sweep's (`until` is now), reached by expiry, never by
+    /// reading the whole store.
     fn pending_expiring(
         &self,
         after: Timestamp,
         until: Timestamp,
-    ) -> impl Future<Output = Result<Vec<Invitation>, StoreError>> + Send;
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
 
     /// Adds an event that records no change of stored items (a refused sign-in).
     fn record_event(&self, event: &Event) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -226,12 +228,14 @@ pub trait Store: Send + Sync {
         amount: u32,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Live pending invitations whose email is due for another attempt (`retry_at <= now`):
-    /// the delivery sweep's candidates, reached through the few invitations that have one.
+    /// Live pending invitations whose email is due to be posted again (`retry_at <= now`), one
+    /// page at a time: the delivery sweep's candidates, reached through the few invitations
+    /// that have one.
     fn deliveries_due(
         &self,
         now: Timestamp,
-    ) -> impl Future<Output = Result<Vec<Invitation>, StoreError>> + Send;
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
 
     /// Claims `key` for the request with `fingerprint`, atomically: a new key, or one whose
     /// record is claimable at `now`, becomes this request's ([`Claim::Claimed`]); otherwise
@@ -289,6 +293,20 @@ pub trait Mailer: Send + Sync {
 #[error("{context}")]
 pub struct MailError {
     pub context: String,
+    /// What the sender should do about it.
+    pub kind: MailFailure,
     #[source]
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// Why an email was not handed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailFailure {
+    /// The service asked to slow down: try again in a moment, the attempt not counted.
+    Throttled,
+    /// The service could not be reached or failed on its side: try again after a backoff.
+    Unavailable,
+    /// The service will not take this email (a suppressed or invalid recipient, a message it
+    /// rejects): never try it again.
+    Refused,
 }

@@ -321,6 +321,31 @@ where
     }
 }
 
+/// Every invitation `pending_expiring` lists, read three at a time.
+pub(crate) async fn every_expiring<S: Store>(
+    store: &S,
+    after: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<Invitation>, StoreError> {
+    Ok(every_page(3, |page| store.pending_expiring(after, until, page))
+        .await
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Every invitation `deliveries_due` lists, read three at a time.
+pub(crate) async fn every_due<S: Store>(
+    store: &S,
+    now: Timestamp,
+) -> Result<Vec<Invitation>, StoreError> {
+    Ok(every_page(3, |page| store.deliveries_due(now, page))
+        .await
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
 fn sizes<T>(pages: &[Vec<T>]) -> Vec<usize> {
     pages.iter().map(Vec::len).collect()
 }
@@ -644,7 +669,7 @@ pub async fn an_expired_invitation_is_replaced_by_a_new_one<S: Store>(store: &S)
     );
     assert_eq!(
         ok(
-            store.pending_expiring(start(), expiry).await,
+            every_expiring(store, start(), expiry).await,
             "listing unrecorded expiries"
         )
         .into_iter()
@@ -742,10 +767,13 @@ pub async fn an_update_from_a_stale_version_conflicts<S: Store>(store: &S) {
 
 /// The next version of an invitation, changed in nothing that matters to the check.
 fn next_version(invitation: &Invitation) -> Invitation {
-    invitation.reminded(&Reminder {
-        days_before: 7,
-        covers: vec![7],
-    })
+    invitation.reminded(
+        &Reminder {
+            days_before: 7,
+            covers: vec![7],
+        },
+        invitation.sent_at,
+    )
 }
 
 pub async fn a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version<S: Store>(
@@ -814,7 +842,7 @@ pub async fn deliveries_due_lists_pending_emails_awaiting_an_attempt<S: Store>(s
         .await;
     let ours = [&ann.id, &bob.id, &cy.id];
     let due = |now: Timestamp| async move {
-        let mut ids: Vec<InvitationId> = ok(store.deliveries_due(now).await, "listing due emails")
+        let mut ids: Vec<InvitationId> = ok(every_due(store, now).await, "listing due emails")
             .into_iter()
             .map(|invitation| invitation.id)
             .filter(|id| ours.contains(&id))
@@ -868,13 +896,13 @@ pub async fn deliveries_due_lists_pending_emails_awaiting_an_attempt<S: Store>(s
     assert_eq!(due(retry_at - secs(1)).await, []);
     assert_eq!(due(retry_at).await, std::slice::from_ref(&bob.id));
 
-    // A sweep claims Bob's next attempt: not due again until that attempt's grace has passed.
+    // A sweep posts Bob's email again: not due again until that post's grace has passed.
     let stored = ok(store.invitation(wg, &bob.id).await, "reading").expect("stored");
     assert_eq!(stored.retry_at, Some(retry_at));
     assert_eq!(stored.delivery, Delivery::Failed);
     ok(
         store
-            .update_invitation(&stored.retrying(retry_at), None)
+            .update_invitation(&stored.reposted(retry_at), None)
             .await,
         "claiming an attempt",
     );
@@ -1172,7 +1200,7 @@ pub async fn every_change_writes_its_event_and_a_refused_one_writes_none<S: Stor
         .await;
     ok(
         store
-            .update_invitation(&carl.retrying(at(secs(7))), None)
+            .update_invitation(&carl.reposted(at(secs(7))), None)
             .await,
         "claiming a retry",
     );
@@ -1261,7 +1289,7 @@ pub async fn pending_expiring_finds_expiries_to_record_until_recorded<S: Store>(
             .collect()
     };
     let due = ok(
-        store.pending_expiring(now - TimeDelta::days(7), now).await,
+        every_expiring(store, now - TimeDelta::days(7), now).await,
         "listing expiries to record",
     );
     assert_eq!(ours(due), vec![ann.id.clone()], "pending ones only");
@@ -1279,7 +1307,7 @@ pub async fn pending_expiring_finds_expiries_to_record_until_recorded<S: Store>(
         "recording it twice",
     );
     let due = ok(
-        store.pending_expiring(now - TimeDelta::days(7), now).await,
+        every_expiring(store, now - TimeDelta::days(7), now).await,
         "listing expiries to record",
     );
     assert_eq!(ours(due), vec![], "recorded once, then never found again");
@@ -1757,7 +1785,7 @@ pub async fn pending_expiring_covers_the_window_after_now_up_to_until<S: Store>(
     expected.push(("in another workgroup", elsewhere.id));
 
     let found = ok(
-        store.pending_expiring(now, until).await,
+        every_expiring(store, now, until).await,
         "listing invitations expiring soon",
     );
     let found = ids(&found);

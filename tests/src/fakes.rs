@@ -22,7 +22,8 @@ use shared::{
     people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
     secret::TokenHash,
-    store::{Inserted, MailError, Mailer, Page, PageRequest, Store, StoreError},
+    delivery::{DueEmail, Queue, QueueError, SendSlots},
+    store::{Inserted, MailError, MailFailure, Mailer, Page, PageRequest, Store, StoreError},
 };
 
 // --- the in-memory store ---------------------------------------------------------------------
@@ -38,6 +39,7 @@ struct Tables {
     quotas: HashMap<QuotaKey, u32>,
     pending: HashMap<WorkgroupId, u32>,
     events: Vec<Event>,
+    send_slots: HashMap<i64, u32>,
 }
 
 /// A store that keeps everything in memory and checks every condition the port states.
@@ -87,6 +89,11 @@ fn list_position(invitation: &Invitation) -> String {
         i64::MAX - invitation.sent_at.timestamp(),
         invitation.id
     )
+}
+
+/// Where an invitation sorts in a sweep: by `at`, then by id.
+fn timed_position(at: Timestamp, invitation: &Invitation) -> String {
+    format!("{:020}|{}", at.timestamp(), invitation.id)
 }
 
 fn page_of<T: Clone>(
@@ -360,8 +367,9 @@ impl Store for MemoryStore {
         &self,
         after: Timestamp,
         until: Timestamp,
-    ) -> Result<Vec<Invitation>, StoreError> {
-        Ok(self
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let expiring = self
             .tables()
             .invitations
             .values()
@@ -369,8 +377,9 @@ impl Store for MemoryStore {
             .filter(|invitation| {
                 after < invitation.expires_at() && invitation.expires_at() <= until
             })
-            .cloned()
-            .collect())
+            .map(|invitation| (timed_position(invitation.expires_at(), invitation), invitation.clone()))
+            .collect();
+        page_of(expiring, &page)
     }
 
     async fn record_event(&self, event: &Event) -> Result<(), StoreError> {
@@ -489,15 +498,77 @@ impl Store for MemoryStore {
         }
     }
 
-    async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
-        Ok(self
+    async fn deliveries_due(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let due = self
             .tables()
             .invitations
             .values()
             .filter(|invitation| invitation.status == Status::Pending && invitation.is_live(now))
-            .filter(|invitation| invitation.retry_at.is_some_and(|at| at <= now))
-            .cloned()
-            .collect())
+            .filter_map(|invitation| {
+                let at = invitation.retry_at.filter(|at| *at <= now)?;
+                Some((timed_position(at, invitation), invitation.clone()))
+            })
+            .collect();
+        page_of(due, &page)
+    }
+}
+
+impl SendSlots for MemoryStore {
+    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let used = tables.send_slots.entry(second).or_default();
+        if *used >= rate {
+            return Ok(false);
+        }
+        *used += 1;
+        Ok(true)
+    }
+}
+
+// --- the queue ---------------------------------------------------------------------------------
+
+/// Keeps what is posted, in order, until taken; can be told to refuse posts. Clones share one
+/// queue.
+#[derive(Clone, Default)]
+pub struct MemoryQueue {
+    posted: Arc<Mutex<Vec<DueEmail>>>,
+    failing: Arc<AtomicBool>,
+}
+
+impl MemoryQueue {
+    pub fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Everything posted since the last take, oldest first.
+    pub fn take(&self) -> Vec<DueEmail> {
+        std::mem::take(&mut *self.posted.lock().unwrap())
+    }
+
+    /// How many posts wait to be taken.
+    pub fn len(&self) -> usize {
+        self.posted.lock().unwrap().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Queue for MemoryQueue {
+    async fn post(&self, emails: &[DueEmail]) -> Result<(), QueueError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(QueueError {
+                context: "the queue refused the emails".to_owned(),
+                source: None,
+            });
+        }
+        self.posted.lock().unwrap().extend_from_slice(emails);
+        Ok(())
     }
 }
 
@@ -531,7 +602,8 @@ impl Mailer for RecordingMailer {
         if self.failing.load(Ordering::SeqCst) {
             self.refused.fetch_add(1, Ordering::SeqCst);
             return Err(MailError {
-                context: "the mail service refused the message".to_owned(),
+                context: "the mail service could not be reached".to_owned(),
+                kind: MailFailure::Unavailable,
                 source: None,
             });
         }

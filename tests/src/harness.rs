@@ -1,9 +1,13 @@
 //! Drives the API through its handlers with real API Gateway HTTP API (payload 2.0) events, on
-//! the embedded store in a temporary folder, a recording mailer and a clock the test moves.
+//! the embedded store and its queue in a temporary folder, a recording mailer and a clock the
+//! test moves. After every request the queue is drained into the mailer, as the local server's
+//! sender would, so a test sees the emails a request made due.
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
-use shared::{App, Settings, message::AcceptLinks, secret::SecretKey};
+use shared::{
+    App, Settings, delivery::SendOutcome, message::AcceptLinks, secret::SecretKey,
+};
 
 use crate::fakes::{ManualClock, RecordingMailer};
 use local::store::EmbeddedStore;
@@ -47,7 +51,7 @@ impl Answer {
     }
 }
 
-pub type LocalApp = App<EmbeddedStore, RecordingMailer, ManualClock>;
+pub type LocalApp = App<EmbeddedStore, EmbeddedStore, ManualClock>;
 
 /// One application on a fresh store.
 pub struct Harness {
@@ -67,8 +71,8 @@ impl Harness {
         let settings =
             Settings::new(AcceptLinks::new("https://invitations.test").expect("a valid base URL"));
         let app = App {
+            queue: store.clone(),
             store,
-            mailer: mailer.clone(),
             clock: clock.clone(),
             key: SecretKey::generate(),
             settings,
@@ -98,6 +102,7 @@ impl Harness {
         let request = lambda_http::request::from_str(&event.to_string())
             .expect("a valid API Gateway HTTP API event");
         let response = api::handle(&self.app, api::Served::All, request).await;
+        self.deliver_queued().await;
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -111,6 +116,35 @@ impl Harness {
             content_type,
             body,
             headers: response.headers().clone(),
+        }
+    }
+
+    /// Sends every email the queue holds that is due, as the sender would; what each became.
+    pub async fn deliver_queued(&self) -> Vec<SendOutcome> {
+        let mut outcomes = Vec::new();
+        loop {
+            let received = self
+                .app
+                .store
+                .receive_emails(100, std::time::Duration::from_secs(60))
+                .await
+                .expect("the queue is readable");
+            if received.is_empty() {
+                return outcomes;
+            }
+            for message in received {
+                let outcome = self
+                    .app
+                    .send_due(&message.email, &self.mailer)
+                    .await
+                    .expect("the store answers");
+                self.app
+                    .store
+                    .delete_email(message.seq)
+                    .await
+                    .expect("the queue is writable");
+                outcomes.push(outcome);
+            }
         }
     }
 

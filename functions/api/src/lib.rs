@@ -14,7 +14,8 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use shared::{
     App,
     clock::Clock,
-    store::{Mailer, Store},
+    delivery::Queue,
+    store::Store,
 };
 
 use crate::{
@@ -56,8 +57,8 @@ impl From<Served> for Site<'static> {
 }
 
 /// Answers one request. Never fails: every error becomes a problem+json response.
-pub async fn handle<'a, S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn handle<'a, S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     site: impl Into<Site<'a>>,
     request: Request,
 ) -> Response<Body> {
@@ -92,8 +93,8 @@ pub fn payload_too_large() -> Problem {
     )
 }
 
-async fn dispatch<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+async fn dispatch<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     site: Site<'_>,
     request: &Request,
 ) -> Result<Response<Body>, Problem> {

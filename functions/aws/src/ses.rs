@@ -4,13 +4,16 @@
 
 use aws_sdk_sesv2::{
     Client,
+    error::SdkError,
+    operation::send_email::SendEmailError,
     types::{Body, Content, Destination, EmailContent, Message, MessageTag},
 };
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use shared::{
     address::{EmailAddress, InvalidEmail},
     message::Email,
-    store::{MailError, Mailer},
+    store::{MailError, MailFailure, Mailer},
 };
 
 /// The longest text an RFC 2047 encoded word may carry, in UTF-8 bytes: 45 bytes become 60
@@ -130,7 +133,21 @@ impl SesMailer {
 fn build_error(source: aws_sdk_sesv2::error::BuildError) -> MailError {
     MailError {
         context: "failed to build an SES message".into(),
+        kind: MailFailure::Refused,
         source: Some(Box::new(source)),
+    }
+}
+
+/// What a refused `SendEmail` means for the email: SES asks to slow down (its sending rate),
+/// will never take this one (a rejected message or request), or failed otherwise (its account,
+/// configuration or availability: worth trying later).
+fn failure_of(error: &SdkError<SendEmailError, HttpResponse>) -> MailFailure {
+    match error.as_service_error() {
+        Some(refusal) if refusal.is_too_many_requests_exception() => MailFailure::Throttled,
+        Some(refusal) if refusal.is_message_rejected() || refusal.is_bad_request_exception() => {
+            MailFailure::Refused
+        }
+        _ => MailFailure::Unavailable,
     }
 }
 
@@ -183,6 +200,7 @@ impl Mailer for SesMailer {
             // The error names the SES failure only: never the body, which holds the link.
             .map_err(|e| MailError {
                 context: "failed to send an email with SES".into(),
+                kind: failure_of(&e),
                 source: Some(Box::new(e)),
             })
     }

@@ -84,6 +84,16 @@ pub const SES_CONFIGURATION_SET: Variable = Variable {
     needed: Needed::OptionalToSendEmail,
     meaning: "the SES configuration set every email is sent with",
 };
+pub const QUEUE_URL: Variable = Variable {
+    name: "QUEUE_URL",
+    needed: Needed::In(&[Function::Invite, Function::Manage, Function::Remind]),
+    meaning: "the SQS queue due emails are posted to (the send function drains it)",
+};
+pub const SES_MAX_SEND_RATE: Variable = Variable {
+    name: "SES_MAX_SEND_RATE",
+    needed: Needed::OptionalIn(&[Function::Send]),
+    meaning: "emails per second handed to SES, all senders together (default: the account's maximum send rate, from SES GetAccount)",
+};
 pub const INVITE_MAX_ADDRESSES: Variable = Variable {
     name: "INVITE_MAX_ADDRESSES",
     needed: Needed::OptionalIn(&[Function::Invite]),
@@ -143,12 +153,14 @@ pub const SIGN_IN_CLIENT_ID: Variable = Variable {
     meaning: "the user pool app client the web console signs in as; with SIGN_IN_DOMAIN",
 };
 
-pub const VARIABLES: [Variable; 15] = [
+pub const VARIABLES: [Variable; 17] = [
     TABLE_NAME,
     SECRET_KEY_ARN,
     APP_BASE_URL,
+    QUEUE_URL,
     SES_SENDER,
     SES_CONFIGURATION_SET,
+    SES_MAX_SEND_RATE,
     INVITE_MAX_ADDRESSES,
     INVITE_DAILY_LIMIT,
     INVITER_DAILY_LIMIT,
@@ -163,8 +175,9 @@ pub const VARIABLES: [Variable; 15] = [
 
 /// The whole numbers each count accepts, written as digits with no leading zero. The templates'
 /// parameters accept exactly these (functions/lambdas/tests/parameters.rs compares them).
-pub const COUNTS: [(Variable, RangeInclusive<u32>); 6] = [
+pub const COUNTS: [(Variable, RangeInclusive<u32>); 7] = [
     (INVITE_MAX_ADDRESSES, 1..=1000),
+    (SES_MAX_SEND_RATE, 1..=1000),
     (INVITE_DAILY_LIMIT, 1..=1_000_000),
     (INVITER_DAILY_LIMIT, 1..=1_000_000),
     (RECIPIENT_DAILY_LIMIT, 1..=1_000_000),
@@ -186,8 +199,12 @@ pub struct Config {
     pub function: Function,
     pub table: String,
     pub secret_key_arn: String,
-    /// Present in the functions that send email.
+    /// Present in the function that sends email.
     pub sender: Option<Sender>,
+    /// The queue due emails are posted to, in the functions that make emails due.
+    pub queue_url: Option<String>,
+    /// Emails per second handed to SES (the send function); `None`: ask SES.
+    pub send_rate: Option<u32>,
     pub settings: Settings,
     /// How the web console signs in (the `list` function serves it).
     pub sign_in: SignIn,
@@ -280,6 +297,11 @@ impl Config {
         } else {
             None
         };
+        let queue_url = if function.posts_email() {
+            Some(required(QUEUE_URL)?)
+        } else {
+            None
+        };
         // An optional count, when this function reads it.
         let positive = |variable: Variable| -> Result<Option<u32>, ConfigError> {
             if !variable.read_by(function) {
@@ -289,6 +311,7 @@ impl Config {
                 .map(|text| parse_count(variable, &text))
                 .transpose()
         };
+        let send_rate = positive(SES_MAX_SEND_RATE)?;
         if let Some(limit) = positive(INVITE_MAX_ADDRESSES)? {
             settings.max_addresses_per_request = limit as usize;
         }
@@ -348,6 +371,8 @@ impl Config {
             table,
             secret_key_arn,
             sender,
+            queue_url,
+            send_rate,
             settings,
             sign_in,
         })
@@ -463,7 +488,12 @@ mod tests {
                 "arn:aws:secretsmanager:us-east-1:123456789012:secret:key",
             ),
             ("APP_BASE_URL", "https://app.example.com"),
+            (
+                "QUEUE_URL",
+                "https://sqs.us-east-1.amazonaws.com/123456789012/emails",
+            ),
             ("SES_SENDER", "Invitations <no-reply@example.com>"),
+            ("SES_MAX_SEND_RATE", "14"),
             ("SES_CONFIGURATION_SET", "invitations"),
             ("INVITE_MAX_ADDRESSES", "20"),
             ("INVITE_DAILY_LIMIT", "30"),
@@ -498,9 +528,18 @@ mod tests {
         let workgroups = read(Function::Workgroups, &complete()).unwrap();
         assert_eq!(workgroups.settings.daily_workgroups_per_person, 4);
         assert_eq!(manage.settings.pending_invitations_per_workgroup, 300);
-        let sender = invite.sender.expect("invite sends email");
+        let send = read(Function::Send, &complete()).unwrap();
+        let sender = send.sender.expect("send sends email");
         assert_eq!(sender.address().as_str(), "no-reply@example.com");
+        assert_eq!(send.send_rate, Some(14));
+        assert!(send.queue_url.is_none(), "the queue feeds it; it posts nothing");
+        assert!(invite.sender.is_none(), "invite posts, the send function sends");
+        assert_eq!(
+            invite.queue_url.as_deref(),
+            Some("https://sqs.us-east-1.amazonaws.com/123456789012/emails")
+        );
         let remind = read(Function::Remind, &complete()).unwrap();
+        assert!(remind.queue_url.is_some());
         assert_eq!(remind.settings.reminders.days_before(), &[10, 3]);
         // The list function neither sends email nor reads the other functions' settings.
         let list = read(Function::List, &complete()).unwrap();
@@ -537,6 +576,7 @@ mod tests {
         let mut env = complete();
         for name in [
             "SES_CONFIGURATION_SET",
+            "SES_MAX_SEND_RATE",
             "INVITE_MAX_ADDRESSES",
             "REMINDER_DAYS_BEFORE",
             "SIGN_IN_DOMAIN",
@@ -547,8 +587,12 @@ mod tests {
         for function in Function::ALL.into_iter().filter(|f| f.runs_app()) {
             read(function, &env).unwrap();
         }
-        // Functions that send no email need no sender.
+        // Functions that send no email need no sender, those that post none no queue.
         env.remove("SES_SENDER");
+        for function in [Function::Workgroups, Function::List, Function::Accept] {
+            read(function, &env).unwrap();
+        }
+        env.remove("QUEUE_URL");
         for function in [Function::Workgroups, Function::List, Function::Accept] {
             read(function, &env).unwrap();
         }
@@ -558,7 +602,9 @@ mod tests {
     fn bad_values_are_named() {
         let cases = [
             (Function::Invite, "APP_BASE_URL", "app.example.com"),
-            (Function::Invite, "SES_SENDER", "not an address"),
+            (Function::Send, "SES_SENDER", "not an address"),
+            (Function::Send, "SES_MAX_SEND_RATE", "0"),
+            (Function::Send, "SES_MAX_SEND_RATE", "1001"),
             (Function::Invite, "INVITE_MAX_ADDRESSES", "0"),
             (Function::Invite, "INVITE_MAX_ADDRESSES", "many"),
             (Function::Manage, "INVITE_DAILY_LIMIT", "0"),
@@ -586,13 +632,9 @@ mod tests {
             (Function::Invite, "APP_BASE_URL", "http://app.example.com"),
             (Function::Invite, "APP_BASE_URL", "https://example.com/app"),
             (Function::Invite, "APP_BASE_URL", "https://app.example.com/"),
-            (Function::Invite, "SES_SENDER", "No-Reply@example.com"),
-            (
-                Function::Invite,
-                "SES_SENDER",
-                "Acme <no-reply@Example.com>",
-            ),
-            (Function::Invite, "SES_SENDER", "no-reply@bücher.example"),
+            (Function::Send, "SES_SENDER", "No-Reply@example.com"),
+            (Function::Send, "SES_SENDER", "Acme <no-reply@Example.com>"),
+            (Function::Send, "SES_SENDER", "no-reply@bücher.example"),
             (Function::Invite, "INVITE_MAX_ADDRESSES", "1001"),
             (Function::Invite, "INVITE_MAX_ADDRESSES", "+5"),
             (Function::Invite, "INVITE_MAX_ADDRESSES", "05"),

@@ -5,33 +5,37 @@ use aws_config::SdkConfig;
 use shared::{
     App,
     clock::SystemClock,
-    message::Email,
+    delivery::{DueEmail, Queue, QueueError},
     secret::SecretKey,
-    store::{MailError, Mailer},
 };
 
 use crate::Config;
 
-/// The application of one function on DynamoDB and SES.
-pub type FunctionApp = App<aws::DynamoStore, FunctionMailer, SystemClock>;
+/// The application of one function on DynamoDB, posting due emails to SQS.
+pub type FunctionApp = App<aws::DynamoStore, FunctionQueue, SystemClock>;
+
+/// SES, at the sending rate shared through the table: the send function's mailer.
+pub type FunctionMailer = aws::Paced<aws::SesMailer, aws::DynamoStore>;
 
 /// A started function.
 pub struct Deployment {
     pub config: Config,
     pub app: FunctionApp,
+    /// Present in the send function only.
+    pub mailer: Option<FunctionMailer>,
 }
 
-/// SES in the functions that send email; nothing in the others, which have neither a sender
-/// nor the permission to send.
+/// The queue in the functions that make emails due; nothing in the others, which have neither
+/// its address nor the permission to post.
 #[derive(Clone)]
-pub struct FunctionMailer(Option<aws::SesMailer>);
+pub struct FunctionQueue(Option<aws::SqsQueue>);
 
-impl Mailer for FunctionMailer {
-    async fn send(&self, email: &Email) -> Result<(), MailError> {
+impl Queue for FunctionQueue {
+    async fn post(&self, emails: &[DueEmail]) -> Result<(), QueueError> {
         match &self.0 {
-            Some(ses) => ses.send(email).await,
-            None => Err(MailError {
-                context: "this function is not configured to send email".into(),
+            Some(sqs) => sqs.post(emails).await,
+            None => Err(QueueError {
+                context: "this function is not configured to post emails".into(),
                 source: None,
             }),
         }
@@ -65,20 +69,57 @@ impl Deployment {
         };
         let (key, ()) = tokio::join!(read_secret_key(&config.secret_key_arn, sdk), warm_up);
         let key = key?;
-        let mailer = FunctionMailer(
+        let queue = FunctionQueue(
             config
-                .sender
+                .queue_url
                 .clone()
-                .map(|sender| aws::SesMailer::new(aws_sdk_sesv2::Client::new(sdk), sender)),
+                .map(|url| aws::SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url)),
         );
+        let mailer = match config.sender.clone() {
+            Some(sender) => {
+                let ses = aws_sdk_sesv2::Client::new(sdk);
+                let rate = match config.send_rate {
+                    Some(rate) => rate,
+                    None => account_send_rate(&ses).await,
+                };
+                tracing::info!(rate, "emails per second handed to SES");
+                Some(aws::Paced::new(
+                    aws::SesMailer::new(ses, sender),
+                    store.clone(),
+                    rate,
+                ))
+            }
+            None => None,
+        };
         let app = App {
             store,
-            mailer,
+            queue,
             clock: SystemClock,
             key,
             settings: config.settings.clone(),
         };
-        Ok(Self { config, app })
+        Ok(Self {
+            config,
+            app,
+            mailer,
+        })
+    }
+}
+
+/// The account's maximum send rate (SES GetAccount), whole emails per second; 1, the sandbox's,
+/// when SES will not say.
+async fn account_send_rate(ses: &aws_sdk_sesv2::Client) -> u32 {
+    match ses.get_account().send().await {
+        Ok(account) => account
+            .send_quota()
+            .map_or(1, |quota| quota.max_send_rate().floor().max(1.0) as u32),
+        Err(error) => {
+            tracing::warn!(
+                error = %aws_sdk_sesv2::error::DisplayErrorContext(&error),
+                "SES did not give the account's send rate; sending 1 email a second"
+            );
+            1
+        }
     }
 }
 

@@ -11,6 +11,8 @@ pub enum Function {
     Manage,
     Accept,
     Remind,
+    /// The queue of due emails, handed to SES at its sending rate.
+    Send,
     /// SES's bounce and complaint events, through EventBridge.
     Feedback,
     /// The audit trail, from the table's stream to EventBridge.
@@ -18,13 +20,14 @@ pub enum Function {
 }
 
 impl Function {
-    pub const ALL: [Function; 8] = [
+    pub const ALL: [Function; 9] = [
         Function::Workgroups,
         Function::Invite,
         Function::List,
         Function::Manage,
         Function::Accept,
         Function::Remind,
+        Function::Send,
         Function::Feedback,
         Function::Publish,
     ];
@@ -38,6 +41,7 @@ impl Function {
             Function::Manage => "manage",
             Function::Accept => "accept",
             Function::Remind => "remind",
+            Function::Send => "send",
             Function::Feedback => "feedback",
             Function::Publish => "publish",
         }
@@ -51,7 +55,7 @@ impl Function {
             Function::List => Some(routes::Function::List),
             Function::Manage => Some(routes::Function::Manage),
             Function::Accept => Some(routes::Function::Accept),
-            Function::Remind | Function::Feedback | Function::Publish => None,
+            Function::Remind | Function::Send | Function::Feedback | Function::Publish => None,
         }
     }
 
@@ -72,8 +76,14 @@ impl Function {
         self != Function::Publish
     }
 
-    /// Whether the function emails invitees, and so needs a sender and SES permissions.
-    pub fn sends_email(self) -> bool {
+    /// Whether the function makes emails due, and so posts them to the queue.
+    pub fn posts_email(self) -> bool {
         matches!(self, Function::Invite | Function::Manage | Function::Remind)
+    }
+
+    /// Whether the function hands emails to SES, and so needs a sender and SES permissions:
+    /// only the one that drains the queue.
+    pub fn sends_email(self) -> bool {
+        self == Function::Send
     }
 }

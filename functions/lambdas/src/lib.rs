@@ -5,11 +5,12 @@
 //! | binary | answers | sends email |
 //! | --- | --- | --- |
 //! | `workgroups` | `POST /workgroups`, `GET /workgroups` | no |
-//! | `invite` | `POST /workgroups/{wg}/invitations` | yes |
+//! | `invite` | `POST /workgroups/{wg}/invitations` | queues |
 //! | `list` | agents, invitations, one invitation, events, `GET /openapi.json`, the web console | no |
-//! | `manage` | cancel, resend | yes |
+//! | `manage` | cancel, resend | queues |
 //! | `accept` | lookup, accept, decline | no |
-//! | `remind` | the EventBridge Scheduler ticks (reminders, delivery retries) | yes |
+//! | `remind` | the EventBridge Scheduler ticks (reminders, emails to post again, expiries) | queues |
+//! | `send` | the SQS queue of due emails | yes, at SES's rate |
 //! | `feedback` | SES bounce and complaint events, through EventBridge | no |
 //! | `publish` | the table's stream: audit events, forwarded to EventBridge | no |
 
@@ -21,6 +22,7 @@ pub mod logs;
 pub mod permissions;
 pub mod publish;
 pub mod remind;
+pub mod send;
 
 pub use config::{Config, ConfigError};
 pub use deployment::Deployment;
@@ -97,6 +99,16 @@ pub async fn serve_remind() -> Result<(), lambda_runtime::Error> {
     let deployment = &deployment;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
         remind::handle(deployment, event)
+    }))
+    .await
+}
+
+/// Starts the send function: the SQS queue of due emails, handed to SES.
+pub async fn serve_send() -> Result<(), lambda_runtime::Error> {
+    let deployment = start(Function::Send).await;
+    let deployment = &deployment;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        send::handle(deployment, event)
     }))
     .await
 }

@@ -15,8 +15,14 @@ pub struct Permissions {
     pub queries_table: bool,
     /// The indexes it queries.
     pub queried_indexes: &'static [&'static str],
-    /// `ses:SendEmail`, from the configured sender only.
+    /// `ses:SendEmail`, from the configured sender only, and `ses:GetAccount` (its send rate,
+    /// when none is configured; an account-level read IAM grants only on `*`).
     pub sends_email: bool,
+    /// `sqs:SendMessage` on the queue of due emails.
+    pub posts_email: bool,
+    /// What its event source mapping needs of the queue: `sqs:ReceiveMessage`,
+    /// `sqs:DeleteMessage`, `sqs:GetQueueAttributes`.
+    pub reads_queue: bool,
     /// `secretsmanager:GetSecretValue` on the key.
     pub reads_key: bool,
     /// The stream actions on the table's stream (its event source).
@@ -97,13 +103,19 @@ impl Function {
                 false,
                 &[BY_PERSON.name, BY_TOKEN.name],
             ),
-            // reminders and expiries: by_expiry_day, each claim a Put (+ the event's Put);
-            // delivery retries: by_retry, each claim a Put, each outcome an Update (+ the
-            // event's Put); the pending count: Update.
+            // reminders and expiries: by_expiry_day, each a Put (+ the event's Put); emails to
+            // post again: by_retry, each a Put; the pending count: Update.
             Function::Remind => (
                 &["dynamodb:PutItem", "dynamodb:UpdateItem"],
                 false,
                 &[BY_EXPIRY_DAY.name, BY_RETRY.name],
+            ),
+            // the invitation: GetItem; the claim: Put; the outcome: Update (+ the event's Put);
+            // the send slot and the daily counts given back: Update.
+            Function::Send => (
+                &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                false,
+                &[],
             ),
             // the invitation: by_invitation_id; the report: Update + the event's Put.
             Function::Feedback => (
@@ -119,6 +131,8 @@ impl Function {
             queries_table,
             queried_indexes,
             sends_email: self.sends_email(),
+            posts_email: self.posts_email(),
+            reads_queue: self == Function::Send,
             reads_key: self.runs_app(),
             reads_stream: self == Function::Publish,
             puts_events: self == Function::Publish,

@@ -7,7 +7,9 @@
 //!
 //! The sweep runs as of that time, not the moment the function happens to run, so a retried
 //! or duplicated invocation of one tick sees the same due reminders, and the sweep's claims make
-//! sure each goes out once.
+//! sure each is queued once. Sweeps read page by page and stop when the invocation's time runs
+//! low; the invocation then fails, so Lambda invokes it again with the same tick, and the retry
+//! goes on where it stopped (what is done is no longer due).
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{SubsecRound, TimeDelta};
@@ -42,13 +44,19 @@ struct Detail {
     sweep: Option<Sweep>,
 }
 
+/// A sweep stops reading when less than this is left of the invocation's time.
+pub const TIME_TO_STOP: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub candidates: usize,
+    /// Emails queued (expiries recorded, for the expiry sweep).
     pub sent: usize,
     pub failed: usize,
     pub skipped: usize,
+    /// Every candidate was read.
+    pub complete: bool,
 }
 
 impl From<SweepReport> for Counts {
@@ -58,6 +66,7 @@ impl From<SweepReport> for Counts {
             sent: report.sent,
             failed: report.failed,
             skipped: report.skipped,
+            complete: report.complete,
         }
     }
 }
@@ -80,6 +89,8 @@ pub enum TickError {
     NoTime,
     #[error("the sweep failed: {0}")]
     Store(String),
+    #[error("the invocation's time ran low before the sweeps were done; the retry goes on")]
+    Unfinished,
 }
 
 impl From<TickError> for lambda_runtime::Diagnostic {
@@ -87,6 +98,7 @@ impl From<TickError> for lambda_runtime::Diagnostic {
         let error_type = match error {
             TickError::NoTime => "NoTime",
             TickError::Store(_) => "StoreFailed",
+            TickError::Unfinished => "Unfinished",
         };
         Self {
             error_type: error_type.into(),
@@ -122,22 +134,34 @@ pub async fn handle(
         });
     }
     let failed = |e: shared::store::StoreError| TickError::Store(shared::app::error_chain(&e));
+    let deadline = event.context.deadline();
+    let keep_going = || {
+        deadline
+            .duration_since(std::time::SystemTime::now())
+            .is_ok_and(|left| left > TIME_TO_STOP)
+    };
     let deliveries = match sweep {
         Some(Sweep::Reminders) => None,
         _ => Some(Counts::from(
-            app.retry_deliveries(time).await.map_err(failed)?,
+            app.retry_deliveries(time, keep_going)
+                .await
+                .map_err(failed)?,
         )),
     };
     let expiries = match sweep {
         Some(Sweep::Reminders) => None,
         _ => Some(Counts::from(
-            app.record_expiries(time).await.map_err(failed)?,
+            app.record_expiries(time, keep_going)
+                .await
+                .map_err(failed)?,
         )),
     };
     let reminders = match sweep {
         Some(Sweep::Deliveries) => None,
         _ => Some(Counts::from(
-            app.send_due_reminders(time).await.map_err(failed)?,
+            app.send_due_reminders(time, keep_going)
+                .await
+                .map_err(failed)?,
         )),
     };
     let report = TickReport {
@@ -154,5 +178,12 @@ pub async fn handle(
         expiries = ?report.expiries,
         "sweep done"
     );
+    let unfinished = [report.reminders, report.deliveries, report.expiries]
+        .iter()
+        .flatten()
+        .any(|counts| !counts.complete);
+    if unfinished {
+        return Err(TickError::Unfinished);
+    }
     Ok(report)
 }

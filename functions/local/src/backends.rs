@@ -3,6 +3,7 @@
 
 use shared::{
     address::EmailAddress,
+    delivery::SendSlots,
     audit::Event,
     clock::Timestamp,
     idempotency::{Claim, IdempotencyKey, RecordedAnswer},
@@ -151,8 +152,9 @@ impl Store for AnyStore {
         &self,
         after: Timestamp,
         until: Timestamp,
-    ) -> Result<Vec<Invitation>, StoreError> {
-        delegate!(self.pending_expiring(after, until))
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        delegate!(self.pending_expiring(after, until, page))
     }
 
     async fn record_event(&self, event: &Event) -> Result<(), StoreError> {
@@ -184,8 +186,12 @@ impl Store for AnyStore {
         delegate!(self.release_pending(workgroup, amount))
     }
 
-    async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
-        delegate!(self.deliveries_due(now))
+    async fn deliveries_due(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        delegate!(self.deliveries_due(now, page))
     }
 
     async fn claim_key(
@@ -221,6 +227,12 @@ impl Store for AnyStore {
 
     async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {
         delegate!(self.release_key(key, fingerprint))
+    }
+}
+
+impl SendSlots for AnyStore {
+    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<bool, StoreError> {
+        delegate!(self.take_send_slot(second, rate))
     }
 }
 

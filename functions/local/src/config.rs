@@ -14,6 +14,7 @@ use shared::{
 
 use crate::{
     backends::{AnyMailer, AnyStore},
+    sender::{AnyQueue, PacedMailer},
     identity::load_or_create_key,
     outbox::Outbox,
     store::EmbeddedStore,
@@ -144,6 +145,15 @@ pub enum StoreKind {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueueKind {
+    /// A table in the embedded store's file.
+    #[default]
+    Embedded,
+    /// An SQS queue (created when missing).
+    Sqs,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum MailerKind {
     /// `.eml` files in the data folder's outbox.
     #[default]
@@ -161,6 +171,19 @@ pub struct Backends {
     /// The mailer: the outbox folder, or SES v2.
     #[arg(long, global = true, env = "LOCAL_MAILER", value_enum, default_value_t)]
     pub mailer: MailerKind,
+    /// The queue of due emails: the embedded one, or SQS.
+    #[arg(long, global = true, env = "LOCAL_QUEUE", value_enum, default_value_t)]
+    pub queue: QueueKind,
+    /// An SQS-compatible endpoint (implies `--queue sqs`).
+    #[arg(long, global = true, env = "SQS_ENDPOINT")]
+    pub sqs_endpoint: Option<String>,
+    /// The SQS queue's URL (implies `--queue sqs`); by default `<table>-emails` at the
+    /// endpoint, created when missing.
+    #[arg(long, global = true, env = "QUEUE_URL")]
+    pub queue_url: Option<String>,
+    /// Emails handed to the mailer per second.
+    #[arg(long, global = true, env = "SES_MAX_SEND_RATE", default_value_t = 14)]
+    pub send_rate: u32,
     /// A DynamoDB-compatible endpoint (implies `--store dynamodb`).
     #[arg(long, global = true, env = "DYNAMODB_ENDPOINT")]
     pub dynamodb_endpoint: Option<String>,
@@ -197,6 +220,14 @@ impl Backends {
         }
     }
 
+    fn queue_kind(&self) -> QueueKind {
+        if self.sqs_endpoint.is_some() || self.queue_url.is_some() {
+            QueueKind::Sqs
+        } else {
+            self.queue
+        }
+    }
+
     fn mailer_kind(&self) -> MailerKind {
         if self.ses_endpoint.is_some() {
             MailerKind::Ses
@@ -210,7 +241,9 @@ impl Backends {
     async fn sdk_config(&self) -> SdkConfig {
         let region = RegionProviderChain::default_provider().or_else(Region::new("us-east-1"));
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(region);
-        let emulated = self.dynamodb_endpoint.is_some() || self.ses_endpoint.is_some();
+        let emulated = self.dynamodb_endpoint.is_some()
+            || self.ses_endpoint.is_some()
+            || self.sqs_endpoint.is_some();
         if emulated && std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
             loader = loader
                 .credentials_provider(Credentials::new("local", "local", None, None, "local"));
@@ -218,20 +251,27 @@ impl Backends {
         loader.load().await
     }
 
-    /// Opens the chosen store and mailer; creates the DynamoDB table when it is missing.
-    pub async fn open(&self, data: &DataDir) -> Result<(AnyStore, AnyMailer), String> {
+    /// Opens the chosen store, queue and mailer; creates the DynamoDB table and the SQS queue
+    /// when they are missing. The embedded queue needs the embedded store's file, which is
+    /// opened for it whichever store runs.
+    pub async fn open(&self, data: &DataDir) -> Result<(AnyStore, AnyQueue, AnyMailer), String> {
         let outbox = Outbox::open(&data.outbox_dir()).map_err(|e| {
             format!(
                 "cannot open the outbox {}: {e}",
                 data.outbox_dir().display()
             )
         })?;
-        let needs_aws =
-            self.store_kind() == StoreKind::Dynamodb || self.mailer_kind() == MailerKind::Ses;
+        let needs_aws = self.store_kind() == StoreKind::Dynamodb
+            || self.mailer_kind() == MailerKind::Ses
+            || self.queue_kind() == QueueKind::Sqs;
         let sdk = if needs_aws {
             Some(self.sdk_config().await)
         } else {
             None
+        };
+        let embedded = || {
+            EmbeddedStore::open(&data.store_path())
+                .map_err(|e| format!("cannot open {}: {e}", data.store_path().display()))
         };
         let store = match (self.store_kind(), &sdk) {
             (StoreKind::Dynamodb, Some(sdk)) => {
@@ -251,10 +291,33 @@ impl Backends {
                     })?;
                 AnyStore::DynamoDb(aws::DynamoStore::new(client, self.table.clone()))
             }
-            _ => AnyStore::Embedded(
-                EmbeddedStore::open(&data.store_path())
-                    .map_err(|e| format!("cannot open {}: {e}", data.store_path().display()))?,
-            ),
+            _ => AnyStore::Embedded(embedded()?),
+        };
+        let queue = match (self.queue_kind(), &sdk) {
+            (QueueKind::Sqs, Some(sdk)) => {
+                let mut config = aws_sdk_sqs::config::Builder::from(sdk);
+                if let Some(endpoint) = &self.sqs_endpoint {
+                    config = config.endpoint_url(endpoint);
+                }
+                let client = aws_sdk_sqs::Client::from_conf(config.build());
+                let url = match &self.queue_url {
+                    Some(url) => url.clone(),
+                    None => {
+                        let name = format!("{}-emails", self.table);
+                        aws::SqsQueue::ensure(&client, &name).await.map_err(|e| {
+                            format!(
+                                "cannot reach or create the queue {name}: {}",
+                                shared::app::error_chain(&e)
+                            )
+                        })?
+                    }
+                };
+                AnyQueue::sqs(aws::SqsQueue::new(client, url))
+            }
+            _ => match &store {
+                AnyStore::Embedded(store) => AnyQueue::embedded(store.clone()),
+                AnyStore::DynamoDb(_) => AnyQueue::embedded(embedded()?),
+            },
         };
         let mailer = match (self.mailer_kind(), &sdk) {
             (MailerKind::Ses, Some(sdk)) => {
@@ -276,7 +339,7 @@ impl Backends {
             }
             _ => AnyMailer::Outbox(outbox),
         };
-        Ok((store, mailer))
+        Ok((store, queue, mailer))
     }
 }
 
@@ -321,18 +384,24 @@ pub fn settings_from_env(base_url: &str) -> Result<Settings, String> {
 }
 
 /// The application on the chosen backends.
+pub type LocalApp<C> = App<AnyStore, AnyQueue, C>;
+
+/// The application on the chosen backends, and the mailer its sender drains the queue into at
+/// the configured rate.
 pub async fn app<C: Clock>(
     data: &DataDir,
     backends: &Backends,
     clock: C,
     base_url: &str,
-) -> Result<App<AnyStore, AnyMailer, C>, String> {
-    let (store, mailer) = backends.open(data).await?;
-    Ok(App {
+) -> Result<(LocalApp<C>, PacedMailer), String> {
+    let (store, queue, mailer) = backends.open(data).await?;
+    let mailer = aws::Paced::new(mailer, store.clone(), backends.send_rate);
+    let app = App {
         store,
-        mailer,
+        queue,
         clock,
         key: data.key().clone(),
         settings: settings_from_env(base_url)?,
-    })
+    };
+    Ok((app, mailer))
 }

@@ -1,9 +1,11 @@
-//! The local server's parts: an embedded store, an outbox mailer and development sign-in.
+//! The local server's parts: an embedded store and queue, an outbox mailer, the sender that
+//! drains the queue into it, and development sign-in.
 
 pub mod backends;
 pub mod config;
 pub mod events;
 pub mod identity;
 pub mod outbox;
+pub mod sender;
 pub mod server;
 pub mod store;

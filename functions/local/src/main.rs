@@ -6,6 +6,7 @@ use std::{io::IsTerminal, net::SocketAddr, path::PathBuf, process::ExitCode, syn
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use local::{
+    sender::drain,
     config::{Backends, DataDir, app},
     identity::DevIdentity,
     server::{Hosts, Local, check_listen_addr, serve},
@@ -109,14 +110,19 @@ async fn main() -> ExitCode {
             }
         }
         Some(Command::Remind { at, base_url }) => remind(data, &cli.backends, at, &base_url).await,
-        Some(Command::Link { to }) => match data.latest_link(&to) {
-            Ok(Some(link)) => {
-                println!("{link}");
-                Ok(())
+        Some(Command::Link { to }) => {
+            // Emails are sent a moment after the request that made them due: wait for the
+            // queue to empty first, so the newest link is the newest email's.
+            wait_for_the_queue(&data).await;
+            match data.latest_link(&to) {
+                Ok(Some(link)) => {
+                    println!("{link}");
+                    Ok(())
+                }
+                Ok(None) => Err(format!("no email to {to} in the outbox")),
+                Err(error) => Err(error.to_string()),
             }
-            Ok(None) => Err(format!("no email to {to} in the outbox")),
-            Err(error) => Err(error.to_string()),
-        },
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -135,7 +141,7 @@ async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Resu
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let base_url = args.base_url.unwrap_or_else(|| format!("http://{addr}"));
     let clock = ShiftedClock::starting_at(args.now.unwrap_or_else(Utc::now));
-    let app = app(&data, backends, clock, &base_url).await?;
+    let (app, mailer) = app(&data, backends, clock, &base_url).await?;
     let identity = DevIdentity::new(data.key());
     let admin_token = identity
         .mint("admin@example.com", Some("Ada Admin"))
@@ -174,6 +180,13 @@ async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Resu
         identity,
         hosts,
     });
+    let sender = local.clone();
+    tokio::spawn(async move {
+        // Runs for good: it returns only on a failure it cannot outlive.
+        if let Err(error) = drain(&sender.app, &mailer, false).await {
+            tracing::error!(error = %shared::app::error_chain(&error), "the sender stopped");
+        }
+    });
     serve(listener, local, shutdown_signal())
         .await
         .map_err(|e| format!("server failed: {e}"))
@@ -186,24 +199,28 @@ async fn remind(
     base_url: &str,
 ) -> Result<(), String> {
     let at = at.unwrap_or_else(Utc::now);
-    let app = app(&data, backends, ShiftedClock::starting_at(at), base_url).await?;
+    let (app, mailer) = app(&data, backends, ShiftedClock::starting_at(at), base_url).await?;
     let retried = app
-        .retry_deliveries(app.clock.now())
+        .retry_deliveries(app.clock.now(), || true)
         .await
         .map_err(|e| format!("the delivery sweep failed: {e}"))?;
     let expired = app
-        .record_expiries(app.clock.now())
+        .record_expiries(app.clock.now(), || true)
         .await
         .map_err(|e| format!("the expiry sweep failed: {e}"))?;
     let report = app
-        .send_due_reminders(app.clock.now())
+        .send_due_reminders(app.clock.now(), || true)
         .await
         .map_err(|e| format!("the reminder sweep failed: {e}"))?;
+    // Everything due at `at` is handed over (at the configured rate) before this returns.
+    let drained = drain(&app, &mailer, true)
+        .await
+        .map_err(|e| format!("the sender failed: {}", shared::app::error_chain(&e)))?;
     if let local::backends::AnyStore::Embedded(store) = &app.store {
         local::events::publish(store, &data.events_file()).await?;
     }
     println!(
-        "delivery sweep at {}: {} candidates, {} sent, {} failed, {} skipped",
+        "delivery sweep at {}: {} candidates, {} queued again, {} failed, {} skipped",
         at.to_rfc3339(),
         retried.candidates,
         retried.sent,
@@ -217,14 +234,33 @@ async fn remind(
         expired.sent
     );
     println!(
-        "reminder sweep at {}: {} candidates, {} sent, {} failed, {} skipped",
+        "reminder sweep at {}: {} candidates, {} queued, {} failed, {} skipped",
         at.to_rfc3339(),
         report.candidates,
         report.sent,
         report.failed,
         report.skipped
     );
+    println!(
+        "sender: {} emails handed over, {} failed, {} no longer due",
+        drained.sent, drained.failed, drained.skipped
+    );
     Ok(())
+}
+
+/// Waits, up to half a minute, until the embedded queue holds nothing: a running server's sender
+/// has handed over every email due so far.
+async fn wait_for_the_queue(data: &DataDir) {
+    let Ok(store) = local::store::EmbeddedStore::open(&data.store_path()) else {
+        return;
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        match store.queued_emails().await {
+            Ok((0, _)) | Err(_) => return,
+            Ok(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -14,7 +14,7 @@ use mail_builder::{
 };
 use shared::{
     message::Email,
-    store::{MailError, Mailer},
+    store::{MailError, MailFailure, Mailer},
 };
 
 /// The outbox's own header: the accept link, so [`latest_link`] finds it without decoding MIME.
@@ -129,6 +129,7 @@ impl Mailer for Outbox {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
         let path = self.write(email).await.map_err(|error| MailError {
             context: "failed to write the email to the outbox".to_owned(),
+            kind: MailFailure::Unavailable,
             source: Some(Box::new(error)),
         })?;
         if !self.announce {

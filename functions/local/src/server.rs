@@ -35,7 +35,8 @@ use lambda_http::{
 use shared::{
     App,
     clock::Clock,
-    store::{Mailer, Store},
+    delivery::Queue,
+    store::Store,
 };
 use tokio::net::TcpListener;
 
@@ -55,8 +56,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 type ResponseBody = BoxBody<Bytes, Infallible>;
 
 /// Everything a request needs.
-pub struct Local<S, M, C> {
-    pub app: App<S, M, C>,
+pub struct Local<S, Q, C> {
+    pub app: App<S, Q, C>,
     pub identity: DevIdentity,
     pub hosts: Hosts,
 }
@@ -178,14 +179,14 @@ fn split_authority(authority: &str) -> Option<(String, Option<u16>)> {
 }
 
 /// Accepts connections until `shutdown` completes.
-pub async fn serve<S, M, C>(
+pub async fn serve<S, Q, C>(
     listener: TcpListener,
-    local: Arc<Local<S, M, C>>,
+    local: Arc<Local<S, Q, C>>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()>
 where
     S: Store + 'static,
-    M: Mailer + 'static,
+    Q: Queue + 'static,
     C: Clock + 'static,
 {
     tokio::pin!(shutdown);
@@ -215,8 +216,8 @@ where
     }
 }
 
-async fn answer<S: Store, M: Mailer, C: Clock>(
-    local: &Local<S, M, C>,
+async fn answer<S: Store, Q: Queue, C: Clock>(
+    local: &Local<S, Q, C>,
     peer: SocketAddr,
     here: SocketAddr,
     request: hyper::Request<Incoming>,
@@ -242,8 +243,8 @@ async fn answer<S: Store, M: Mailer, C: Clock>(
     response
 }
 
-async fn respond<S: Store, M: Mailer, C: Clock>(
-    local: &Local<S, M, C>,
+async fn respond<S: Store, Q: Queue, C: Clock>(
+    local: &Local<S, Q, C>,
     peer: SocketAddr,
     here: SocketAddr,
     request: hyper::Request<Incoming>,
@@ -294,8 +295,8 @@ fn closing(problem: Problem) -> hyper::Response<ResponseBody> {
     response
 }
 
-async fn api_answer<S: Store, M: Mailer, C: Clock>(
-    local: &Local<S, M, C>,
+async fn api_answer<S: Store, Q: Queue, C: Clock>(
+    local: &Local<S, Q, C>,
     peer: SocketAddr,
     parts: Parts,
     bytes: Bytes,
@@ -387,7 +388,7 @@ struct SignInRequest {
 }
 
 /// `POST /dev/sign-in {email, name?}`: a development token for any address, as `token` prints.
-fn dev_sign_in<S, M, C>(local: &Local<S, M, C>, body: &[u8]) -> hyper::Response<ResponseBody> {
+fn dev_sign_in<S, Q, C>(local: &Local<S, Q, C>, body: &[u8]) -> hyper::Response<ResponseBody> {
     let bad = |detail: String| to_hyper(Problem::bad_request(detail).into_response());
     let asked: SignInRequest = match serde_json::from_slice(body) {
         Ok(asked) => asked,

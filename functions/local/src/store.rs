@@ -15,6 +15,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde::{Serialize, de::DeserializeOwned};
 use shared::{
     address::EmailAddress,
+    delivery::{DueEmail, Queue, QueueError, SendSlots},
     audit::Event,
     clock::Timestamp,
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
@@ -27,7 +28,7 @@ use shared::{
 };
 
 /// Bumped with every change to [`SCHEMA`]; a file written by a newer program is refused.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS workgroups (
@@ -98,6 +99,20 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_workgroup ON events (workgroup_id, at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS events_by_expiry ON events (expires_at);
 CREATE INDEX IF NOT EXISTS events_unpublished ON events (seq) WHERE published = 0;
+-- The embedded queue of due emails: a message is invisible to other receivers until
+-- `visible_at` (epoch milliseconds of the real clock), and deleted once handled.
+CREATE TABLE IF NOT EXISTS email_queue (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    body       TEXT NOT NULL,
+    visible_at INTEGER NOT NULL,
+    receives   INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX IF NOT EXISTS email_queue_by_visibility ON email_queue (visible_at);
+-- Emails handed to the mail service per second, shared by every sender on the file.
+CREATE TABLE IF NOT EXISTS send_slots (
+    second INTEGER PRIMARY KEY,
+    used   INTEGER NOT NULL
+) STRICT;
 CREATE TABLE IF NOT EXISTS pending_counts (
     workgroup_id TEXT PRIMARY KEY,
     pending      INTEGER NOT NULL CHECK (pending >= 0)
@@ -438,22 +453,6 @@ impl PersonRow {
         }
         Ok(())
     }
-}
-
-/// Decodes the `data` of every row `sql` selects as its only column.
-fn select_all<T: DeserializeOwned>(
-    transaction: &Transaction<'_>,
-    sql: &str,
-    params: impl rusqlite::Params,
-    context: &'static str,
-) -> Result<Vec<T>, StoreError> {
-    let mut statement = transaction.prepare_cached(sql).map_err(db(context))?;
-    let rows = statement
-        .query_map(params, |row| row.get::<_, String>(0))
-        .map_err(db(context))?
-        .collect::<Result<Vec<String>, _>>()
-        .map_err(db(context))?;
-    rows.iter().map(|data| decode(data)).collect()
 }
 
 fn select_one<T: DeserializeOwned>(
@@ -884,19 +883,32 @@ impl Store for EmbeddedStore {
         &self,
         after: Timestamp,
         until: Timestamp,
-    ) -> Result<Vec<Invitation>, StoreError> {
-        let after = after.timestamp();
-        let until = until.timestamp();
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let (after, until) = (after.timestamp(), until.timestamp());
+        let (from, from_id) = match &page.after {
+            Some(position) => parse_invitation_position(position)
+                .map(|(at, id)| (at, id.as_str().to_owned()))?,
+            None => (after, String::new()),
+        };
+        let limit = fetch_limit(&page);
         self.read(move |tx| {
-            select_all(
-                tx,
-                "SELECT data FROM invitations
-                 WHERE expires_at > ?1 AND expires_at <= ?2 AND status = 'pending'
-                   AND COALESCE(json_extract(data, '$.expiry_recorded'), 0) = 0
-                 ORDER BY expires_at, id",
-                params![after, until],
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT expires_at, id, data FROM invitations
+                     WHERE expires_at > ?1 AND expires_at <= ?2 AND status = 'pending'
+                       AND COALESCE(json_extract(data, '$.expiry_recorded'), 0) = 0
+                       AND (expires_at, id) > (?3, ?4)
+                     ORDER BY expires_at, id LIMIT ?5",
+                )
+                .map_err(db("failed to list invitations expiring soon"))?;
+            let rows = timed_rows(
+                &mut statement,
+                params![after, until, from, from_id, limit],
                 "failed to list invitations expiring soon",
-            )
+            )?;
+            let (items, next) = paged(rows, &page);
+            Ok(Page { items, next })
         })
         .await
     }
@@ -1108,19 +1120,36 @@ impl Store for EmbeddedStore {
         .await
     }
 
-    async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
+    async fn deliveries_due(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
         let now = now.timestamp();
+        let (from, from_id) = match &page.after {
+            Some(position) => parse_invitation_position(position)
+                .map(|(at, id)| (at, id.as_str().to_owned()))?,
+            None => (i64::MIN, String::new()),
+        };
+        let limit = fetch_limit(&page);
         self.read(move |tx| {
-            select_all(
-                tx,
-                "SELECT data FROM invitations
-                 WHERE json_extract(data, '$.retry_at') IS NOT NULL
-                   AND json_extract(data, '$.retry_at') <= ?1
-                   AND expires_at > ?1 AND status = 'pending'
-                 ORDER BY json_extract(data, '$.retry_at'), id",
-                params![now],
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT json_extract(data, '$.retry_at') AS retry_at, id, data FROM invitations
+                     WHERE json_extract(data, '$.retry_at') IS NOT NULL
+                       AND json_extract(data, '$.retry_at') <= ?1
+                       AND expires_at > ?1 AND status = 'pending'
+                       AND (json_extract(data, '$.retry_at'), id) > (?2, ?3)
+                     ORDER BY json_extract(data, '$.retry_at'), id LIMIT ?4",
+                )
+                .map_err(db("failed to list emails due for another attempt"))?;
+            let rows = timed_rows(
+                &mut statement,
+                params![now, from, from_id, limit],
                 "failed to list emails due for another attempt",
-            )
+            )?;
+            let (items, next) = paged(rows, &page);
+            Ok(Page { items, next })
         })
         .await
     }
@@ -1184,7 +1213,157 @@ impl EventRow {
     }
 }
 
+/// One message of the embedded queue, as received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// Its place in the queue, to delete or delay it by.
+    pub seq: i64,
+    pub email: DueEmail,
+    /// How many times it has been received, this time included.
+    pub receives: i64,
+}
+
+impl Queue for EmbeddedStore {
+    async fn post(&self, emails: &[DueEmail]) -> Result<(), QueueError> {
+        let bodies: Vec<String> = emails.iter().map(DueEmail::to_message).collect();
+        let now = epoch_millis();
+        self.write(move |tx| {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO email_queue (body, visible_at) VALUES (?1, ?2)")
+                .map_err(db("failed to post an email"))?;
+            for body in &bodies {
+                insert
+                    .execute(params![body, now])
+                    .map_err(db("failed to post an email"))?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|error| QueueError {
+            context: "failed to post emails to the embedded queue".into(),
+            source: Some(Box::new(error)),
+        })
+    }
+}
+
+impl SendSlots for EmbeddedStore {
+    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let taken = tx
+                .execute(
+                    "INSERT INTO send_slots (second, used) VALUES (?1, 1)
+                     ON CONFLICT (second) DO UPDATE SET used = used + 1 WHERE used < ?2",
+                    params![second, rate],
+                )
+                .map_err(db("failed to take a send slot"))?;
+            tx.execute("DELETE FROM send_slots WHERE second < ?1", [second - 60])
+                .map_err(db("failed to forget past send slots"))?;
+            Ok(taken == 1)
+        })
+        .await
+    }
+}
+
+/// The real clock, in epoch milliseconds: the queue's visibility follows real time whatever
+/// clock the use cases run on.
+fn epoch_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+}
+
 impl EmbeddedStore {
+    /// Up to `limit` visible messages, each hidden from other receivers for `hidden_for`.
+    /// Messages that cannot be read are dropped.
+    pub async fn receive_emails(
+        &self,
+        limit: usize,
+        hidden_for: std::time::Duration,
+    ) -> Result<Vec<Received>, StoreError> {
+        let now = epoch_millis();
+        let until = now.saturating_add(i64::try_from(hidden_for.as_millis()).unwrap_or(i64::MAX));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.write(move |tx| {
+            let rows: Vec<(i64, String, i64)> = {
+                let mut select = tx
+                    .prepare_cached(
+                        "SELECT seq, body, receives FROM email_queue WHERE visible_at <= ?1
+                         ORDER BY visible_at, seq LIMIT ?2",
+                    )
+                    .map_err(db("failed to receive emails"))?;
+                select
+                    .query_map(params![now, limit], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+                    .map_err(db("failed to receive emails"))?
+                    .collect::<Result<_, _>>()
+                    .map_err(db("failed to receive emails"))?
+            };
+            let mut received = Vec::new();
+            for (seq, body, receives) in rows {
+                match DueEmail::from_message(&body) {
+                    Some(email) => {
+                        tx.execute(
+                            "UPDATE email_queue SET visible_at = ?1, receives = receives + 1
+                             WHERE seq = ?2",
+                            params![until, seq],
+                        )
+                        .map_err(db("failed to receive an email"))?;
+                        received.push(Received {
+                            seq,
+                            email,
+                            receives: receives + 1,
+                        });
+                    }
+                    None => {
+                        tx.execute("DELETE FROM email_queue WHERE seq = ?1", [seq])
+                            .map_err(db("failed to drop an unreadable message"))?;
+                    }
+                }
+            }
+            Ok(received)
+        })
+        .await
+    }
+
+    /// Removes a handled message.
+    pub async fn delete_email(&self, seq: i64) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.execute("DELETE FROM email_queue WHERE seq = ?1", [seq])
+                .map_err(db("failed to delete a message"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Makes a message visible again after `delay`.
+    pub async fn delay_email(&self, seq: i64, delay: std::time::Duration) -> Result<(), StoreError> {
+        let at = epoch_millis().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE email_queue SET visible_at = ?1 WHERE seq = ?2",
+                params![at, seq],
+            )
+            .map_err(db("failed to delay a message"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// How many messages the queue holds, visible or not, and when the next one becomes
+    /// visible (epoch milliseconds).
+    pub async fn queued_emails(&self) -> Result<(i64, Option<i64>), StoreError> {
+        self.read(|tx| {
+            tx.query_row(
+                "SELECT COUNT(*), MIN(visible_at) FROM email_queue",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(db("failed to count queued emails"))
+        })
+        .await
+    }
+
     /// How many idempotency keys the file holds (for checks that old ones are forgotten).
     pub async fn idempotency_key_count(&self) -> Result<i64, StoreError> {
         self.read(|tx| {

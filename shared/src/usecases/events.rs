@@ -7,10 +7,11 @@ use crate::{
     clock::Clock,
     ids::WorkgroupId,
     role::Action,
-    store::{Mailer, Store},
+    delivery::Queue,
+    store::Store,
 };
 
-impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
     /// The workgroup's events, newest first, for as long as they are kept.
     pub async fn list_events(
         &self,

@@ -6,11 +6,11 @@ use crate::{
     audit::{Actor, Change, Event},
     clock::Clock,
     ids::{InvitationId, WorkgroupId},
-    invitation::{Delivery, Invitation, Status},
-    message::Occasion,
+    invitation::{Invitation, Status},
     people::Membership,
     role::{Action, authorize},
-    store::{Mailer, Store, StoreError},
+    delivery::Queue,
+    store::{Store, StoreError},
     usecases::limits::{EmailCharge, ReserveError},
 };
 
@@ -51,7 +51,7 @@ impl From<crate::role::Denied> for ManageError {
     }
 }
 
-impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
     /// Pending and declined invitations until they expire, newest send first.
     pub async fn list_invitations(
         &self,
@@ -129,8 +129,8 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             .authorize(workgroup, caller, Action::ViewInvitations)
             .await?;
         let invitation = self.manageable(&member, workgroup, id).await?;
-        // Reserved first and given back unless the email was handed over: a refused or failed
-        // resend costs nothing.
+        // Reserved first and given back unless the email became due: a refused or failed
+        // resend costs nothing (and the sender gives it back if the mail service refuses it).
         let charge = EmailCharge::new(
             workgroup,
             &member.agent.email,
@@ -141,10 +141,10 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             .await
             .map_err(ReserveError::from)?;
         let resent = self.resend_reserved(&member, workgroup, invitation).await;
-        let emailed = resent
-            .as_ref()
-            .is_ok_and(|resent| resent.delivery == Delivery::Sent);
-        self.settle_emails(&charge, &[emailed]).await;
+        self.settle_emails(&charge, &[resent.is_ok()]).await;
+        if let Ok(resent) = &resent {
+            self.post(&[resent.due_email()]).await;
+        }
         resent
     }
 
@@ -164,7 +164,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             if needs_place {
                 self.reserve_pending(workgroup, 1).await?;
             }
-            let (renewed, token) = invitation.renew(self.send_by(member, invitation.role, None));
+            let (renewed, _) = invitation.renew(self.send_by(member, invitation.role, None));
             let event = Event::of(
                 &renewed,
                 Change::Resent,
@@ -178,7 +178,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             match updated {
                 Err(StoreError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
-                Ok(()) => return Ok(self.deliver(renewed, &token, Occasion::Invitation).await),
+                Ok(()) => return Ok(renewed),
             }
         }
         Err(StoreError::Conflict.into())

@@ -4,17 +4,17 @@ use futures::future::{join_all, try_join_all};
 
 use crate::{
     address::{EmailAddress, PasteError, PastedEntry, parse_pasted},
-    app::{AccessError, App, Caller, MAX_ATTEMPTS},
+    app::{AccessError, App, Caller, MAX_ATTEMPTS, error_chain},
     audit::{Actor, Change, Event},
     clock::Clock,
+    delivery::{DueEmail, Queue},
     ids::WorkgroupId,
-    invitation::{Delivery, Invitation, Inviter, Send, Status},
-    message::{Locale, Occasion, invitation_email},
+    invitation::{Invitation, Inviter, Send, Status},
+    message::Locale,
     people::Membership,
     quota::{OverQuota, PendingCapReached},
     role::{Action, Role, authorize},
-    secret::InvitationToken,
-    store::{Inserted, Mailer, Store, StoreError},
+    store::{Inserted, Store, StoreError},
     usecases::limits::{EmailCharge, ReserveError},
 };
 
@@ -102,7 +102,8 @@ impl From<ReserveError> for InviteError {
 /// What inviting one valid address did.
 struct Invited {
     outcome: InviteOutcome,
-    /// An email was handed to the mail service: it counts against the daily limits.
+    /// An email became due: it counts against the daily limits, until the mail service
+    /// refuses it for good.
     emailed: bool,
     /// An invitation became pending that was not: it holds a place under the pending cap.
     newly_pending: bool,
@@ -118,7 +119,7 @@ impl Invited {
     }
 }
 
-impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
     /// Invites every valid pasted address into `request.role`. Addresses with a live invitation
     /// get it renewed (a resend); the answer keeps the input order.
     pub async fn invite(
@@ -164,6 +165,14 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
                 .map(|address| self.invite_one(&inviter, address, request)),
         )
         .await;
+        let due: Vec<DueEmail> = invited
+            .iter()
+            .filter_map(|invited| invited.as_ref().ok())
+            .filter(|invited| invited.emailed)
+            .filter_map(|invited| invited.outcome.invitation())
+            .map(Invitation::due_email)
+            .collect();
+        self.post(&due).await;
         let emailed: Vec<bool> = invited
             .iter()
             .map(|invited| invited.as_ref().is_ok_and(|i| i.emailed))
@@ -261,7 +270,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         let mut lost_a_race = false;
         for _ in 0..MAX_ATTEMPTS {
             let send = self.send_by(inviter, request.role, request.locale);
-            let (invitation, token) = Invitation::issue(&inviter.workgroup, address.clone(), send);
+            let (invitation, _) = Invitation::issue(&inviter.workgroup, address.clone(), send);
             let event = Event::of(
                 &invitation,
                 Change::Invited,
@@ -281,10 +290,9 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             };
             let existing = match inserted {
                 Inserted::Created => {
-                    let sent = self.deliver(invitation, &token, Occasion::Invitation).await;
                     return Ok(Invited {
-                        emailed: sent.delivery == Delivery::Sent,
-                        outcome: InviteOutcome::Invited(sent),
+                        emailed: true,
+                        outcome: InviteOutcome::Invited(invitation),
                         newly_pending: true,
                     });
                 }
@@ -312,8 +320,7 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
                 return Ok(Invited::quietly(InviteOutcome::Resent(*existing)));
             }
             let was_pending = existing.status == Status::Pending;
-            let (renewed, token) =
-                existing.renew(self.send_by(inviter, request.role, request.locale));
+            let (renewed, _) = existing.renew(self.send_by(inviter, request.role, request.locale));
             let event = Event::of(
                 &renewed,
                 Change::Resent,
@@ -322,10 +329,9 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
             );
             match self.store.update_invitation(&renewed, Some(&event)).await {
                 Ok(()) => {
-                    let sent = self.deliver(renewed, &token, Occasion::Invitation).await;
                     return Ok(Invited {
-                        emailed: sent.delivery == Delivery::Sent,
-                        outcome: InviteOutcome::Resent(sent),
+                        emailed: true,
+                        outcome: InviteOutcome::Resent(renewed),
                         newly_pending: !was_pending,
                     });
                 }
@@ -355,24 +361,15 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         }
     }
 
-    /// Emails a saved invitation and records the delivery state, unless the invitation was
-    /// sent again or removed meanwhile.
-    pub(crate) async fn deliver(
-        &self,
-        invitation: Invitation,
-        token: &InvitationToken,
-        occasion: Occasion,
-    ) -> Invitation {
-        let link = self.settings.links.accept(token);
-        let email = invitation_email(&invitation, &link, occasion);
-        let handed_over = self.send(&email).await;
-        let now = self.now();
-        let delivered = invitation.attempted(handed_over, now);
-        let event = Event::delivery(&delivered, now);
-        if let Err(error) = self.store.record_delivery(&delivered, &event).await {
-            tracing::info!(invitation = %invitation.id, %error, "delivery state not recorded");
+    /// Posts due emails to the queue. A failure is only logged: each email's invitation
+    /// records it as due, and the delivery sweep posts it after the grace.
+    pub(crate) async fn post(&self, due: &[DueEmail]) {
+        if due.is_empty() {
+            return;
         }
-        delivered
+        if let Err(error) = self.queue.post(due).await {
+            tracing::warn!(error = %error_chain(&error), emails = due.len(), "due emails not posted; the sweep will");
+        }
     }
 }
 

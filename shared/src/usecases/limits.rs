@@ -10,7 +10,8 @@ use crate::{
     clock::Clock,
     ids::WorkgroupId,
     quota::{Counted, OverQuota, PendingCapReached, QuotaKey},
-    store::{Mailer, Store, StoreError},
+    delivery::Queue,
+    store::{Store, StoreError},
 };
 
 /// Refused sign-ins recorded per person per day; later ones are only logged.
@@ -90,7 +91,7 @@ impl EmailCharge {
     }
 }
 
-impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
     /// The configured limit of a counter.
     fn limit_of(&self, counted: &Counted) -> u32 {
         let settings = &self.settings;

@@ -7,6 +7,7 @@ pub mod invite;
 pub(crate) mod limits;
 pub mod remind;
 pub mod respond;
+pub mod send;
 pub mod sign_in;
 pub mod workgroups;
 

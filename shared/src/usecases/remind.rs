@@ -1,4 +1,8 @@
-//! The reminder sweep: emails invitees whose pending invitation expires soon.
+//! The sweeps of the schedule: reminders owed before expiry, emails to post again, expiries
+//! to record. Each reads its candidates page by page (memory stays bounded however many are
+//! due), changes each with a conditional write (so overlapping sweeps do each thing once), and
+//! posts the emails a page made due in one batch. A sweep whose `keep_going` says stop leaves
+//! the rest due for the next run of the same tick.
 
 use futures::future::join_all;
 
@@ -6,9 +10,9 @@ use crate::{
     app::App,
     audit::{Actor, Change, Event},
     clock::{Clock, Timestamp},
-    invitation::{Delivery, Invitation},
-    message::{Occasion, invitation_email},
-    store::{Mailer, Store, StoreError},
+    delivery::{DueEmail, Queue},
+    invitation::Invitation,
+    store::{PageRequest, Store, StoreError},
 };
 
 /// How far back the expiry sweep looks for expiries to record: a sweep that stopped for
@@ -16,86 +20,154 @@ use crate::{
 /// expired invitations longer than this.
 pub const EXPIRY_LOOKBACK: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
+/// Candidates read, changed and posted at a time.
+pub const SWEEP_PAGE: usize = 100;
+
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SweepReport {
-    /// Pending invitations expiring within the reminder horizon.
+    /// Candidates read.
     pub candidates: usize,
-    /// Emails handed over (for the expiry sweep: expiries recorded).
+    /// Emails made due and posted (for the expiry sweep: expiries recorded).
     pub sent: usize,
     pub failed: usize,
-    /// Not due, or claimed by a concurrent sweep or change first.
+    /// Not due, or changed by a concurrent sweep or request first.
     pub skipped: usize,
+    /// Every page was read: `false` when `keep_going` stopped the sweep early.
+    pub complete: bool,
 }
 
 impl SweepReport {
-    fn of(candidates: usize, results: Vec<Attempt>) -> Self {
-        let mut report = SweepReport {
-            candidates,
-            ..SweepReport::default()
-        };
+    fn add(&mut self, results: &[Attempt]) {
+        self.candidates += results.len();
         for result in results {
             match result {
-                Attempt::Sent => report.sent += 1,
-                Attempt::Failed => report.failed += 1,
-                Attempt::Skipped => report.skipped += 1,
+                Attempt::Done(_) => self.sent += 1,
+                Attempt::Failed => self.failed += 1,
+                Attempt::Skipped => self.skipped += 1,
             }
         }
-        report
     }
 }
 
 /// What became of one candidate of a sweep.
 enum Attempt {
-    Sent,
+    /// Done; the email it made due, if any.
+    Done(Option<DueEmail>),
     Failed,
     Skipped,
 }
 
-impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
-    /// Sends every reminder due at `now`, each at most once per invitation and send: the
-    /// reminder is claimed with a conditional write before it is emailed, so two sweeps of one
-    /// tick never send it twice. A failure for one invitee never stops the others.
-    pub async fn send_due_reminders(&self, now: Timestamp) -> Result<SweepReport, StoreError> {
-        let schedule = &self.settings.reminders;
-        let candidates = self
-            .store
-            .pending_expiring(now, now + schedule.horizon())
-            .await?;
-        let results = join_all(candidates.iter().map(|c| self.remind(c, now))).await;
-        Ok(SweepReport::of(candidates.len(), results))
+/// The three sweeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sweep {
+    Reminders,
+    Retries,
+    Expiries,
+}
+
+impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
+    /// Queues every reminder due at `now`, each at most once per invitation and send: the
+    /// reminder becomes the invitation's current email with a conditional write before it is
+    /// posted, so two sweeps of one tick never queue it twice, and it is retried like any
+    /// email until it is handed over.
+    pub async fn send_due_reminders(
+        &self,
+        now: Timestamp,
+        keep_going: impl Fn() -> bool,
+    ) -> Result<SweepReport, StoreError> {
+        self.sweep(Sweep::Reminders, now, keep_going).await
     }
 
-    /// Tries again every email that could not be handed over (or whose sender never
-    /// reported), each attempt claimed with a conditional write first, so concurrent sweeps
-    /// never send one email twice. Attempts back off, and stop after
-    /// [`MAX_DELIVERY_ATTEMPTS`](crate::invitation::MAX_DELIVERY_ATTEMPTS).
-    pub async fn retry_deliveries(&self, now: Timestamp) -> Result<SweepReport, StoreError> {
-        let candidates = self.store.deliveries_due(now).await?;
-        let results = join_all(candidates.iter().map(|c| self.retry(c, now))).await;
-        Ok(SweepReport::of(candidates.len(), results))
+    /// Posts again every email due for it (never posted, held by a sender that stopped, or at
+    /// the end of a backoff), each with a conditional write first, so concurrent sweeps post it
+    /// once; the sender's claim makes sure it is sent once.
+    pub async fn retry_deliveries(
+        &self,
+        now: Timestamp,
+        keep_going: impl Fn() -> bool,
+    ) -> Result<SweepReport, StoreError> {
+        self.sweep(Sweep::Retries, now, keep_going).await
     }
 
     /// Records every pending invitation that expired unanswered in the last
     /// [`EXPIRY_LOOKBACK`] and is not recorded yet: its event, once, and its place under the
     /// pending cap freed.
-    pub async fn record_expiries(&self, now: Timestamp) -> Result<SweepReport, StoreError> {
-        let candidates = self
-            .store
-            .pending_expiring(now - EXPIRY_LOOKBACK, now)
-            .await?;
-        let results = join_all(candidates.iter().map(|candidate| async move {
-            match self.record_expiry(candidate, now).await {
-                Ok(true) => Attempt::Sent,
+    pub async fn record_expiries(
+        &self,
+        now: Timestamp,
+        keep_going: impl Fn() -> bool,
+    ) -> Result<SweepReport, StoreError> {
+        self.sweep(Sweep::Expiries, now, keep_going).await
+    }
+
+    /// Reads the sweep's candidates page by page, handles each page's concurrently, and posts
+    /// what a page made due before reading the next.
+    async fn sweep(
+        &self,
+        sweep: Sweep,
+        now: Timestamp,
+        keep_going: impl Fn() -> bool,
+    ) -> Result<SweepReport, StoreError> {
+        let mut report = SweepReport::default();
+        let mut after = None;
+        loop {
+            if !keep_going() {
+                return Ok(report);
+            }
+            let page = PageRequest {
+                after: after.take(),
+                limit: SWEEP_PAGE,
+            };
+            let page = match sweep {
+                Sweep::Reminders => {
+                    let until = now + self.settings.reminders.horizon();
+                    self.store.pending_expiring(now, until, page).await?
+                }
+                Sweep::Retries => self.store.deliveries_due(now, page).await?,
+                Sweep::Expiries => {
+                    let since = now - EXPIRY_LOOKBACK;
+                    self.store.pending_expiring(since, now, page).await?
+                }
+            };
+            let results = join_all(
+                page.items
+                    .iter()
+                    .map(|candidate| self.handle(sweep, candidate, now)),
+            )
+            .await;
+            report.add(&results);
+            let due: Vec<DueEmail> = results
+                .into_iter()
+                .filter_map(|result| match result {
+                    Attempt::Done(due) => due,
+                    _ => None,
+                })
+                .collect();
+            self.post(&due).await;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => {
+                    report.complete = true;
+                    return Ok(report);
+                }
+            }
+        }
+    }
+
+    async fn handle(&self, sweep: Sweep, candidate: &Invitation, now: Timestamp) -> Attempt {
+        match sweep {
+            Sweep::Reminders => self.remind(candidate, now).await,
+            Sweep::Retries => self.repost(candidate, now).await,
+            Sweep::Expiries => match self.record_expiry(candidate, now).await {
+                Ok(true) => Attempt::Done(None),
                 Ok(false) => Attempt::Skipped,
                 Err(error) => {
                     tracing::warn!(invitation = %candidate.id, %error, "expiry not recorded");
                     Attempt::Failed
                 }
-            }
-        }))
-        .await;
-        Ok(SweepReport::of(candidates.len(), results))
+            },
+        }
     }
 
     /// Records that `invitation` expired unanswered, if it did and nobody recorded it yet;
@@ -121,23 +193,17 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         }
     }
 
-    async fn retry(&self, invitation: &Invitation, now: Timestamp) -> Attempt {
+    async fn repost(&self, invitation: &Invitation, now: Timestamp) -> Attempt {
         if !invitation.retry_due(now) {
             return Attempt::Skipped;
         }
-        let claimed = invitation.retrying(now);
-        if let Err(error) = self.store.update_invitation(&claimed, None).await {
-            tracing::info!(invitation = %invitation.id, %error, "retry not claimed");
-            return Attempt::Skipped;
-        }
-        let Some(token) = claimed.current_token(&self.key, now) else {
-            return Attempt::Skipped;
-        };
-        let delivered = self.deliver(claimed, &token, Occasion::Invitation).await;
-        if delivered.delivery == Delivery::Sent {
-            Attempt::Sent
-        } else {
-            Attempt::Failed
+        let reposted = invitation.reposted(now);
+        match self.store.update_invitation(&reposted, None).await {
+            Ok(()) => Attempt::Done(Some(reposted.due_email())),
+            Err(error) => {
+                tracing::info!(invitation = %invitation.id, %error, "email not posted again");
+                Attempt::Skipped
+            }
         }
     }
 
@@ -145,29 +211,17 @@ impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
         let Some(reminder) = invitation.due_reminder(&self.settings.reminders, now) else {
             return Attempt::Skipped;
         };
-        let claimed = invitation.reminded(&reminder);
+        let reminded = invitation.reminded(&reminder, now);
         let change = Change::Reminded {
             days_before: reminder.days_before,
         };
-        let event = Event::of(&claimed, change, Actor::System, now);
-        if let Err(error) = self.store.update_invitation(&claimed, Some(&event)).await {
-            tracing::info!(invitation = %invitation.id, %error, "reminder not claimed");
-            return Attempt::Skipped;
-        }
-        let Some(token) = claimed.current_token(&self.key, now) else {
-            return Attempt::Skipped;
-        };
-        let link = self.settings.links.accept(&token);
-        let occasion = Occasion::Reminder {
-            days_before: reminder.days_before,
-        };
-        if self
-            .send(&invitation_email(&claimed, &link, occasion))
-            .await
-        {
-            Attempt::Sent
-        } else {
-            Attempt::Failed
+        let event = Event::of(&reminded, change, Actor::System, now);
+        match self.store.update_invitation(&reminded, Some(&event)).await {
+            Ok(()) => Attempt::Done(Some(reminded.due_email())),
+            Err(error) => {
+                tracing::info!(invitation = %invitation.id, %error, "reminder not queued");
+                Attempt::Skipped
+            }
         }
     }
 }

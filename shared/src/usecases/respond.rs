@@ -8,7 +8,8 @@ use crate::{
     invitation::Invitation,
     people::{Agent, DisplayName, InvalidText, Membership, Person},
     secret::InvitationToken,
-    store::{Mailer, Store, StoreError},
+    delivery::Queue,
+    store::{Store, StoreError},
     usecases::sign_in::IdentifyError,
 };
 
@@ -64,7 +65,7 @@ impl From<IdentifyError> for AcceptError {
     }
 }
 
-impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
     /// The invitation a token opens, while it can still be answered.
     async fn open_invitation(&self, token: &str) -> Result<Invitation, TokenError> {
         let token = InvitationToken::parse(token).ok_or(TokenError::NotFound)?;

@@ -11,7 +11,8 @@ use crate::{
     clock::Clock,
     people::Person,
     quota::{Counted, QuotaKey},
-    store::{Mailer, Store, StoreError},
+    delivery::Queue,
+    store::{Store, StoreError},
     usecases::limits::SIGN_IN_REFUSALS_RECORDED_PER_DAY,
 };
 
@@ -33,7 +34,7 @@ impl From<IdentifyError> for AccessError {
     }
 }
 
-impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
     /// The person registered with the caller's address, if any, once the caller is shown to
     /// be them. A person registered before sign-ins were bound is bound now, to this one; a
     /// caller under another issuer or subject is refused, and the refusal recorded. A

@@ -9,7 +9,8 @@ use crate::{
     people::{Agent, DisplayName, Membership, Person, Workgroup, WorkgroupName},
     quota::{Counted, OverQuota, QuotaKey},
     role::{Action, Role},
-    store::{Mailer, Store, StoreError},
+    delivery::Queue,
+    store::{Store, StoreError},
 };
 
 /// Why a workgroup was not created.
@@ -37,7 +38,7 @@ impl From<QuotaError> for CreateWorkgroupError {
     }
 }
 
-impl<S: Store, M: Mailer, C: Clock> App<S, M, C> {
+impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
     /// Creates a workgroup whose first administrator is the caller. A caller who has not
     /// registered yet is registered now, bound to their sign-in, named by their identity
     /// provider's `name` claim, or by their address's local part.

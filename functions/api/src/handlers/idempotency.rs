@@ -9,7 +9,8 @@ use shared::{
     clock::Clock,
     idempotency::{Claim, IdempotencyKey, RecordedAnswer, fingerprint},
     role::Action,
-    store::{Mailer, Store},
+    delivery::Queue,
+    store::Store,
 };
 
 use super::Input;
@@ -21,14 +22,14 @@ pub const REPLAYED: &str = "idempotent-replayed";
 
 /// Runs `run` once per key: the request's answer is recorded under the caller's key and
 /// replayed to its retries. Without the header, `run` just runs.
-pub async fn once<S, M, C, F, Fut>(
-    app: &App<S, M, C>,
+pub async fn once<S, Q, C, F, Fut>(
+    app: &App<S, Q, C>,
     input: &Input<'_>,
     run: F,
 ) -> Result<Response<Body>, Problem>
 where
     S: Store,
-    M: Mailer,
+    Q: Queue,
     C: Clock,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Response<Body>, Problem>>,

@@ -8,7 +8,8 @@ use shared::{
     address::PasteError,
     clock::Clock,
     role::Role,
-    store::{Mailer, Store},
+    delivery::Queue,
+    store::Store,
     usecases::invite::InviteRequest,
 };
 
@@ -24,8 +25,8 @@ struct Invite {
     locale: Option<String>,
 }
 
-pub async fn invite<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn invite<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;

@@ -7,7 +7,8 @@ use shared::{
     App,
     clock::Clock,
     invitation::Status,
-    store::{Mailer, Store},
+    delivery::Queue,
+    store::Store,
 };
 
 use super::{Input, json};
@@ -17,8 +18,8 @@ use crate::{
     views::{AgentView, EventView, InvitationView, ListView},
 };
 
-pub async fn agents<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn agents<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let listed = app
@@ -27,8 +28,8 @@ pub async fn agents<S: Store, M: Mailer, C: Clock>(
     Ok(json(StatusCode::OK, &ListView::<AgentView>::from(&listed)))
 }
 
-pub async fn invitations<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn invitations<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
@@ -49,8 +50,8 @@ pub async fn invitations<S: Store, M: Mailer, C: Clock>(
     ))
 }
 
-pub async fn invitation<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn invitation<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
@@ -59,8 +60,8 @@ pub async fn invitation<S: Store, M: Mailer, C: Clock>(
     Ok(json(StatusCode::OK, &InvitationView::from(&invitation)))
 }
 
-pub async fn events<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn events<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let listed = app

@@ -5,14 +5,15 @@ use lambda_http::{Body, Response};
 use shared::{
     App,
     clock::Clock,
-    store::{Mailer, Store},
+    delivery::Queue,
+    store::Store,
 };
 
 use super::{Input, idempotency, json, no_content};
 use crate::{problem::Problem, views::InvitationView};
 
-pub async fn cancel<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn cancel<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
@@ -21,8 +22,8 @@ pub async fn cancel<S: Store, M: Mailer, C: Clock>(
     Ok(no_content())
 }
 
-pub async fn resend<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn resend<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     idempotency::once(app, &input, || async {

@@ -6,7 +6,8 @@ use serde::Deserialize;
 use shared::{
     App,
     clock::Clock,
-    store::{Mailer, Store},
+    delivery::Queue,
+    store::Store,
 };
 
 use super::{Input, bounded, json, max_len};
@@ -35,8 +36,8 @@ struct AcceptBody {
     name: Option<String>,
 }
 
-pub async fn lookup<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn lookup<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let body: TokenBody = input.body()?;
@@ -44,8 +45,8 @@ pub async fn lookup<S: Store, M: Mailer, C: Clock>(
     Ok(json(StatusCode::OK, &LookupView::from(&preview)))
 }
 
-pub async fn accept<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn accept<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
@@ -66,8 +67,8 @@ pub async fn accept<S: Store, M: Mailer, C: Clock>(
     ))
 }
 
-pub async fn decline<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn decline<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let body: TokenBody = input.body()?;

@@ -7,7 +7,8 @@ use shared::{
     App,
     clock::Clock,
     people::WorkgroupName,
-    store::{Mailer, Store},
+    delivery::Queue,
+    store::Store,
 };
 
 use super::{Input, bounded, json, max_len, parse_locale};
@@ -23,8 +24,8 @@ struct CreateWorkgroup {
     locale: Option<String>,
 }
 
-pub async fn create<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn create<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
@@ -36,8 +37,8 @@ pub async fn create<S: Store, M: Mailer, C: Clock>(
     Ok(json(StatusCode::CREATED, &WorkgroupView::from(&membership)))
 }
 
-pub async fn mine<S: Store, M: Mailer, C: Clock>(
-    app: &App<S, M, C>,
+pub async fn mine<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let memberships = app.my_workgroups(&input.caller()?).await?;

@@ -150,6 +150,7 @@ pub mod invitation_attributes {
     pub const DELIVERY: &str = "delivery";
     pub const DELIVERY_ATTEMPTS: &str = "delivery_attempts";
     pub const RETRY_AT: &str = "retry_at";
+    pub const SENDING_UNTIL: &str = "sending_until";
     pub const ID: &str = "id";
 }
 

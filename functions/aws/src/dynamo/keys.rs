@@ -79,6 +79,33 @@ pub fn expiry(expires_at: Timestamp, id: &InvitationId) -> String {
     format!("{}#{id}", second(expires_at))
 }
 
+/// The smallest string that sorts after `key` (for a key condition that starts after it).
+pub fn just_after(key: &str) -> String {
+    format!("{key}\u{1}")
+}
+
+/// A sweep's page position: a `<second>#<id>` sort key this store wrote.
+pub fn parse_second_position(position: &str) -> Result<String, StoreError> {
+    let well_formed = position.split_once('#').is_some_and(|(second, id)| {
+        second.len() == 12
+            && second.bytes().all(|b| b.is_ascii_digit())
+            && InvitationId::parse(id).is_some()
+    });
+    if !well_formed {
+        return Err(bad_position(position));
+    }
+    Ok(position.to_owned())
+}
+
+/// The UTC day of a sort key that starts with a padded second.
+pub fn day_of_second(key: &str) -> Result<NaiveDate, StoreError> {
+    key.get(..12)
+        .and_then(|second| second.parse::<i64>().ok())
+        .and_then(|second| chrono::DateTime::from_timestamp(second, 0))
+        .map(|at| at.date_naive())
+        .ok_or_else(|| bad_position(key))
+}
+
 /// Epoch seconds, zero-padded so that strings sort as the numbers do (until the year 33658).
 pub fn second(at: Timestamp) -> String {
     format!("{:012}", at.timestamp().max(0))
@@ -189,6 +216,14 @@ pub fn parse_event_position(position: &str) -> Result<String, StoreError> {
 pub fn pending(workgroup: &WorkgroupId) -> String {
     format!("PENDING#{workgroup}")
 }
+
+/// The item counting the emails handed to SES in one epoch second.
+pub fn send_slot(second: i64) -> String {
+    format!("RATE#{second}")
+}
+
+/// The sort key of a send slot's item.
+pub const SEND_SLOT: &str = "RATE";
 
 /// The sort key of a pending count's item.
 pub const PENDING: &str = "PENDING";

@@ -15,6 +15,7 @@
 //! | idempotency key | `KEY#<digest of workgroup, caller, key>` | `KEY` | |
 //! | daily counter (a limit: emails sent in a workgroup, sent, received; workgroups created; refused sign-ins recorded) | `QUOTA#<kind>#<owner>#<yyyy-mm-dd>` | `QUOTA` | |
 //! | pending count | `PENDING#<wg>` | `PENDING` | |
+//! | emails handed to SES in one second, across every sender | `RATE#<epoch second>` | `RATE` | |
 //!
 //! Times in keys are epoch seconds padded to 12 digits, so they sort as numbers. `␁` is U+0001,
 //! which sorts below any character of a name, so "Acme" comes before "Acme IT".
@@ -62,6 +63,7 @@
 //! | claim an idempotency key | absent, expired, or abandoned unanswered (the holder comes back on refusal) | PutItem |
 //! | record / release a key's answer | same fingerprint, unanswered | UpdateItem / DeleteItem |
 //! | reserve / give back under a daily limit | `count <= limit - amount` / `count >= amount` | UpdateItem |
+//! | take a send slot | `count <= rate - 1` | UpdateItem |
 //! | reserve / free pending places | `pending <= limit - amount` / `pending >= amount`; never in a transaction, so concurrent reservations queue on the item instead of cancelling each other | UpdateItem |
 //! | create a workgroup | workgroup, membership, person: each absent | TransactWriteItems |
 //! | invite | membership absent (ConditionCheck); invitation absent, or expired and out of `by_expiry_day` (Put); the event (Put) | TransactWriteItems |
@@ -101,10 +103,10 @@ use aws_sdk_dynamodb::{
     },
 };
 use aws_smithy_runtime_api::http::Response;
-use futures::future::try_join_all;
 use serde::de::DeserializeOwned;
 use shared::{
     address::EmailAddress,
+    delivery::SendSlots,
     audit::Event,
     clock::Timestamp,
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
@@ -366,30 +368,46 @@ impl DynamoStore {
         }
     }
 
-    /// The pending invitations expiring on `day`, within `[from, to]` (sort keys).
+    /// Up to `limit` pending invitations expiring on `day`, with sort keys after `start` and
+    /// before `to`, and whether more follow.
     async fn expiring_on(
         &self,
         day: chrono::NaiveDate,
-        from: &str,
+        start: &str,
         to: &str,
-    ) -> Result<Vec<Invitation>, StoreError> {
+        limit: usize,
+    ) -> Result<(Vec<Item>, bool), StoreError> {
         let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(BY_EXPIRY_DAY.name)
-            .key_condition_expression("#day = :day AND #at BETWEEN :from AND :to")
+            .key_condition_expression("#day = :day AND #at BETWEEN :start AND :to")
             .expression_attribute_names("#day", BY_EXPIRY_DAY.partition)
             .expression_attribute_names("#at", BY_EXPIRY_DAY.sort.unwrap_or_default())
             .expression_attribute_values(":day", s(keys::expiry_day(day)))
-            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":start", s(keys::just_after(start)))
             .expression_attribute_values(":to", s(to));
-        self.every_item(query, "failed to query expiring invitations")
-            .await?
-            .into_iter()
-            .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
-            .collect()
+        self.page_of(query, None, limit, "failed to query expiring invitations")
+            .await
     }
+}
+
+/// A page of invitation items, and where the next one starts (the last one's index sort key).
+fn invitation_page(
+    items: Vec<Item>,
+    more: bool,
+    position: impl Fn(&Invitation) -> String,
+) -> Result<Page<Invitation>, StoreError> {
+    let invitations = items
+        .into_iter()
+        .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = invitations.last().filter(|_| more).map(position);
+    Ok(Page {
+        items: invitations,
+        next,
+    })
 }
 
 impl Store for DynamoStore {
@@ -732,7 +750,8 @@ impl Store for DynamoStore {
         };
         let expression = format!(
             "SET #invitation.#delivery = :delivery, #invitation.#attempts = :attempts, \
-             #invitation.#retry_at = :retry_at{index_update}"
+             #invitation.#retry_at = :retry_at, #invitation.#sending_until = :sending_until\
+             {index_update}"
         );
         let mut update = Update::builder()
             .table_name(&self.table)
@@ -743,12 +762,17 @@ impl Store for DynamoStore {
             .expression_attribute_names("#delivery", attr::DELIVERY)
             .expression_attribute_names("#attempts", attr::DELIVERY_ATTEMPTS)
             .expression_attribute_names("#retry_at", attr::RETRY_AT)
+            .expression_attribute_names("#sending_until", attr::SENDING_UNTIL)
             .expression_attribute_names("#gsi5pk", BY_RETRY.partition)
             .expression_attribute_names("#gsi5sk", BY_RETRY.sort.unwrap_or_default())
             .expression_attribute_names("#nonce", attr::NONCE)
             .expression_attribute_values(":delivery", value(encoded["delivery"].clone())?)
             .expression_attribute_values(":attempts", value(encoded["delivery_attempts"].clone())?)
             .expression_attribute_values(":retry_at", value(encoded["retry_at"].clone())?)
+            .expression_attribute_values(
+                ":sending_until",
+                value(encoded["sending_until"].clone())?,
+            )
             .expression_attribute_values(":nonce", s(String::from(invitation.nonce.clone())));
         if let Some((partition, sort)) = retry_keys {
             update = update
@@ -805,21 +829,38 @@ impl Store for DynamoStore {
         &self,
         after: Timestamp,
         until: Timestamp,
-    ) -> Result<Vec<Invitation>, StoreError> {
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
         let first = after + chrono::TimeDelta::seconds(1);
-        if until < first {
-            return Ok(Vec::new());
-        }
-        // Sort keys are `<second>#<id>`: from the first second in, up to the one after `until`
-        // out (a bare second sorts before every key of that second).
-        let from = keys::second(first);
+        // Sort keys are `<second>#<id>`: after the position, or from the first second in (a
+        // bare second sorts before every key of that second), up to the second after `until`
+        // out.
+        let start = match &page.after {
+            Some(position) => keys::parse_second_position(position)?,
+            None => keys::second(first),
+        };
         let to = keys::second(until + chrono::TimeDelta::seconds(1));
-        let days = first
-            .date_naive()
+        let start_day = keys::day_of_second(&start)?.max(first.date_naive());
+        let limit = page.limit.max(1);
+        let mut found = Vec::new();
+        let mut more = false;
+        for day in start_day
             .iter_days()
-            .take_while(|day| *day <= until.date_naive());
-        let per_day = try_join_all(days.map(|day| self.expiring_on(day, &from, &to))).await?;
-        Ok(per_day.into_iter().flatten().collect())
+            .take_while(|day| *day <= until.date_naive())
+        {
+            let (items, more_today) = self
+                .expiring_on(day, &start, &to, limit + 1 - found.len())
+                .await?;
+            found.extend(items);
+            if found.len() > limit || more_today {
+                more = true;
+                break;
+            }
+        }
+        found.truncate(limit);
+        invitation_page(found, more, |invitation| {
+            keys::expiry(invitation.expires_at(), &invitation.id)
+        })
     }
 
     async fn claim_key(
@@ -950,14 +991,27 @@ impl Store for DynamoStore {
             .map_err(refused("failed to release an idempotency key"))
     }
 
-    async fn deliveries_due(&self, now: Timestamp) -> Result<Vec<Invitation>, StoreError> {
+    async fn deliveries_due(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
         // A bare second sorts before every key of that second: `<` the next one is `<= now`.
-        let query = self
+        let mut query = self
             .client
             .query()
             .table_name(&self.table)
-            .index_name(BY_RETRY.name)
-            .key_condition_expression("#retry = :retry AND #at < :next")
+            .index_name(BY_RETRY.name);
+        query = match &page.after {
+            Some(position) => query
+                .key_condition_expression("#retry = :retry AND #at BETWEEN :start AND :next")
+                .expression_attribute_values(
+                    ":start",
+                    s(keys::just_after(&keys::parse_second_position(position)?)),
+                ),
+            None => query.key_condition_expression("#retry = :retry AND #at < :next"),
+        };
+        let query = query
             .filter_expression("#status = :pending AND #expires > :now")
             .expression_attribute_names("#retry", BY_RETRY.partition)
             .expression_attribute_names("#at", BY_RETRY.sort.unwrap_or_default())
@@ -970,11 +1024,18 @@ impl Store for DynamoStore {
             )
             .expression_attribute_values(":pending", s(Status::Pending.as_str()))
             .expression_attribute_values(":now", n(now.timestamp()));
-        self.every_item(query, "failed to query emails due for another attempt")
-            .await?
-            .into_iter()
-            .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
-            .collect()
+        let (items, more) = self
+            .page_of(
+                query,
+                None,
+                page.limit.max(1),
+                "failed to query emails due for another attempt",
+            )
+            .await?;
+        invitation_page(items, more, |invitation| {
+            let at = invitation.retry_at.unwrap_or(now);
+            keys::retry(at, &invitation.id)
+        })
     }
 
     async fn record_event(&self, event: &Event) -> Result<(), StoreError> {
@@ -1052,6 +1113,17 @@ impl Store for DynamoStore {
     ) -> Result<(), StoreError> {
         let item = key(keys::pending(workgroup), keys::PENDING.to_owned());
         self.count_down(item, amount, "failed to free pending places")
+            .await
+    }
+}
+
+impl SendSlots for DynamoStore {
+    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<bool, StoreError> {
+        let item = key(keys::send_slot(second), keys::SEND_SLOT.to_owned());
+        // Gone by TTL a day later; only the current second is ever counted up.
+        let expires = chrono::DateTime::from_timestamp(second, 0)
+            .map(|at| at + chrono::TimeDelta::days(1));
+        self.count_up(item, 1, rate, expires, "failed to take a send slot")
             .await
     }
 }
