@@ -4,9 +4,9 @@
 use crate::{
     address::EmailAddress,
     clock::{Clock, Timestamp},
+    delivery::Queue,
     ids::WorkgroupId,
     invitation::ReminderSchedule,
-    delivery::Queue,
     message::AcceptLinks,
     people::{Membership, SignIn},
     role::{Action, Denied, authorize},

@@ -332,8 +332,14 @@ impl Invitation {
     /// Its current email is unsettled at `now`: not yet handed over, not given up on, and held
     /// by no sender.
     fn email_owed(&self, now: Timestamp) -> bool {
+        // A failed email with no next attempt was given up on.
+        let unsettled = match self.delivery {
+            Delivery::Queued => true,
+            Delivery::Failed => self.retry_at.is_some(),
+            Delivery::Sent | Delivery::Bounced | Delivery::Complained => false,
+        };
         self.is_open(now)
-            && matches!(self.delivery, Delivery::Queued | Delivery::Failed)
+            && unsettled
             && self.delivery_attempts < MAX_DELIVERY_ATTEMPTS
             && self.sending_until.is_none_or(|until| until <= now)
     }

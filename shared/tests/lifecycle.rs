@@ -11,7 +11,7 @@ use shared::{
         BadSchedule, DELIVERY_GRACE, Delivery, Gone, Invitation, Inviter, MAX_DELIVERY_ATTEMPTS,
         RETRY_BACKOFF, Reminder, ReminderSchedule, Send, Status,
     },
-    message::Locale,
+    message::{Locale, Occasion},
     people::{DisplayName, Workgroup, WorkgroupName},
     role::Role,
     secret::{BadCursor, InvitationToken, SecretKey, SendNonce},
@@ -153,10 +153,13 @@ fn renewing_a_pending_invitation_issues_a_new_token_and_restarts_the_thirty_days
     let key = key();
     let (original, old_token) = issued(&key);
     let original = original.with_delivery(Delivery::Sent);
-    let original = original.reminded(&Reminder {
-        days_before: 7,
-        covers: vec![7],
-    });
+    let original = original.reminded(
+        &Reminder {
+            days_before: 7,
+            covers: vec![7],
+        },
+        original.sent_at,
+    );
     let now = t0() + days(24);
     let bob = inviter("Bob", "bob@example.com");
     let (renewed, new_token) = original.renew(Send {
@@ -314,7 +317,8 @@ fn resent(invitation: &Invitation, now: Timestamp) -> Invitation {
 fn a_new_email_is_due_after_the_grace_unless_its_sender_reports() {
     let invitation = pending();
     assert_eq!(invitation.delivery, Delivery::Queued);
-    assert_eq!(invitation.delivery_attempts, 1);
+    assert_eq!(invitation.occasion, Occasion::Invitation);
+    assert_eq!(invitation.delivery_attempts, 0);
     assert!(!invitation.retry_due(invitation.sent_at));
     assert!(!invitation.retry_due(invitation.sent_at + DELIVERY_GRACE - TimeDelta::seconds(1)));
     assert!(invitation.retry_due(invitation.sent_at + DELIVERY_GRACE));
@@ -327,6 +331,9 @@ fn a_new_email_is_due_after_the_grace_unless_its_sender_reports() {
 fn failed_attempts_back_off_then_stop_after_the_last() {
     let mut invitation = pending();
     let mut now = invitation.sent_at;
+    invitation = invitation
+        .claimed_for(&invitation.due_email(), now)
+        .expect("claimable");
     for (attempt, wait) in RETRY_BACKOFF.iter().enumerate() {
         assert_eq!(usize::from(invitation.delivery_attempts), attempt + 1);
         let failed = invitation.attempted(false, now);
@@ -344,13 +351,20 @@ fn failed_attempts_back_off_then_stop_after_the_last() {
         assert!(!failed.retry_due(now + *wait - TimeDelta::seconds(1)));
         now += *wait;
         assert!(failed.retry_due(now));
-        invitation = failed.retrying(now);
+        let reposted = failed.reposted(now);
+        assert_eq!(reposted.version, failed.version + 1, "a post is a change");
+        assert!(
+            !reposted.retry_due(now),
+            "posted: not due while the queue holds it"
+        );
+        invitation = reposted
+            .claimed_for(&reposted.due_email(), now)
+            .expect("claimable");
         assert_eq!(
             invitation.version,
-            failed.version + 1,
+            reposted.version + 1,
             "a claim is a change"
         );
-        assert_eq!(invitation.delivery, Delivery::Queued);
         assert!(
             !invitation.retry_due(now),
             "claimed: not due while its sender works"
@@ -379,7 +393,7 @@ fn a_resend_starts_the_attempts_over() {
     let invitation = pending().attempted(false, t0());
     let renewed = resent(&invitation, t0() + days(1));
     assert_eq!(renewed.delivery, Delivery::Queued);
-    assert_eq!(renewed.delivery_attempts, 1);
+    assert_eq!(renewed.delivery_attempts, 0);
     assert_eq!(renewed.retry_at, Some(t0() + days(1) + DELIVERY_GRACE));
 }
 
@@ -499,7 +513,7 @@ fn the_seven_day_reminder_is_due_at_exactly_seven_days_left_and_within() {
 fn a_claimed_reminder_is_not_due_again() {
     let invitation = pending();
     let now = with_left(days(7));
-    let claimed = invitation.reminded(&due(&invitation, now).unwrap());
+    let claimed = invitation.reminded(&due(&invitation, now).unwrap(), now);
     assert_eq!(claimed.reminders_sent, vec![7]);
     assert_eq!(claimed.version, invitation.version + 1);
     for left in [days(7), days(6), days(1) + seconds(1)] {
@@ -510,9 +524,12 @@ fn a_claimed_reminder_is_not_due_again() {
 #[test]
 fn the_one_day_reminder_follows_the_seven_day_one() {
     let invitation = pending();
-    let after_seven = invitation.reminded(&due(&invitation, with_left(days(7))).unwrap());
+    let after_seven = invitation.reminded(
+        &due(&invitation, with_left(days(7))).unwrap(),
+        with_left(days(7)),
+    );
     assert_eq!(due(&after_seven, with_left(days(1))), reminder(1, &[1]));
-    let after_one = after_seven.reminded(&reminder(1, &[1]).unwrap());
+    let after_one = after_seven.reminded(&reminder(1, &[1]).unwrap(), with_left(days(1)));
     assert_eq!(after_one.reminders_sent, vec![1, 7]);
     for left in [days(1), seconds(1)] {
         assert_eq!(due(&after_one, with_left(left)), None, "{left} left");
@@ -524,7 +541,7 @@ fn after_a_missed_seven_day_sweep_only_the_one_day_reminder_is_sent_and_covers_b
     let invitation = pending();
     let owed = due(&invitation, with_left(days(1))).unwrap();
     assert_eq!(owed, reminder(1, &[7, 1]).unwrap());
-    let claimed = invitation.reminded(&owed);
+    let claimed = invitation.reminded(&owed, with_left(days(1)));
     assert_eq!(claimed.reminders_sent, vec![1, 7]);
     assert_eq!(due(&claimed, with_left(hours(12))), None);
 }
@@ -547,7 +564,10 @@ fn nothing_is_due_for_a_declined_or_expired_invitation() {
 fn renewing_resets_the_reminder_schedule() {
     let key = key();
     let invitation = pending();
-    let reminded = invitation.reminded(&due(&invitation, with_left(days(7))).unwrap());
+    let reminded = invitation.reminded(
+        &due(&invitation, with_left(days(7))).unwrap(),
+        with_left(days(7)),
+    );
     let renewed_at = with_left(days(6));
     let (renewed, _) = reminded.renew(send(
         &key,
@@ -871,4 +891,84 @@ fn an_invitation_counts_as_just_sent_only_when_pending_and_sent_since_in_the_sam
     );
     let declined = invitation.decline(sent).unwrap();
     assert!(!declined.just_sent_as(sent, role, None), "declined");
+}
+
+#[test]
+fn a_due_email_is_claimed_by_one_sender_at_a_time_and_only_for_its_send() {
+    let invitation = pending();
+    let now = invitation.sent_at;
+    let due = invitation.due_email();
+    let claimed = invitation.claimed_for(&due, now).expect("owed");
+    assert_eq!(claimed.delivery_attempts, 1);
+    assert_eq!(claimed.version, invitation.version + 1);
+    assert_eq!(claimed.claimed_for(&due, now), None, "held by its sender");
+    assert_eq!(
+        claimed.claimed_for(&due, now + DELIVERY_GRACE - seconds(1)),
+        None
+    );
+    assert!(
+        claimed.claimed_for(&due, now + DELIVERY_GRACE).is_some(),
+        "a claim lapses after the grace"
+    );
+    // Handed over: never again; another send's or occasion's email: not this one.
+    let sent = claimed.attempted(true, now);
+    assert_eq!(sent.claimed_for(&due, now + days(1)), None);
+    let renewed = resent(&invitation, now + seconds(1));
+    assert_eq!(
+        renewed.claimed_for(&due, now + seconds(1)),
+        None,
+        "superseded"
+    );
+    let reminder = shared::delivery::DueEmail {
+        occasion: Occasion::Reminder { days_before: 7 },
+        ..due.clone()
+    };
+    assert_eq!(invitation.claimed_for(&reminder, now), None);
+    assert_eq!(
+        invitation.decline(now).unwrap().claimed_for(&due, now),
+        None,
+        "answered"
+    );
+}
+
+#[test]
+fn a_throttled_email_keeps_its_attempt_and_a_refused_one_is_never_tried_again() {
+    let invitation = pending();
+    let now = invitation.sent_at;
+    let claimed = invitation
+        .claimed_for(&invitation.due_email(), now)
+        .unwrap();
+    let throttled = claimed.throttled(now, seconds(5));
+    assert_eq!(throttled.delivery_attempts, 0);
+    assert_eq!(throttled.delivery, Delivery::Queued);
+    assert!(
+        throttled
+            .claimed_for(&invitation.due_email(), now)
+            .is_some()
+    );
+    let refused = claimed.refused();
+    assert_eq!(
+        (refused.delivery, refused.retry_at),
+        (Delivery::Failed, None)
+    );
+    assert!(!refused.retry_due(now + days(1)));
+    assert_eq!(
+        refused.claimed_for(&invitation.due_email(), now + days(1)),
+        None
+    );
+}
+
+#[test]
+fn a_due_reminder_becomes_the_current_email_queued_afresh() {
+    let invitation = pending().attempted(true, t0());
+    let now = with_left(days(7));
+    let reminded = invitation.reminded(&due(&invitation, now).unwrap(), now);
+    assert_eq!(reminded.occasion, Occasion::Reminder { days_before: 7 });
+    assert_eq!(
+        (reminded.delivery, reminded.delivery_attempts),
+        (Delivery::Queued, 0)
+    );
+    assert_eq!(reminded.retry_at, Some(now + DELIVERY_GRACE));
+    assert_eq!(reminded.due_email().occasion, reminded.occasion);
+    assert!(reminded.claimed_for(&reminded.due_email(), now).is_some());
 }

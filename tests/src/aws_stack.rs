@@ -1,6 +1,7 @@
 //! A deployment's AWS side on moto, as the templates create it: a table, the secret key (64 hex
-//! digits), a verified sender domain with a configuration set, an event bus (archived, so tests
-//! can read what was published), and the environment the templates give the functions.
+//! digits), the queue of due emails, a verified sender domain with a configuration set, an event
+//! bus (archived, so tests can read what was published), and the environment the templates give
+//! the functions.
 
 use std::collections::HashMap;
 
@@ -47,6 +48,9 @@ impl AwsStack {
             .send()
             .await
             .expect("the secret is created");
+        let queue_url = aws::SqsQueue::ensure(&aws_sdk_sqs::Client::new(&sdk), &name)
+            .await
+            .expect("the queue is created");
         let domain = format!("{name}.example.com");
         let ses = aws_sdk_sesv2::Client::new(&sdk);
         ses.create_email_identity()
@@ -89,6 +93,8 @@ impl AwsStack {
                 format!("Invitations <no-reply@{domain}>"),
             ),
             ("SES_CONFIGURATION_SET".to_owned(), name.clone()),
+            ("QUEUE_URL".to_owned(), queue_url),
+            ("SES_MAX_SEND_RATE".to_owned(), "100".to_owned()),
             ("INVITE_MAX_ADDRESSES".to_owned(), "10".to_owned()),
             ("INVITE_DAILY_LIMIT".to_owned(), "100".to_owned()),
             ("PENDING_INVITATION_LIMIT".to_owned(), "100".to_owned()),
@@ -100,6 +106,28 @@ impl AwsStack {
             table: name,
             env,
         }
+    }
+
+    /// The queue of due emails.
+    pub fn queue(&self) -> aws::SqsQueue {
+        aws::SqsQueue::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            self.env["QUEUE_URL"].clone(),
+        )
+    }
+
+    /// What the queue holds, as an SQS event of Lambda's event source mapping (ten messages at
+    /// most), each message hidden for `hidden_seconds`; `None` when nothing is visible.
+    pub async fn queued_batch(&self, hidden_seconds: i32) -> Option<Value> {
+        let received = self
+            .queue()
+            .receive(0, hidden_seconds)
+            .await
+            .expect("the queue answers");
+        if received.is_empty() {
+            return None;
+        }
+        Some(sqs_event(&self.env["QUEUE_URL"], &received))
     }
 
     /// What was published to the stack's bus, oldest first: EventBridge events with `source`,
@@ -180,6 +208,33 @@ pub fn stream_batch(table: &str, items: &[Item]) -> Value {
                     "arn:aws:dynamodb:us-east-1:123456789012:table/{}/stream/2026-11-22T00:00:00.000",
                     table
                 )
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+/// An SQS batch as Lambda's event source mapping hands it to a function; the message ids are
+/// the receipt handles, so a reported failure names the message to give back.
+pub fn sqs_event(queue_url: &str, received: &[aws::sqs::SqsReceived]) -> Value {
+    let records: Vec<Value> = received
+        .iter()
+        .map(|message| {
+            json!({
+                "messageId": message.receipt,
+                "receiptHandle": message.receipt,
+                "body": message.email.as_ref().map(shared::delivery::DueEmail::to_message),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1795338000000",
+                    "SenderId": "AIDAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": "1795338000000"
+                },
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": format!("arn:aws:sqs:us-east-1:123456789012:{}", queue_url.rsplit('/').next().unwrap_or_default()),
+                "awsRegion": "us-east-1"
             })
         })
         .collect();

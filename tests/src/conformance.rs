@@ -327,11 +327,13 @@ pub(crate) async fn every_expiring<S: Store>(
     after: Timestamp,
     until: Timestamp,
 ) -> Result<Vec<Invitation>, StoreError> {
-    Ok(every_page(3, |page| store.pending_expiring(after, until, page))
-        .await
-        .into_iter()
-        .flatten()
-        .collect())
+    Ok(
+        every_page(3, |page| store.pending_expiring(after, until, page))
+            .await
+            .into_iter()
+            .flatten()
+            .collect(),
+    )
 }
 
 /// Every invitation `deliveries_due` lists, read three at a time.

@@ -12,17 +12,18 @@ use std::{
 
 use chrono::TimeDelta;
 use shared::{
+    App, Settings,
     address::EmailAddress,
     audit::Event,
     clock::{Clock, Timestamp},
+    delivery::{DueEmail, Queue, QueueError, SendSlots},
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
-    message::Email,
+    message::{AcceptLinks, Email},
     people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
-    secret::TokenHash,
-    delivery::{DueEmail, Queue, QueueError, SendSlots},
+    secret::{SecretKey, TokenHash},
     store::{Inserted, MailError, MailFailure, Mailer, Page, PageRequest, Store, StoreError},
 };
 
@@ -42,9 +43,10 @@ struct Tables {
     send_slots: HashMap<i64, u32>,
 }
 
-/// A store that keeps everything in memory and checks every condition the port states.
-#[derive(Default)]
-pub struct MemoryStore(Mutex<Tables>);
+/// A store that keeps everything in memory and checks every condition the port states. Clones
+/// share one store.
+#[derive(Clone, Default)]
+pub struct MemoryStore(Arc<Mutex<Tables>>);
 
 impl MemoryStore {
     fn tables(&self) -> MutexGuard<'_, Tables> {
@@ -377,7 +379,12 @@ impl Store for MemoryStore {
             .filter(|invitation| {
                 after < invitation.expires_at() && invitation.expires_at() <= until
             })
-            .map(|invitation| (timed_position(invitation.expires_at(), invitation), invitation.clone()))
+            .map(|invitation| {
+                (
+                    timed_position(invitation.expires_at(), invitation),
+                    invitation.clone(),
+                )
+            })
             .collect();
         page_of(expiring, &page)
     }
@@ -568,6 +575,39 @@ impl Queue for MemoryQueue {
             });
         }
         self.posted.lock().unwrap().extend_from_slice(emails);
+        Ok(())
+    }
+}
+
+/// A queue that sends what is posted at once, through the sender use case, into a mailer: the
+/// use-case tests see the emails a call made due as soon as it returns.
+#[derive(Clone)]
+pub struct InlineQueue {
+    pub store: MemoryStore,
+    pub mailer: RecordingMailer,
+    pub clock: ManualClock,
+    pub key: SecretKey,
+    pub links: AcceptLinks,
+}
+
+impl Queue for InlineQueue {
+    async fn post(&self, emails: &[DueEmail]) -> Result<(), QueueError> {
+        let sender = App {
+            store: self.store.clone(),
+            queue: MemoryQueue::default(),
+            clock: self.clock.clone(),
+            key: self.key.clone(),
+            settings: Settings::new(self.links.clone()),
+        };
+        for email in emails {
+            sender
+                .send_due(email, &self.mailer)
+                .await
+                .map_err(|error| QueueError {
+                    context: "the store failed while sending".to_owned(),
+                    source: Some(Box::new(error)),
+                })?;
+        }
         Ok(())
     }
 }

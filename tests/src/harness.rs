@@ -5,9 +5,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
-use shared::{
-    App, Settings, delivery::SendOutcome, message::AcceptLinks, secret::SecretKey,
-};
+use shared::{App, Settings, delivery::SendOutcome, message::AcceptLinks, secret::SecretKey};
 
 use crate::fakes::{ManualClock, RecordingMailer};
 use local::store::EmbeddedStore;

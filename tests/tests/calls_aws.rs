@@ -1,13 +1,18 @@
-//! How many DynamoDB and SES calls each use case makes on the AWS adapters (against moto), as
-//! counted by an SDK interceptor; and that none of them is ever a `Scan`. The README's table
-//! of calls per operation is this test's table.
+//! How many DynamoDB, SQS and SES calls each use case makes on the AWS adapters (against moto),
+//! as counted by an SDK interceptor; and that none of them is ever a `Scan`. The README's table
+//! of calls per operation is this test's table: what a request or a sweep calls, and what the
+//! sender calls for each email it made due.
 
-use aws::{DynamoStore, SesMailer, calls::CallLog, dynamo::table::create_table, ses::Sender};
+use aws::{
+    DynamoStore, Paced, SesMailer, SqsQueue, calls::CallLog, dynamo::table::create_table,
+    ses::Sender,
+};
 use chrono::TimeDelta;
 use shared::{
     App, Caller, Settings,
     address::EmailAddress,
     clock::Clock,
+    delivery::SendOutcome,
     invitation::Status,
     message::AcceptLinks,
     people::WorkgroupName,
@@ -17,9 +22,10 @@ use shared::{
 };
 use tests::{fakes::ManualClock, harness::start_time, moto::moto};
 
-type AwsApp = App<DynamoStore, SesMailer, ManualClock>;
+type AwsApp = App<DynamoStore, SqsQueue, ManualClock>;
 
-async fn aws_app(log: &CallLog) -> AwsApp {
+/// The app, with the sender's mailer: SES at a rate that never waits here.
+async fn aws_app(log: &CallLog) -> (AwsApp, Paced<SesMailer, DynamoStore>) {
     let sdk = moto().sdk_config().await;
     let ses = aws_sdk_sesv2::Client::new(&sdk);
     ses.create_email_identity()
@@ -43,16 +49,62 @@ async fn aws_app(log: &CallLog) -> AwsApp {
             .interceptor(log.clone())
             .build(),
     );
-    App {
-        store: DynamoStore::new(counted_dynamodb, table),
-        mailer: SesMailer::new(
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let url = SqsQueue::ensure(&sqs, &table)
+        .await
+        .expect("the queue is created");
+    let counted_sqs = aws_sdk_sqs::Client::from_conf(
+        aws_sdk_sqs::config::Builder::from(&sdk)
+            .interceptor(log.clone())
+            .build(),
+    );
+    let store = DynamoStore::new(counted_dynamodb, table);
+    let mailer = Paced::new(
+        SesMailer::new(
             counted_ses,
             Sender::parse("invitations@example.com").expect("a valid sender"),
         ),
+        store.clone(),
+        1000,
+    );
+    let app = App {
+        store,
+        queue: SqsQueue::new(counted_sqs, url),
         clock: ManualClock::at(start_time()),
         key: SecretKey::generate(),
         settings: Settings::new(AcceptLinks::new("https://invitations.test").unwrap()),
+    };
+    (app, mailer)
+}
+
+/// Sends what the queue holds, as the send function would; how many emails were handed over.
+/// The receiving and deleting are the event source mapping's, not counted.
+async fn send_queued(app: &AwsApp, mailer: &Paced<SesMailer, DynamoStore>, log: &CallLog) -> usize {
+    let mut sent = 0;
+    loop {
+        let received = app.queue.receive(0, 60).await.expect("the queue answers");
+        log.take();
+        if received.is_empty() {
+            return sent;
+        }
+        let before = calls(log);
+        assert!(before.is_empty());
+        for message in received {
+            let due = message.email.expect("a due email");
+            let outcome = app.send_due(&due, mailer).await.expect("the store answers");
+            assert_eq!(outcome, SendOutcome::Sent);
+            sent += 1;
+            let counted = calls(log);
+            app.queue.delete(&message.receipt).await.expect("deleted");
+            log.take();
+            SENDER_CALLS.with(|calls| calls.borrow_mut().push(counted));
+        }
     }
+}
+
+thread_local! {
+    /// What each send called, in order.
+    static SENDER_CALLS: std::cell::RefCell<Vec<Vec<(String, usize)>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn caller(email: &str) -> Caller {
@@ -100,7 +152,7 @@ fn expect(measured: &[(String, usize)], expected: &[(&str, usize)], operation: &
 #[tokio::test(flavor = "multi_thread")]
 async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     let log = CallLog::default();
-    let app = aws_app(&log).await;
+    let (app, mailer) = aws_app(&log).await;
     let ada = caller("ada@example.com");
     log.take();
 
@@ -131,14 +183,34 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         &[
             // The caller's membership and person.
             ("DynamoDB GetItem", 2),
-            // Per address: the insert with its event, the delivery with its event.
-            ("DynamoDB TransactWriteItems", 6),
+            // Per address: the insert with its event.
+            ("DynamoDB TransactWriteItems", 3),
             // The inviter's two daily counts, each address's, and the pending places.
             ("DynamoDB UpdateItem", 6),
-            ("SESv2 SendEmail", 3),
+            // The three due emails, in one batch.
+            ("SQS SendMessageBatch", 1),
         ],
         "invite 3 addresses",
     );
+    assert_eq!(send_queued(&app, &mailer, &log).await, 3);
+    let per_email = SENDER_CALLS.with(|calls| calls.borrow_mut().drain(..).collect::<Vec<_>>());
+    for sent in &per_email {
+        expect(
+            sent,
+            &[
+                // The invitation, by its key.
+                ("DynamoDB GetItem", 1),
+                // The claim.
+                ("DynamoDB PutItem", 1),
+                // The delivery with its event.
+                ("DynamoDB TransactWriteItems", 1),
+                // The send slot of the second.
+                ("DynamoDB UpdateItem", 1),
+                ("SESv2 SendEmail", 1),
+            ],
+            "send one email (the sender)",
+        );
+    }
 
     let page = app
         .list_invitations(&ada, &wg, Some(Status::Pending), &ListQuery::default())
@@ -233,15 +305,16 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         &[
             ("DynamoDB GetItem", 2),
             ("DynamoDB Query", 1),
-            // The renewal and the delivery, each with its event.
-            ("DynamoDB TransactWriteItems", 2),
+            // The renewal with its event.
+            ("DynamoDB TransactWriteItems", 1),
             // The inviter's two daily counts, the address's, and a pending place (a declined
             // invitation is pending again).
             ("DynamoDB UpdateItem", 4),
-            ("SESv2 SendEmail", 1),
+            ("SQS SendMessageBatch", 1),
         ],
         "resend (a declined invitation)",
     );
+    assert_eq!(send_queued(&app, &mailer, &log).await, 1);
 
     app.cancel_invitation(&ada, &wg, &bob.id).await.unwrap();
     expect(
@@ -265,7 +338,10 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     );
 
     app.clock.advance(TimeDelta::days(23));
-    let report = app.send_due_reminders(app.clock.now()).await.unwrap();
+    let report = app
+        .send_due_reminders(app.clock.now(), || true)
+        .await
+        .unwrap();
     assert_eq!(report.sent, 1, "cy's 7-day reminder");
     let sweep = calls(&log);
     let queries = sweep
@@ -278,9 +354,14 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     );
     println!("| reminder sweep (1 due) | {sweep:?} |");
     assert!(sweep.iter().all(|(call, _)| !call.ends_with(" Scan")));
+    assert!(
+        sweep.contains(&("SQS SendMessageBatch".to_owned(), 1)),
+        "{sweep:?}"
+    );
+    assert_eq!(send_queued(&app, &mailer, &log).await, 1, "the reminder");
 
     app.clock.advance(TimeDelta::days(8));
-    let report = app.record_expiries(app.clock.now()).await.unwrap();
+    let report = app.record_expiries(app.clock.now(), || true).await.unwrap();
     assert_eq!(report.sent, 1, "cy's invitation expired unanswered");
     expect(
         &calls(&log),

@@ -161,10 +161,10 @@ async fn expired_invitations_still_stored_are_invisible_in_lists_and_replaced_by
     assert_eq!(second.items, vec![live[0].clone()]);
     assert_eq!(second.next, None, "no page of expired items only");
     let due = store
-        .pending_expiring(now, now + TimeDelta::days(7))
+        .pending_expiring(now, now + TimeDelta::days(7), whole_page())
         .await
         .unwrap();
-    let due: BTreeSet<_> = due.into_iter().map(|i| i.id).collect();
+    let due: BTreeSet<_> = due.items.into_iter().map(|i| i.id).collect();
     let live_ids: BTreeSet<_> = live.iter().map(|i| i.id.clone()).collect();
     assert_eq!(due, live_ids, "the sweep never sees an expired invitation");
 
@@ -259,11 +259,11 @@ async fn the_reminder_sweep_queries_only_the_days_of_its_window() {
 
     log.take();
     let week = store
-        .pending_expiring(now, now + TimeDelta::days(7))
+        .pending_expiring(now, now + TimeDelta::days(7), whole_page())
         .await
         .unwrap();
     assert_eq!(
-        week.iter().map(|i| &i.id).collect::<Vec<_>>(),
+        week.items.iter().map(|i| &i.id).collect::<Vec<_>>(),
         [&in_3_days.id],
         "the invitation expiring in 20 days is outside a 7-day window"
     );
@@ -273,16 +273,18 @@ async fn the_reminder_sweep_queries_only_the_days_of_its_window() {
     log.take();
 
     let month = store
-        .pending_expiring(now, now + TimeDelta::days(25))
+        .pending_expiring(now, now + TimeDelta::days(25), whole_page())
         .await
         .unwrap();
-    let ids: BTreeSet<_> = month.iter().map(|i| &i.id).collect();
+    let ids: BTreeSet<_> = month.items.iter().map(|i| &i.id).collect();
     assert_eq!(ids, BTreeSet::from([&in_3_days.id, &in_20_days.id]));
     assert_eq!(log.count("Query"), 26);
 
     log.take();
-    let empty = store.pending_expiring(now, now - TimeDelta::hours(1)).await;
-    assert!(empty.unwrap().is_empty());
+    let empty = store
+        .pending_expiring(now, now - TimeDelta::hours(1), whole_page())
+        .await;
+    assert!(empty.unwrap().items.is_empty());
     assert_eq!(
         log.operations(),
         Vec::<String>::new(),
@@ -444,4 +446,12 @@ async fn warming_up_reads_one_key_no_item_has_and_writes_nothing() {
         missing.warm_up().await,
         Err(StoreError::Backend { .. })
     ));
+}
+
+/// A page long enough for everything a check writes.
+fn whole_page() -> shared::store::PageRequest {
+    shared::store::PageRequest {
+        after: None,
+        limit: 100,
+    }
 }

@@ -13,7 +13,7 @@ use shared::{
     invitation::{
         DELIVERY_GRACE, Delivery, Invitation, MAX_DELIVERY_ATTEMPTS, RETRY_BACKOFF, Status,
     },
-    message::{AcceptLinks, Email, Locale},
+    message::{AcceptLinks, Email, Locale, Occasion},
     people::WorkgroupName,
     role::{Denied, Role},
     secret::SecretKey,
@@ -26,7 +26,7 @@ use shared::{
         respond::{AcceptError, TokenError},
     },
 };
-use tests::fakes::{ManualClock, MemoryStore, RecordingMailer};
+use tests::fakes::{InlineQueue, ManualClock, MemoryStore, RecordingMailer};
 
 // --- the harness -----------------------------------------------------------------------------
 
@@ -70,30 +70,50 @@ fn address(text: &str) -> EmailAddress {
     EmailAddress::parse(text).unwrap()
 }
 
-struct TestApp(App<MemoryStore, RecordingMailer, ManualClock>);
+/// The use cases on the in-memory store, with a queue that sends each email at once into a
+/// recording mailer.
+struct TestApp {
+    app: App<MemoryStore, InlineQueue, ManualClock>,
+    mailer: RecordingMailer,
+}
 
 impl Deref for TestApp {
-    type Target = App<MemoryStore, RecordingMailer, ManualClock>;
+    type Target = App<MemoryStore, InlineQueue, ManualClock>;
     fn deref(&self) -> &Self::Target {
-        &self.0
+        &self.app
     }
 }
 
 impl TestApp {
     fn new() -> Self {
-        Self(App {
-            store: MemoryStore::default(),
-            mailer: RecordingMailer::default(),
-            clock: ManualClock::at(t0()),
-            key: SecretKey::from_bytes([42; 32]),
-            settings: Settings::new(AcceptLinks::new("https://app.example.com").unwrap()),
-        })
+        let store = MemoryStore::default();
+        let mailer = RecordingMailer::default();
+        let clock = ManualClock::at(t0());
+        let key = SecretKey::from_bytes([42; 32]);
+        let links = AcceptLinks::new("https://app.example.com").unwrap();
+        let queue = InlineQueue {
+            store: store.clone(),
+            mailer: mailer.clone(),
+            clock: clock.clone(),
+            key: key.clone(),
+            links: links.clone(),
+        };
+        Self {
+            app: App {
+                store,
+                queue,
+                clock,
+                key,
+                settings: Settings::new(links),
+            },
+            mailer,
+        }
     }
 
     /// An app whose settings `change` adjusted.
     fn with(change: impl FnOnce(&mut Settings)) -> Self {
         let mut app = Self::new();
-        change(&mut app.0.settings);
+        change(&mut app.app.settings);
         app
     }
 
@@ -122,7 +142,7 @@ impl TestApp {
             role,
             locale: None,
         };
-        self.0.invite(by, workgroup, &request).await
+        self.app.invite(by, workgroup, &request).await
     }
 
     async fn invite(
@@ -203,7 +223,9 @@ impl TestApp {
     }
 
     async fn sweep(&self) -> SweepReport {
-        self.send_due_reminders(self.clock.now()).await.unwrap()
+        self.send_due_reminders(self.clock.now(), || true)
+            .await
+            .unwrap()
     }
 }
 
@@ -267,7 +289,10 @@ async fn the_seed_story_runs_from_creating_a_workgroup_to_listing_its_agents() {
         let invitation = result.outcome.invitation().unwrap();
         assert_eq!(invitation.role, Role::Manager);
         assert_eq!(invitation.status, Status::Pending);
-        assert_eq!(invitation.delivery, Delivery::Sent);
+        // Answered as queued; the sender handed it over after.
+        assert_eq!(invitation.delivery, Delivery::Queued);
+        let stored = app.stored(&invitation.id).unwrap();
+        assert_eq!(stored.delivery, Delivery::Sent);
         assert_eq!(invitation.invited_by.email, alice().email);
         assert_eq!(invitation.expires_at(), t0() + days(30));
     }
@@ -364,7 +389,8 @@ async fn inviting_an_address_again_renews_its_invitation() {
     assert_eq!(renewed.role, Role::Associate);
     assert_eq!(renewed.sent_at, t0() + days(5));
     assert_eq!(renewed.expires_at(), t0() + days(35));
-    assert_eq!(renewed.delivery, Delivery::Sent);
+    assert_eq!(renewed.delivery, Delivery::Queued);
+    assert_eq!(app.stored(&renewed.id).unwrap().delivery, Delivery::Sent);
 
     assert_eq!(app.emails_to("ann@example.com").len(), 2);
     let new_token = app.token_sent_to("ann@example.com");
@@ -1193,7 +1219,8 @@ async fn declined_and_expired_invitations_get_no_reminder() {
         .await
         .unwrap();
     app.advance(days(30));
-    assert_eq!(app.sweep().await, SweepReport::default());
+    let report = app.sweep().await;
+    assert_eq!((report.candidates, report.sent), (0, 0), "{report:?}");
     app.advance(-TimeDelta::days(7));
     let report = app.sweep().await;
     assert_eq!((report.candidates, report.sent), (1, 1), "only bob's");
@@ -1246,7 +1273,11 @@ async fn a_mail_failure_leaves_the_invitation_saved_and_marked_failed() {
         .await;
     assert_eq!(outcomes(&results), [("ann@example.com", "invited")]);
     let invitation = results[0].outcome.invitation().unwrap();
-    assert_eq!(invitation.delivery, Delivery::Failed);
+    assert_eq!(
+        invitation.delivery,
+        Delivery::Queued,
+        "answered before the send"
+    );
     assert_eq!(app.mailer.refused(), 1);
 
     let stored = app.stored(&invitation.id).unwrap();
@@ -1259,7 +1290,7 @@ async fn a_mail_failure_leaves_the_invitation_saved_and_marked_failed() {
         .resend_invitation(&alice(), &wg, &invitation.id)
         .await
         .unwrap();
-    assert_eq!(resent.delivery, Delivery::Sent);
+    assert_eq!(resent.delivery, Delivery::Queued);
     assert_eq!(app.stored(&invitation.id).unwrap().delivery, Delivery::Sent);
     assert!(
         app.lookup_invitation(&app.token_sent_to("ann@example.com"))
@@ -1282,18 +1313,24 @@ async fn an_outage_during_a_burst_loses_nothing_and_each_invitee_gets_one_email(
             .map(|email| app.invite(&admin, &wg, email, Role::Associate)),
     )
     .await;
-    for results in &answers {
-        let invitation = results[0].outcome.invitation().expect("saved");
-        assert_eq!(invitation.delivery, Delivery::Failed, "the answer says so");
-    }
-    assert_eq!(app.listed(&admin, &wg).await.len(), 20, "nothing lost");
+    let listed = app.listed(&admin, &wg).await;
+    assert_eq!(listed.len(), 20, "nothing lost");
+    assert!(
+        listed.iter().all(|i| i.delivery == Delivery::Failed),
+        "the list says so"
+    );
 
-    // Still down at the first retry: every attempt fails, each is scheduled again.
+    // Still down at the first retry: every email is posted again, every attempt fails, each
+    // is scheduled again.
     app.advance(RETRY_BACKOFF[0]);
-    let report = app.retry_deliveries(app.clock.now()).await.unwrap();
-    assert_eq!((report.candidates, report.failed, report.sent), (20, 20, 0));
+    let report = app
+        .retry_deliveries(app.clock.now(), || true)
+        .await
+        .unwrap();
+    assert_eq!((report.candidates, report.sent), (20, 20));
+    assert_eq!(app.mailer.refused(), 40);
     assert_eq!(
-        app.retry_deliveries(app.clock.now())
+        app.retry_deliveries(app.clock.now(), || true)
             .await
             .unwrap()
             .candidates,
@@ -1304,8 +1341,8 @@ async fn an_outage_during_a_burst_loses_nothing_and_each_invitee_gets_one_email(
     app.mailer.fail(false);
     app.advance(RETRY_BACKOFF[1]);
     let (first, second) = tokio::join!(
-        app.retry_deliveries(app.clock.now()),
-        app.retry_deliveries(app.clock.now())
+        app.retry_deliveries(app.clock.now(), || true),
+        app.retry_deliveries(app.clock.now(), || true)
     );
     assert_eq!(first.unwrap().sent + second.unwrap().sent, 20);
     for email in &invitees {
@@ -1318,7 +1355,7 @@ async fn an_outage_during_a_burst_loses_nothing_and_each_invitee_gets_one_email(
     }
     app.advance(days(1));
     assert_eq!(
-        app.retry_deliveries(app.clock.now())
+        app.retry_deliveries(app.clock.now(), || true)
             .await
             .unwrap()
             .candidates,
@@ -1340,10 +1377,14 @@ async fn an_email_is_given_up_on_after_the_last_attempt() {
     let invitation = app
         .invite_one(&alice(), &wg, "ann@example.com", Role::Manager)
         .await;
-    for wait in RETRY_BACKOFF {
+    for (attempt, wait) in RETRY_BACKOFF.into_iter().enumerate() {
         app.advance(wait);
-        let report = app.retry_deliveries(app.clock.now()).await.unwrap();
-        assert_eq!((report.candidates, report.failed), (1, 1));
+        let report = app
+            .retry_deliveries(app.clock.now(), || true)
+            .await
+            .unwrap();
+        assert_eq!((report.candidates, report.sent), (1, 1), "posted again");
+        assert_eq!(app.mailer.refused(), attempt + 2, "and refused");
     }
     let stored = app.stored(&invitation.id).unwrap();
     assert_eq!(stored.delivery_attempts, MAX_DELIVERY_ATTEMPTS);
@@ -1351,7 +1392,7 @@ async fn an_email_is_given_up_on_after_the_last_attempt() {
     assert_eq!(app.mailer.refused(), usize::from(MAX_DELIVERY_ATTEMPTS));
     app.advance(days(2));
     assert_eq!(
-        app.retry_deliveries(app.clock.now())
+        app.retry_deliveries(app.clock.now(), || true)
             .await
             .unwrap()
             .candidates,
@@ -1363,8 +1404,9 @@ async fn an_email_is_given_up_on_after_the_last_attempt() {
         .resend_invitation(&alice(), &wg, &invitation.id)
         .await
         .unwrap();
+    let stored = app.stored(&resent.id).unwrap();
     assert_eq!(
-        (resent.delivery, resent.delivery_attempts),
+        (stored.delivery, stored.delivery_attempts),
         (Delivery::Sent, 1)
     );
 }
@@ -1389,30 +1431,53 @@ async fn an_email_whose_sender_never_reported_is_sent_after_the_grace() {
         .await
         .unwrap();
     assert_eq!(
-        app.retry_deliveries(app.clock.now())
+        app.retry_deliveries(app.clock.now(), || true)
             .await
             .unwrap()
             .candidates,
         0
     );
     app.advance(DELIVERY_GRACE);
-    assert_eq!(app.retry_deliveries(app.clock.now()).await.unwrap().sent, 1);
+    assert_eq!(
+        app.retry_deliveries(app.clock.now(), || true)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
     assert_eq!(app.emails_to("ann@example.com").len(), 2);
     assert_eq!(app.stored(&invitation.id).unwrap().delivery, Delivery::Sent);
 }
 
 #[tokio::test]
-async fn a_failed_reminder_is_reported_and_not_retried_for_the_same_threshold() {
+async fn a_failed_reminder_is_retried_like_an_invitation_and_sent_once() {
     let app = TestApp::new();
     let wg = app.workgroup(&alice(), "Support desk").await;
-    app.invite_one(&alice(), &wg, "ann@example.com", Role::Manager)
+    let invitation = app
+        .invite_one(&alice(), &wg, "ann@example.com", Role::Manager)
         .await;
     app.advance(days(23));
     app.mailer.fail(true);
     let report = app.sweep().await;
-    assert_eq!((report.sent, report.failed), (0, 1));
+    assert_eq!(report.sent, 1, "queued");
+    assert_eq!(app.mailer.refused(), 1, "and refused");
+    let stored = app.stored(&invitation.id).unwrap();
+    assert_eq!(stored.occasion, Occasion::Reminder { days_before: 7 });
+    assert_eq!(stored.delivery, Delivery::Failed);
+    // The same threshold is not queued twice; the failed reminder goes out after the backoff.
     app.mailer.fail(false);
     assert_eq!(app.sweep().await.sent, 0);
+    app.advance(RETRY_BACKOFF[0]);
+    app.retry_deliveries(app.clock.now(), || true)
+        .await
+        .unwrap();
+    assert_eq!(reminders_to(&app, "ann@example.com").len(), 1);
+    assert_eq!(app.stored(&invitation.id).unwrap().delivery, Delivery::Sent);
+    app.advance(days(1));
+    app.retry_deliveries(app.clock.now(), || true)
+        .await
+        .unwrap();
+    assert_eq!(reminders_to(&app, "ann@example.com").len(), 1, "once");
 }
 
 #[tokio::test]
@@ -1438,7 +1503,7 @@ async fn a_workgroup_emails_in_its_language_unless_the_invite_asks_for_another()
         role: Role::Manager,
         locale: Some(Locale::En),
     };
-    app.0.invite(&alice(), &wg, &request).await.unwrap();
+    app.app.invite(&alice(), &wg, &request).await.unwrap();
     let email = app.last_email_to("carl@example.com");
     assert!(
         email.subject.starts_with("You are invited"),
@@ -1544,7 +1609,13 @@ async fn every_change_is_in_the_trail_with_who_made_it() {
     app.advance(days(23));
     assert_eq!(app.sweep().await.sent, 1);
     app.advance(days(8));
-    assert_eq!(app.record_expiries(app.clock.now()).await.unwrap().sent, 1);
+    assert_eq!(
+        app.record_expiries(app.clock.now(), || true)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
 
     let admin_email = "alice@example.com";
     assert_eq!(
@@ -1562,6 +1633,8 @@ async fn every_change_is_in_the_trail_with_who_made_it() {
             row("invited", admin_email, "cy@example.com"),
             row("delivery:sent", "system", "cy@example.com"),
             row("reminded:7", "system", "cy@example.com"),
+            // The reminder's email, handed over like any.
+            row("delivery:sent", "system", "cy@example.com"),
             row("expired", "system", "cy@example.com"),
         ]
     );
@@ -1589,7 +1662,13 @@ async fn failed_deliveries_bounces_and_retries_are_in_the_trail() {
         .await;
     app.mailer.fail(false);
     app.advance(RETRY_BACKOFF[0]);
-    assert_eq!(app.retry_deliveries(app.clock.now()).await.unwrap().sent, 1);
+    assert_eq!(
+        app.retry_deliveries(app.clock.now(), || true)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
     let sent = app.stored(&invitation.id).unwrap();
     let reference = shared::message::MailReference {
         workgroup: wg.clone(),
@@ -1795,7 +1874,13 @@ async fn places_free_up_as_invitations_are_answered_cancelled_or_expire() {
         2,
         "eve's expiry still unrecorded"
     );
-    assert_eq!(app.record_expiries(app.clock.now()).await.unwrap().sent, 1);
+    assert_eq!(
+        app.record_expiries(app.clock.now(), || true)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
     assert_eq!(app.store.pending_count(&wg), 1);
     let expired: Vec<String> = app
         .store
@@ -1862,12 +1947,12 @@ async fn two_expiry_sweeps_at_once_record_each_expiry_once() {
     }
     app.advance(days(30));
     let (first, second) = tokio::join!(
-        app.record_expiries(app.clock.now()),
-        app.record_expiries(app.clock.now())
+        app.record_expiries(app.clock.now(), || true),
+        app.record_expiries(app.clock.now(), || true)
     );
     assert_eq!(first.unwrap().sent + second.unwrap().sent, 6);
     assert_eq!(
-        app.record_expiries(app.clock.now())
+        app.record_expiries(app.clock.now(), || true)
             .await
             .unwrap()
             .candidates,

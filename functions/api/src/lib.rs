@@ -11,12 +11,7 @@ pub mod web;
 
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::{
-    App,
-    clock::Clock,
-    delivery::Queue,
-    store::Store,
-};
+use shared::{App, clock::Clock, delivery::Queue, store::Store};
 
 use crate::{
     handlers::{Input, invite, list, manage, respond, workgroups},

@@ -69,7 +69,9 @@ impl<M: Mailer, L: SendSlots> Mailer for Paced<M, L> {
         loop {
             self.take_slot().await?;
             match self.mailer.send(email).await {
-                Err(error) if error.kind == MailFailure::Throttled && retries < THROTTLED_RETRIES => {
+                Err(error)
+                    if error.kind == MailFailure::Throttled && retries < THROTTLED_RETRIES =>
+                {
                     retries += 1;
                     tokio::time::sleep(Duration::from_millis(250 << retries)).await;
                 }

@@ -68,10 +68,7 @@ impl SqsQueue {
     }
 }
 
-fn refused(
-    context: &str,
-    source: impl std::error::Error + Send + Sync + 'static,
-) -> QueueError {
+fn refused(context: &str, source: impl std::error::Error + Send + Sync + 'static) -> QueueError {
     QueueError {
         context: context.to_owned(),
         source: Some(Box::new(source)),

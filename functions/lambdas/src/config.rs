@@ -532,8 +532,14 @@ mod tests {
         let sender = send.sender.expect("send sends email");
         assert_eq!(sender.address().as_str(), "no-reply@example.com");
         assert_eq!(send.send_rate, Some(14));
-        assert!(send.queue_url.is_none(), "the queue feeds it; it posts nothing");
-        assert!(invite.sender.is_none(), "invite posts, the send function sends");
+        assert!(
+            send.queue_url.is_none(),
+            "the queue feeds it; it posts nothing"
+        );
+        assert!(
+            invite.sender.is_none(),
+            "invite posts, the send function sends"
+        );
         assert_eq!(
             invite.queue_url.as_deref(),
             Some("https://sqs.us-east-1.amazonaws.com/123456789012/emails")

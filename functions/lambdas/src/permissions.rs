@@ -113,7 +113,11 @@ impl Function {
             // the invitation: GetItem; the claim: Put; the outcome: Update (+ the event's Put);
             // the send slot and the daily counts given back: Update.
             Function::Send => (
-                &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                &[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:UpdateItem",
+                ],
                 false,
                 &[],
             ),

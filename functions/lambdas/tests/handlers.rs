@@ -26,6 +26,7 @@ async fn the_seed_story_across_the_functions() {
     let list = stack.deploy(Function::List).await;
     let manage = stack.deploy(Function::Manage).await;
     let accept = stack.deploy(Function::Accept).await;
+    let sender = stack.deploy(Function::Send).await;
 
     let created = send(
         &workgroups,
@@ -66,6 +67,14 @@ async fn the_seed_story_across_the_functions() {
         results.iter().all(|r| r["outcome"] == "invited"),
         "{results:?}"
     );
+    assert!(
+        results
+            .iter()
+            .all(|r| r["invitation"]["delivery"] == "queued"),
+        "the answer does not wait for SES: {results:?}"
+    );
+    assert_eq!((emails_to(ann), emails_to(bob)), (0, 0));
+    assert_eq!(support::drain(&stack, &sender).await, 2);
     assert_eq!((emails_to(ann), emails_to(bob)), (1, 1));
 
     let pending = send(
@@ -113,6 +122,7 @@ async fn the_seed_story_across_the_functions() {
     )
     .await;
     resent.assert_ok(200);
+    support::drain(&stack, &sender).await;
     assert_eq!(emails_to(ann), 2);
     let ann_token = latest_token(ann);
     assert_ne!(ann_token, first_ann_token);
@@ -239,6 +249,7 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     let stack = Stack::new("remind").await;
     let remind = stack.deploy(Function::Remind).await;
     let workgroups = stack.deploy(Function::Workgroups).await;
+    let sender = stack.deploy(Function::Send).await;
     let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
 
     // Invited 23 days ago (through the same table and sender, on a clock set back), so the
@@ -247,7 +258,7 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     let invite = stack.deploy(Function::Invite).await;
     let back_then = App {
         store: invite.app.store.clone(),
-        mailer: invite.app.mailer.clone(),
+        queue: invite.app.queue.clone(),
         clock: ShiftedClock::starting_at(now - chrono::TimeDelta::days(23)),
         key: invite.app.key.clone(),
         settings: invite.app.settings.clone(),
@@ -267,6 +278,7 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     let answer = support::answer_of(response.status().as_u16(), None, response.body().as_ref());
     assert_eq!(answer.status, 200, "{answer:?}");
     send(&invite, &event(new)).await.assert_ok(200);
+    support::drain(&stack, &sender).await;
     let original_link = latest_token(old);
 
     let tick = |time: chrono::DateTime<Utc>| {
@@ -287,6 +299,7 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     );
     let again = remind::handle(&remind, tick(now)).await.unwrap();
     assert_eq!(reminded(&again), 0, "{again:?}");
+    support::drain(&stack, &sender).await;
     assert_eq!(emails_to(old), 2, "the invitation and one reminder");
     assert_eq!(emails_to(new), 1, "not due: only the invitation");
     // The reminder carries the very link of the original email.
@@ -314,6 +327,7 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
     let invite = stack.deploy(Function::Invite).await;
     let manage = stack.deploy(Function::Manage).await;
     let remind = stack.deploy(Function::Remind).await;
+    let sender = stack.deploy(Function::Send).await;
     let store = invite.app.store.clone();
     let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
     let wg_id = shared::ids::WorkgroupId::parse(&wg).unwrap();
@@ -332,6 +346,7 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
         .as_array()
         .unwrap()
         .clone();
+    support::drain(&stack, &sender).await;
     let id_of = |i: usize| {
         shared::ids::InvitationId::parse(results[i]["invitation"]["id"].as_str().unwrap()).unwrap()
     };
@@ -395,7 +410,7 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
     // Neither gets a reminder, even when one is due (a tick 29 days on would remind both; the
     // sweep is run on the store directly, as of then).
     let late = first.expires_at() - chrono::TimeDelta::hours(1);
-    let report = remind.app.send_due_reminders(late).await.unwrap();
+    let report = remind.app.send_due_reminders(late, || true).await.unwrap();
     assert_eq!(report.sent, 0, "{report:?}");
     assert_eq!(emails_to(bounced), 1);
     assert_eq!(emails_to(complaining), 1);
@@ -411,7 +426,8 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
         ),
     )
     .await;
-    assert_eq!(resent.assert_ok(200)["delivery"], "sent");
+    assert_eq!(resent.assert_ok(200)["delivery"], "queued");
+    support::drain(&stack, &sender).await;
     assert_eq!(emails_to(bounced), 2);
     let late_report = feedback(event("Bounce", Some("Permanent"), bounced, &first_tags))
         .await
@@ -451,6 +467,7 @@ async fn concurrent_invites_never_pass_the_pending_cap_on_dynamodb() {
     let invite = stack.deploy(Function::Invite).await;
     let manage = stack.deploy(Function::Manage).await;
     let list = stack.deploy(Function::List).await;
+    let sender = stack.deploy(Function::Send).await;
     let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
     let emails: Vec<String> = (0..12)
         .map(|i| format!("burst{i}@people.example"))
@@ -470,6 +487,7 @@ async fn concurrent_invites_never_pass_the_pending_cap_on_dynamodb() {
         answers.iter().filter(|a| a.status == 200).collect();
     let refused = answers.iter().filter(|a| a.status == 429).count();
     assert_eq!((invited.len(), refused), (5, 7), "{answers:?}");
+    assert_eq!(support::drain(&stack, &sender).await, 5);
     let events = send(
         &list,
         &api_gateway_event(

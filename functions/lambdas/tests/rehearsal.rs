@@ -77,6 +77,7 @@ fn binary(function: Function) -> &'static str {
         Function::Manage => env!("CARGO_BIN_EXE_manage"),
         Function::Accept => env!("CARGO_BIN_EXE_accept"),
         Function::Remind => env!("CARGO_BIN_EXE_remind"),
+        Function::Send => env!("CARGO_BIN_EXE_send"),
         Function::Feedback => env!("CARGO_BIN_EXE_feedback"),
         Function::Publish => env!("CARGO_BIN_EXE_publish"),
     }

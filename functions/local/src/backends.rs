@@ -3,9 +3,9 @@
 
 use shared::{
     address::EmailAddress,
-    delivery::SendSlots,
     audit::Event,
     clock::Timestamp,
+    delivery::SendSlots,
     idempotency::{Claim, IdempotencyKey, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},

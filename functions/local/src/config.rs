@@ -14,9 +14,9 @@ use shared::{
 
 use crate::{
     backends::{AnyMailer, AnyStore},
-    sender::{AnyQueue, PacedMailer},
     identity::load_or_create_key,
     outbox::Outbox,
+    sender::{AnyQueue, PacedMailer},
     store::EmbeddedStore,
 };
 

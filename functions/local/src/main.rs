@@ -6,9 +6,9 @@ use std::{io::IsTerminal, net::SocketAddr, path::PathBuf, process::ExitCode, syn
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use local::{
-    sender::drain,
     config::{Backends, DataDir, app},
     identity::DevIdentity,
+    sender::drain,
     server::{Hosts, Local, check_listen_addr, serve},
 };
 use shared::clock::{Clock, ShiftedClock};

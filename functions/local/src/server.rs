@@ -32,12 +32,7 @@ use lambda_http::{
     },
     request::RequestContext,
 };
-use shared::{
-    App,
-    clock::Clock,
-    delivery::Queue,
-    store::Store,
-};
+use shared::{App, clock::Clock, delivery::Queue, store::Store};
 use tokio::net::TcpListener;
 
 use crate::identity::{DevIdentity, bearer};

@@ -15,9 +15,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde::{Serialize, de::DeserializeOwned};
 use shared::{
     address::EmailAddress,
-    delivery::{DueEmail, Queue, QueueError, SendSlots},
     audit::Event,
     clock::Timestamp,
+    delivery::{DueEmail, Queue, QueueError, SendSlots},
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
@@ -887,8 +887,9 @@ impl Store for EmbeddedStore {
     ) -> Result<Page<Invitation>, StoreError> {
         let (after, until) = (after.timestamp(), until.timestamp());
         let (from, from_id) = match &page.after {
-            Some(position) => parse_invitation_position(position)
-                .map(|(at, id)| (at, id.as_str().to_owned()))?,
+            Some(position) => {
+                parse_invitation_position(position).map(|(at, id)| (at, id.as_str().to_owned()))?
+            }
             None => (after, String::new()),
         };
         let limit = fetch_limit(&page);
@@ -1127,8 +1128,9 @@ impl Store for EmbeddedStore {
     ) -> Result<Page<Invitation>, StoreError> {
         let now = now.timestamp();
         let (from, from_id) = match &page.after {
-            Some(position) => parse_invitation_position(position)
-                .map(|(at, id)| (at, id.as_str().to_owned()))?,
+            Some(position) => {
+                parse_invitation_position(position).map(|(at, id)| (at, id.as_str().to_owned()))?
+            }
             None => (i64::MIN, String::new()),
         };
         let limit = fetch_limit(&page);
@@ -1269,7 +1271,9 @@ impl SendSlots for EmbeddedStore {
 fn epoch_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| i64::try_from(since.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
 }
 
 impl EmbeddedStore {
@@ -1337,8 +1341,13 @@ impl EmbeddedStore {
     }
 
     /// Makes a message visible again after `delay`.
-    pub async fn delay_email(&self, seq: i64, delay: std::time::Duration) -> Result<(), StoreError> {
-        let at = epoch_millis().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+    pub async fn delay_email(
+        &self,
+        seq: i64,
+        delay: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        let at =
+            epoch_millis().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
         self.write(move |tx| {
             tx.execute(
                 "UPDATE email_queue SET visible_at = ?1 WHERE seq = ?2",

@@ -5,9 +5,9 @@ use crate::{
     app::{App, Caller},
     audit::Event,
     clock::Clock,
+    delivery::Queue,
     ids::WorkgroupId,
     role::Action,
-    delivery::Queue,
     store::Store,
 };
 

@@ -5,11 +5,11 @@ use crate::{
     app::{AccessError, App, Caller, MAX_ATTEMPTS},
     audit::{Actor, Change, Event},
     clock::Clock,
+    delivery::Queue,
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     people::Membership,
     role::{Action, authorize},
-    delivery::Queue,
     store::{Store, StoreError},
     usecases::limits::{EmailCharge, ReserveError},
 };

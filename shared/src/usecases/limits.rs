@@ -8,9 +8,9 @@ use crate::{
     address::EmailAddress,
     app::App,
     clock::Clock,
+    delivery::Queue,
     ids::WorkgroupId,
     quota::{Counted, OverQuota, PendingCapReached, QuotaKey},
-    delivery::Queue,
     store::{Store, StoreError},
 };
 

@@ -4,11 +4,11 @@ use crate::{
     app::{App, Caller, MAX_ATTEMPTS, SignInRefused},
     audit::{Actor, Change, Event},
     clock::Clock,
+    delivery::Queue,
     ids::AgentId,
     invitation::Invitation,
     people::{Agent, DisplayName, InvalidText, Membership, Person},
     secret::InvitationToken,
-    delivery::Queue,
     store::{Store, StoreError},
     usecases::sign_in::IdentifyError,
 };

@@ -9,9 +9,9 @@ use crate::{
     app::{AccessError, App, Caller, MAX_ATTEMPTS, SignInRefused},
     audit::{Actor, Event},
     clock::Clock,
+    delivery::Queue,
     people::Person,
     quota::{Counted, QuotaKey},
-    delivery::Queue,
     store::{Store, StoreError},
     usecases::limits::SIGN_IN_REFUSALS_RECORDED_PER_DAY,
 };

@@ -4,12 +4,12 @@ use super::{ListError, ListQuery, Listed, limits::QuotaError, listed};
 use crate::{
     app::{AccessError, App, Caller, MAX_ATTEMPTS},
     clock::Clock,
+    delivery::Queue,
     ids::{AgentId, WorkgroupId},
     message::Locale,
     people::{Agent, DisplayName, Membership, Person, Workgroup, WorkgroupName},
     quota::{Counted, OverQuota, QuotaKey},
     role::{Action, Role},
-    delivery::Queue,
     store::{Store, StoreError},
 };
 

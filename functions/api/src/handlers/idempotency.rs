@@ -7,9 +7,9 @@ use lambda_http::{Body, Response};
 use shared::{
     App,
     clock::Clock,
+    delivery::Queue,
     idempotency::{Claim, IdempotencyKey, RecordedAnswer, fingerprint},
     role::Action,
-    delivery::Queue,
     store::Store,
 };
 

@@ -4,12 +4,7 @@ use http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Deserialize;
 use shared::{
-    App,
-    address::PasteError,
-    clock::Clock,
-    role::Role,
-    delivery::Queue,
-    store::Store,
+    App, address::PasteError, clock::Clock, delivery::Queue, role::Role, store::Store,
     usecases::invite::InviteRequest,
 };
 

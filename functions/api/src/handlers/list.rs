@@ -3,13 +3,7 @@
 
 use http::StatusCode;
 use lambda_http::{Body, Response};
-use shared::{
-    App,
-    clock::Clock,
-    invitation::Status,
-    delivery::Queue,
-    store::Store,
-};
+use shared::{App, clock::Clock, delivery::Queue, invitation::Status, store::Store};
 
 use super::{Input, json};
 use crate::{

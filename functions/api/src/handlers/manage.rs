@@ -2,12 +2,7 @@
 
 use http::StatusCode;
 use lambda_http::{Body, Response};
-use shared::{
-    App,
-    clock::Clock,
-    delivery::Queue,
-    store::Store,
-};
+use shared::{App, clock::Clock, delivery::Queue, store::Store};
 
 use super::{Input, idempotency, json, no_content};
 use crate::{problem::Problem, views::InvitationView};

@@ -3,12 +3,7 @@
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Deserialize;
-use shared::{
-    App,
-    clock::Clock,
-    delivery::Queue,
-    store::Store,
-};
+use shared::{App, clock::Clock, delivery::Queue, store::Store};
 
 use super::{Input, bounded, json, max_len};
 use crate::{

@@ -3,13 +3,7 @@
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Deserialize;
-use shared::{
-    App,
-    clock::Clock,
-    people::WorkgroupName,
-    delivery::Queue,
-    store::Store,
-};
+use shared::{App, clock::Clock, delivery::Queue, people::WorkgroupName, store::Store};
 
 use super::{Input, bounded, json, max_len, parse_locale};
 use crate::{

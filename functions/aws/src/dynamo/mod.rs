@@ -106,9 +106,9 @@ use aws_smithy_runtime_api::http::Response;
 use serde::de::DeserializeOwned;
 use shared::{
     address::EmailAddress,
-    delivery::SendSlots,
     audit::Event,
     clock::Timestamp,
+    delivery::SendSlots,
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
@@ -769,10 +769,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":delivery", value(encoded["delivery"].clone())?)
             .expression_attribute_values(":attempts", value(encoded["delivery_attempts"].clone())?)
             .expression_attribute_values(":retry_at", value(encoded["retry_at"].clone())?)
-            .expression_attribute_values(
-                ":sending_until",
-                value(encoded["sending_until"].clone())?,
-            )
+            .expression_attribute_values(":sending_until", value(encoded["sending_until"].clone())?)
             .expression_attribute_values(":nonce", s(String::from(invitation.nonce.clone())));
         if let Some((partition, sort)) = retry_keys {
             update = update
@@ -832,6 +829,12 @@ impl Store for DynamoStore {
         page: PageRequest,
     ) -> Result<Page<Invitation>, StoreError> {
         let first = after + chrono::TimeDelta::seconds(1);
+        if until < first {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
         // Sort keys are `<second>#<id>`: after the position, or from the first second in (a
         // bare second sorts before every key of that second), up to the second after `until`
         // out.
@@ -1121,8 +1124,8 @@ impl SendSlots for DynamoStore {
     async fn take_send_slot(&self, second: i64, rate: u32) -> Result<bool, StoreError> {
         let item = key(keys::send_slot(second), keys::SEND_SLOT.to_owned());
         // Gone by TTL a day later; only the current second is ever counted up.
-        let expires = chrono::DateTime::from_timestamp(second, 0)
-            .map(|at| at + chrono::TimeDelta::days(1));
+        let expires =
+            chrono::DateTime::from_timestamp(second, 0).map(|at| at + chrono::TimeDelta::days(1));
         self.count_up(item, 1, rate, expires, "failed to take a send slot")
             .await
     }

@@ -43,6 +43,43 @@ impl Stack {
     }
 }
 
+/// Runs the send function over everything the stack's queue holds, batch by batch, as its
+/// event source mapping would: a message it reports back is made visible again, the others
+/// deleted. Returns how many messages it handled.
+pub async fn drain(stack: &Stack, send: &Deployment) -> usize {
+    let queue = stack.queue();
+    let mut handled = 0;
+    while let Some(event) = stack.queued_batch(30).await {
+        let records = event["Records"].as_array().cloned().unwrap_or_default();
+        let payload = serde_json::from_value(event).expect("an SQS event");
+        let response = lambdas::send::handle(
+            send,
+            lambda_runtime::LambdaEvent::new(payload, lambda_runtime::Context::default()),
+        )
+        .await
+        .expect("the batch is handled");
+        let failed: Vec<String> = response
+            .batch_item_failures
+            .into_iter()
+            .map(|failure| failure.item_identifier)
+            .collect();
+        for record in records {
+            let receipt = record["receiptHandle"].as_str().unwrap_or_default();
+            if failed.iter().any(|id| id == receipt) {
+                queue.delay(receipt, 0).await.expect("given back");
+            } else {
+                queue.delete(receipt).await.expect("deleted");
+                handled += 1;
+            }
+        }
+        if !failed.is_empty() {
+            // What SES asked to slow down for comes back at once here; let a second pass.
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+    handled
+}
+
 /// Sends one API Gateway event to a function, as `lambda_http` deserialises it.
 pub async fn send(deployment: &Deployment, event: &Value) -> Answer {
     let request = lambda_http::request::from_str(&event.to_string())
