@@ -614,17 +614,24 @@ impl Queue for InlineQueue {
 
 // --- the recording mailer and the clock ------------------------------------------------------
 
-/// Keeps every email it accepts; can be told to refuse them all. Clones share one record.
+/// Keeps every email it accepts; can be told to fail them all, as an unreachable mail service
+/// or one that refuses them for good. Clones share one record.
 #[derive(Clone, Default)]
 pub struct RecordingMailer {
     sent: Arc<Mutex<Vec<Email>>>,
-    failing: Arc<AtomicBool>,
+    failing: Arc<Mutex<Option<MailFailure>>>,
     refused: Arc<AtomicUsize>,
 }
 
 impl RecordingMailer {
+    /// Fails every email as an unreachable mail service does (tried again later), or not.
     pub fn fail(&self, failing: bool) {
-        self.failing.store(failing, Ordering::SeqCst);
+        self.fail_as(failing.then_some(MailFailure::Unavailable));
+    }
+
+    /// Fails every email the way `failure` says, or none.
+    pub fn fail_as(&self, failure: Option<MailFailure>) {
+        *self.failing.lock().unwrap() = failure;
     }
 
     pub fn sent(&self) -> Vec<Email> {
@@ -639,11 +646,11 @@ impl RecordingMailer {
 
 impl Mailer for RecordingMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
-        if self.failing.load(Ordering::SeqCst) {
+        if let Some(kind) = *self.failing.lock().unwrap() {
             self.refused.fetch_add(1, Ordering::SeqCst);
             return Err(MailError {
-                context: "the mail service could not be reached".to_owned(),
-                kind: MailFailure::Unavailable,
+                context: "the mail service did not take the email".to_owned(),
+                kind,
                 source: None,
             });
         }

@@ -7,6 +7,7 @@
 use chrono::TimeDelta;
 use futures::future::join_all;
 use serde_json::json;
+use shared::store::MailFailure;
 use tests::harness::{Answer, Harness};
 
 const ADA: &str = "ada@example.com";
@@ -168,18 +169,41 @@ async fn concurrent_invites_of_one_address_charge_only_the_emails_sent() {
 }
 
 #[tokio::test]
-async fn emails_the_mail_service_refused_cost_no_quota() {
+async fn emails_the_mail_service_refused_for_good_cost_no_quota() {
     let mut h = Harness::new();
     h.app.settings.daily_invitations_per_inviter = 2;
     h.app.settings.daily_invitations_per_recipient = 1;
     let wg = h.workgroup(ADA, "Acme").await;
-    h.mailer.fail(true);
-    let failed = invite(&h, ADA, &wg, "ann@example.com, bob@example.com").await;
-    let results = failed.assert_ok(200)["results"].clone();
-    assert_eq!(results[0]["invitation"]["delivery"], "failed");
-    h.mailer.fail(false);
+    h.mailer.fail_as(Some(MailFailure::Refused));
+    let answer = invite(&h, ADA, &wg, "ann@example.com, bob@example.com").await;
+    let results = answer.assert_ok(200)["results"].clone();
+    assert_eq!(results[0]["invitation"]["delivery"], "queued", "answered first");
+    let listed = h.invitations(ADA, &wg).await;
+    assert!(listed.iter().all(|i| i["delivery"] == "failed"), "{listed:?}");
+    h.mailer.fail_as(None);
     // Both emails still fit in the inviter's two and each recipient's one.
-    let id = results[0]["invitation"]["id"].as_str().unwrap();
+    invite(&h, ADA, &wg, "ann@example.com, bob@example.com")
+        .await
+        .assert_ok(200);
+    assert_eq!(h.mailer.sent().len(), 2);
+    invite(&h, ADA, &wg, "cy@example.com")
+        .await
+        .assert_problem(429);
+}
+
+#[tokio::test]
+async fn a_resend_of_an_email_not_yet_handed_over_gives_back_the_first() {
+    let mut h = Harness::new();
+    h.app.settings.daily_invitations_per_inviter = 2;
+    let wg = h.workgroup(ADA, "Acme").await;
+    // SES cannot be reached: the email stays owed, and counted, for its next attempt.
+    h.mailer.fail(true);
+    let results = h
+        .invite(ADA, &wg, json!("ann@example.com"), "associate")
+        .await;
+    let id = results[0]["invitation"]["id"].as_str().unwrap().to_owned();
+    h.mailer.fail(false);
+    // The resend replaces it: the first will never go out, so it is given back.
     h.post(
         &format!("/workgroups/{wg}/invitations/{id}/resend"),
         Some(ADA),
@@ -187,6 +211,7 @@ async fn emails_the_mail_service_refused_cost_no_quota() {
     )
     .await
     .assert_ok(200);
+    assert_eq!(h.mailer.sent().len(), 1);
     invite(&h, ADA, &wg, "bob@example.com").await.assert_ok(200);
     invite(&h, ADA, &wg, "cy@example.com")
         .await

@@ -328,26 +328,28 @@ async fn reminders_go_out_once_per_threshold_and_their_link_accepts() {
     let (_, original_token) = h.invited(ADMIN, &wg, ANN, "associate").await;
 
     h.clock.advance(TimeDelta::days(22));
-    let early = h.app.send_due_reminders(h.clock.now()).await.unwrap();
+    let early = h.app.send_due_reminders(h.clock.now(), || true).await.unwrap();
     assert_eq!(early.sent, 0, "8 days before expiry nothing is due");
 
     h.clock.advance(TimeDelta::days(1));
     let now = h.clock.now();
-    assert_eq!(h.app.send_due_reminders(now).await.unwrap().sent, 1);
+    assert_eq!(h.app.send_due_reminders(now, || true).await.unwrap().sent, 1);
     assert_eq!(
-        h.app.send_due_reminders(now).await.unwrap().sent,
+        h.app.send_due_reminders(now, || true).await.unwrap().sent,
         0,
         "not twice"
     );
+    h.deliver_queued().await;
     let reminder = h.mailer.sent().last().unwrap().clone();
     assert!(reminder.subject.contains("Reminder"));
 
     h.clock.advance(TimeDelta::days(6));
     assert_eq!(
-        h.app.send_due_reminders(h.clock.now()).await.unwrap().sent,
+        h.app.send_due_reminders(h.clock.now(), || true).await.unwrap().sent,
         1,
         "the 1-day reminder"
     );
+    h.deliver_queued().await;
 
     let reminder_token = h.token_for(ANN);
     assert_eq!(
@@ -370,7 +372,10 @@ async fn an_email_that_cannot_be_sent_leaves_the_invitation_saved_and_marked_fai
     h.mailer.fail(true);
     let results = h.invite(ADMIN, &wg, json!(ANN), "associate").await;
     assert_eq!(results[0]["outcome"], "invited");
-    assert_eq!(results[0]["invitation"]["delivery"], "failed");
+    assert_eq!(
+        results[0]["invitation"]["delivery"], "queued",
+        "the answer does not wait for the mail service"
+    );
     let listed = h.invitations(ADMIN, &wg).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["delivery"], "failed");

@@ -110,6 +110,7 @@ impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
                     if invitation.holds_pending_place() {
                         self.release_pending(workgroup, 1).await;
                     }
+                    self.give_back_unsent(&invitation).await;
                     return Ok(());
                 }
             }
@@ -178,7 +179,10 @@ impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
             match updated {
                 Err(StoreError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
-                Ok(()) => return Ok(renewed),
+                Ok(()) => {
+                    self.give_back_unsent(&invitation).await;
+                    return Ok(renewed);
+                }
             }
         }
         Err(StoreError::Conflict.into())

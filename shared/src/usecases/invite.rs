@@ -329,6 +329,7 @@ impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
             );
             match self.store.update_invitation(&renewed, Some(&event)).await {
                 Ok(()) => {
+                    self.give_back_unsent(&existing).await;
                     return Ok(Invited {
                         emailed: true,
                         outcome: InviteOutcome::Resent(renewed),

@@ -80,6 +80,20 @@ impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
         })
     }
 
+    /// Gives back what `previous`'s send counted against the daily limits when that send's
+    /// invitation email will never be handed over: it was superseded by a resend, or the
+    /// invitation cancelled, while the email was still queued or failing (and held by no
+    /// sender, which may be handing it over right now).
+    pub(crate) async fn give_back_unsent(&self, previous: &Invitation) {
+        let unsent = previous.occasion == Occasion::Invitation
+            && matches!(previous.delivery, Delivery::Queued | Delivery::Failed)
+            && previous.sending_until.is_none()
+            && !given_up(previous);
+        if unsent {
+            self.give_back_invite(previous).await;
+        }
+    }
+
     /// Gives back what the send's invite or resend counted against the daily limits: the
     /// email was never delivered.
     async fn give_back_invite(&self, invitation: &Invitation) {
