@@ -1,6 +1,6 @@
 //! What each function may do on AWS, derived from the store methods and mailer its use cases
 //! call. Both templates grant exactly this (a test reads them back); nothing is granted on `*`
-//! but CloudWatch Logs, which every function needs.
+//! but CloudWatch Logs, which every function needs, and the send function's `ses:GetAccount`.
 
 use aws::dynamo::table::{BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN};
 
@@ -20,8 +20,7 @@ pub struct Permissions {
     pub sends_email: bool,
     /// `sqs:SendMessage` on the queue of due emails.
     pub posts_email: bool,
-    /// What its event source mapping needs of the queue: `sqs:ReceiveMessage`,
-    /// `sqs:DeleteMessage`, `sqs:GetQueueAttributes`.
+    /// What its event source mapping needs of the queue of due emails: [`QUEUE_ACTIONS`].
     pub reads_queue: bool,
     /// `secretsmanager:GetSecretValue` on the key.
     pub reads_key: bool,
@@ -37,6 +36,15 @@ pub const STREAM_ACTIONS: [&str; 4] = [
     "dynamodb:GetRecords",
     "dynamodb:GetShardIterator",
     "dynamodb:ListStreams",
+];
+
+/// What an SQS event source mapping reads its queue with, on the function's role (no
+/// `ChangeMessageVisibility`: a message to try again is reported back, and waits out the
+/// queue's visibility timeout).
+pub const QUEUE_ACTIONS: [&str; 3] = [
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
 ];
 
 impl Function {

@@ -61,6 +61,7 @@ fn same(variable: &'static str) -> Env {
         "RECIPIENT_DAILY_LIMIT" => |v| vec![vec![("RECIPIENT_DAILY_LIMIT", v.to_owned())]],
         "WORKGROUP_DAILY_LIMIT" => |v| vec![vec![("WORKGROUP_DAILY_LIMIT", v.to_owned())]],
         "PENDING_INVITATION_LIMIT" => |v| vec![vec![("PENDING_INVITATION_LIMIT", v.to_owned())]],
+        "SES_MAX_SEND_RATE" => |v| vec![vec![("SES_MAX_SEND_RATE", v.to_owned())]],
         other => panic!("no mapping for {other}"),
     }
 }
@@ -78,6 +79,7 @@ fn count_parameter(variable: Variable) -> &'static str {
         "RECIPIENT_DAILY_LIMIT" => "RecipientDailyLimit",
         "WORKGROUP_DAILY_LIMIT" => "WorkgroupDailyLimit",
         "PENDING_INVITATION_LIMIT" => "PendingInvitationLimit",
+        "SES_MAX_SEND_RATE" => "SesMaxSendRate",
         other => panic!("no parameter for {other}"),
     }
 }
@@ -120,7 +122,7 @@ fn settings() -> Vec<Setting> {
         Setting {
             sam: "SenderAddress",
             read: Read::Exactly {
-                function: Function::Invite,
+                function: Function::Send,
                 variable: config::SES_SENDER,
                 // With and without a sender name.
                 env: |v| {
@@ -184,7 +186,7 @@ fn settings() -> Vec<Setting> {
         Setting {
             sam: "SenderName",
             read: Read::Exactly {
-                function: Function::Invite,
+                function: Function::Send,
                 variable: config::SES_SENDER,
                 env: |v| {
                     let sender = if v.is_empty() {
@@ -413,6 +415,10 @@ fn baseline() -> BTreeMap<&'static str, String> {
             "arn:aws:secretsmanager:us-east-1:123456789012:secret:SecretKey-abc".to_owned(),
         ),
         ("APP_BASE_URL", API_URL.to_owned()),
+        (
+            "QUEUE_URL",
+            "https://sqs.us-east-1.amazonaws.com/123456789012/invitations-EmailsQueue-1".to_owned(),
+        ),
         ("SES_SENDER", "no-reply@example.com".to_owned()),
         ("SES_CONFIGURATION_SET", "ConfigurationSet-1".to_owned()),
         ("EVENT_BUS_NAME", "default".to_owned()),
@@ -517,6 +523,14 @@ fn code_default(variable: Variable) -> String {
         "RECIPIENT_DAILY_LIMIT" => settings.daily_invitations_per_recipient.to_string(),
         "WORKGROUP_DAILY_LIMIT" => settings.daily_workgroups_per_person.to_string(),
         "PENDING_INVITATION_LIMIT" => settings.pending_invitations_per_workgroup.to_string(),
+        // Empty: the send function asks SES for the account's maximum send rate.
+        "SES_MAX_SEND_RATE" => {
+            let all = baseline();
+            let config = Config::from_lookup(Function::Send, |name| all.get(name).cloned())
+                .expect("the send function starts without a rate");
+            assert_eq!(config.send_rate, None, "without a rate, SES is asked");
+            String::new()
+        }
         "REMINDER_DAYS_BEFORE" => settings
             .reminders
             .days_before()

@@ -1,7 +1,8 @@
 //! The deployment templates, checked offline: cfn-lint and `sam validate --lint` on the SAM
 //! template, `cdk synth` with the CDK app's own assertion tests and cfn-lint on its output, and
 //! both templates read back against the code: every environment variable, key attribute, index,
-//! the TTL attribute, every route with its authorizer, and each function's grants.
+//! the TTL attribute, every route with its authorizer, each function's grants, and the queue of
+//! due emails with its dead-letter queue, its consumer and its alarms.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +12,27 @@ use aws::dynamo::table::{
 };
 use lambdas::{Function, config::VARIABLES};
 use serde_json::Value;
-use tests::infra::{cdk_template, checked, infra_dir, npx, sam_template, tool};
+use tests::{
+    infra::{cdk_template, checked, infra_dir, npx, sam_template, tool},
+    rehearsal::is_id_of,
+};
+
+/// The queue of due emails, its dead-letter queue, the send function's event source on it, and
+/// their alarms, by logical id (the CDK adds a hash).
+const EMAILS_QUEUE: &str = "EmailsQueue";
+const EMAILS_DEAD_LETTERS: &str = "EmailsDeadLetters";
+/// Receives before an email goes to the dead-letter queue: half an hour at the visibility
+/// timeout's pace (the table still holds the email as due, and its sweep posts it again).
+const MAX_RECEIVES: u64 = 5;
+/// Emails per invocation of the send function.
+const BATCH_SIZE: u64 = 10;
+/// Instances of the send function at once: the fewest an SQS event source allows (they share
+/// the sending rate through the table anyway).
+const MAX_CONCURRENCY: u64 = 2;
+/// The oldest email the queue may hold before its alarm fires.
+const BEHIND_SECONDS: u64 = 3600;
+/// Every queue keeps what it holds 14 days.
+const RETENTION_SECONDS: u64 = 14 * 24 * 3600;
 
 #[test]
 fn cfn_lint_finds_nothing_in_the_sam_template() {
@@ -88,11 +109,13 @@ fn both_templates_match_the_code() {
             .collect();
         assert_eq!(template.routes(), expected_routes, "{name}: routes");
         template.check_publisher(name);
+        template.check_emails_queue(name);
     }
 }
 
 /// `(action, resource)` pairs, resources named `table`, `index/<name>`, `stream`, `secret`,
-/// `ses:identity/*`, `ses:configuration-set`, `events:bus` and `queue`.
+/// `ses:identity/*`, `ses:configuration-set`, `events:bus`, `queue:emails`, `queue:stream
+/// failures` and `*`.
 fn expected_grants(function: Function) -> BTreeSet<(String, String)> {
     let permissions = function.permissions();
     let mut grants = BTreeSet::new();
@@ -116,7 +139,10 @@ fn expected_grants(function: Function) -> BTreeSet<(String, String)> {
             grants.insert((action.to_owned(), "stream".to_owned()));
         }
         // Where the event source records the batches it gave up on.
-        grants.insert(("sqs:SendMessage".to_owned(), "queue".to_owned()));
+        grants.insert((
+            "sqs:SendMessage".to_owned(),
+            "queue:stream failures".to_owned(),
+        ));
     }
     if permissions.puts_events {
         grants.insert(("events:PutEvents".to_owned(), "events:bus".to_owned()));
@@ -127,6 +153,15 @@ fn expected_grants(function: Function) -> BTreeSet<(String, String)> {
             "ses:SendEmail".to_owned(),
             "ses:configuration-set".to_owned(),
         ));
+        grants.insert(("ses:GetAccount".to_owned(), "*".to_owned()));
+    }
+    if permissions.posts_email {
+        grants.insert(("sqs:SendMessage".to_owned(), "queue:emails".to_owned()));
+    }
+    if permissions.reads_queue {
+        for action in lambdas::permissions::QUEUE_ACTIONS {
+            grants.insert((action.to_owned(), "queue:emails".to_owned()));
+        }
     }
     grants
 }
@@ -360,7 +395,18 @@ impl<'a> Template<'a> {
             return "events:bus".into();
         }
         if refers_to("AWS::SQS::Queue") {
-            return "queue".into();
+            let queues: Vec<&String> = of_type(self.resources, "AWS::SQS::Queue")
+                .map(|(id, _)| id)
+                .filter(|id| text.contains(&format!("\"{id}\"")))
+                .collect();
+            return match queues.as_slice() {
+                [id] if is_id_of(id, EMAILS_QUEUE) => "queue:emails".into(),
+                [id] if is_id_of(id, "PublishFailures") => "queue:stream failures".into(),
+                _ => panic!("a grant on another queue: {text}"),
+            };
+        }
+        if text == "\"*\"" {
+            return "*".into();
         }
         if refers_to("AWS::SecretsManager::Secret") {
             return "secret".into();
@@ -458,6 +504,134 @@ impl<'a> Template<'a> {
             !source["DestinationConfig"]["OnFailure"]["Destination"].is_null(),
             "{name}: a failure destination"
         );
+    }
+
+    /// The one resource of `kind` whose logical id is `base` (plus the CDK's hash).
+    fn resource(&self, kind: &'a str, base: &str) -> (&'a String, &'a Value) {
+        let found: Vec<(&String, &Value)> = of_type(self.resources, kind)
+            .filter(|(id, _)| is_id_of(id, base))
+            .collect();
+        assert_eq!(found.len(), 1, "one {kind} {base}");
+        found[0]
+    }
+
+    /// The function's timeout in seconds, its own or the globals'.
+    fn timeout(&self, function: Function) -> u64 {
+        let own = &self.function(function)["Properties"]["Timeout"];
+        let global = self.globals.map(|g| &g["Timeout"]).unwrap_or(&Value::Null);
+        own.as_u64().or_else(|| global.as_u64()).expect("a timeout")
+    }
+
+    /// The queue of due emails: encrypted, kept 14 days, each message hidden six times the send
+    /// function's timeout (as Lambda asks of an SQS source), moved to its dead-letter queue
+    /// after `MAX_RECEIVES`; drained by the send function alone, in batches, at most
+    /// `MAX_CONCURRENCY` at once, reporting what to try again; its dead letters and its oldest
+    /// message alarmed on, to the alarm topic.
+    fn check_emails_queue(&self, name: &str) {
+        let (queue_id, queue) = self.resource("AWS::SQS::Queue", EMAILS_QUEUE);
+        let (dead_id, dead) = self.resource("AWS::SQS::Queue", EMAILS_DEAD_LETTERS);
+        for (id, q) in [(queue_id, queue), (dead_id, dead)] {
+            let p = &q["Properties"];
+            assert_eq!(p["SqsManagedSseEnabled"], true, "{name}: {id} is encrypted");
+            assert_eq!(
+                p["MessageRetentionPeriod"].as_u64(),
+                Some(RETENTION_SECONDS),
+                "{name}: {id} keeps 14 days"
+            );
+        }
+        let p = &queue["Properties"];
+        let send_timeout = self.timeout(Function::Send);
+        assert!(
+            p["VisibilityTimeout"].as_u64() >= Some(6 * send_timeout),
+            "{name}: the visibility timeout is at least six times the send function's {send_timeout} s: {p}"
+        );
+        assert_eq!(
+            p["RedrivePolicy"],
+            serde_json::json!({
+                "deadLetterTargetArn": {"Fn::GetAtt": [dead_id, "Arn"]},
+                "maxReceiveCount": MAX_RECEIVES,
+            }),
+            "{name}: the redrive policy"
+        );
+        assert!(
+            dead["Properties"]["RedrivePolicy"].is_null(),
+            "{name}: dead letters stay"
+        );
+
+        let on_queue: Vec<&Value> = of_type(self.resources, "AWS::Lambda::EventSourceMapping")
+            .map(|(_, m)| &m["Properties"])
+            .filter(|m| {
+                m["EventSourceArn"]
+                    .to_string()
+                    .contains(&format!("\"{queue_id}\""))
+            })
+            .collect();
+        assert_eq!(on_queue.len(), 1, "{name}: one consumer of the queue");
+        let mapping = on_queue[0];
+        assert_eq!(
+            mapping["FunctionName"]["Ref"],
+            self.functions[Function::Send.name()].as_str(),
+            "{name}: the send function drains the queue"
+        );
+        assert_eq!(mapping["BatchSize"].as_u64(), Some(BATCH_SIZE), "{name}");
+        assert_eq!(
+            mapping["ScalingConfig"]["MaximumConcurrency"].as_u64(),
+            Some(MAX_CONCURRENCY),
+            "{name}"
+        );
+        assert_eq!(
+            mapping["FunctionResponseTypes"],
+            serde_json::json!(["ReportBatchItemFailures"]),
+            "{name}"
+        );
+
+        // Both alarms notify the alarm topic.
+        let (topic, _) = self.resource("AWS::SNS::Topic", "AlarmTopic");
+        let alarm_on = |queue: &str, metric: &str| -> Value {
+            let found: Vec<&Value> = of_type(self.resources, "AWS::CloudWatch::Alarm")
+                .map(|(_, a)| &a["Properties"])
+                .filter(|a| {
+                    a["MetricName"] == metric
+                        && a["Dimensions"]
+                            == serde_json::json!([{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}])
+                })
+                .collect();
+            assert_eq!(found.len(), 1, "{name}: an alarm on {metric} of {queue}");
+            assert_eq!(
+                found[0]["AlarmActions"],
+                serde_json::json!([{"Ref": topic}]),
+                "{name}: to the alarm topic"
+            );
+            assert_eq!(found[0]["ComparisonOperator"], "GreaterThanThreshold");
+            assert_eq!(found[0]["Statistic"], "Maximum");
+            found[0].clone()
+        };
+        let dead_letters = alarm_on(dead_id, "ApproximateNumberOfMessagesVisible");
+        assert_eq!(
+            dead_letters["Threshold"].as_u64(),
+            Some(0),
+            "{name}: any dead letter"
+        );
+        let behind = alarm_on(queue_id, "ApproximateAgeOfOldestMessage");
+        assert_eq!(behind["Threshold"].as_u64(), Some(BEHIND_SECONDS), "{name}");
+        // The summed alarms count the send function's errors and throttles too.
+        for metric in ["Errors", "Throttles"] {
+            let summed = of_type(self.resources, "AWS::CloudWatch::Alarm")
+                .map(|(_, a)| &a["Properties"])
+                .find(|a| {
+                    a["Metrics"]
+                        .to_string()
+                        .contains(&format!("\"MetricName\":\"{metric}\""))
+                })
+                .unwrap_or_else(|| panic!("{name}: a summed {metric} alarm"));
+            let send = self.functions[Function::Send.name()].as_str();
+            assert!(
+                summed["Metrics"]
+                    .to_string()
+                    .contains(&format!("{{\"Ref\":\"{send}\"}}")),
+                "{name}: {metric} of the send function: {summed}"
+            );
+        }
     }
 
     /// `("METHOD /path", function, signed in)` for every route.

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // cdk deploy -c senderAddress=no-reply@example.com [-c appBaseUrl=https://app.example.com
 //   -c senderIdentity=domain|address|existing -c senderName=... -c jwtIssuer=... -c jwtAudience=...
-//   -c authDomainPrefix=... -c alarmEmail=... -c stackName=...]
+//   -c authDomainPrefix=... -c sesMaxSendRate=14 -c alarmEmail=... -c stackName=...]
 // Every setting of lib/parameters.ts is a context value named as the SAM parameter, in
 // lowerCamelCase, and checked against the same range.
 //

@@ -32,6 +32,8 @@ export const PARAMETERS = {
   },
   senderName: { default: '' },
   senderIdentity: { allowed: ['domain', 'address', 'existing'], default: 'domain' },
+  // Empty: the account's maximum send rate, which the send function asks SES for.
+  sesMaxSendRate: { pattern: count('1000'), default: '' },
   jwtIssuer: { pattern: /^(https:\/\/[^\s]+)?$/, default: '' },
   jwtAudience: { pattern: /^[^\s]*$/, default: '' },
   authDomainPrefix: { pattern: /^((?!.*(aws|amazon|cognito))[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)?$/, default: '' },
@@ -95,6 +97,7 @@ export function propsFromContext(
     senderAddress: values.senderAddress,
     senderName: values.senderName || undefined,
     senderIdentity: values.senderIdentity as InvitationsProps['senderIdentity'],
+    sesMaxSendRate: number('sesMaxSendRate'),
     jwtIssuer: values.jwtIssuer || undefined,
     jwtAudience: values.jwtAudience || undefined,
     authDomainPrefix: values.authDomainPrefix || undefined,

@@ -37,6 +37,9 @@ export interface InvitationsProps extends StackProps {
   /** The SES identity to create: the sender's domain (default, Easy DKIM), the address itself,
    * or none (`existing`, already verified in the account and region). */
   readonly senderIdentity?: 'domain' | 'address' | 'existing';
+  /** Emails per second handed to SES, all senders together (1 to 1000); by default the
+   * account's maximum send rate (SES GetAccount). */
+  readonly sesMaxSendRate?: number;
   /** An external OIDC issuer and audience; without them a Cognito user pool is created. */
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string;
@@ -74,6 +77,7 @@ type FunctionName =
   | 'manage'
   | 'accept'
   | 'remind'
+  | 'send'
   | 'feedback'
   | 'publish';
 
@@ -249,6 +253,26 @@ export class InvitationsStack extends Stack {
       new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
     }
 
+    // ------------------------------------------------------------ the queue of due emails
+    // Every queue keeps what it holds 14 days (SQS's longest), for whoever answers the alarm.
+    // The emails use cases made due wait here until the send function has handed them to SES.
+    // The visibility timeout is six times the send function's, as Lambda asks of an SQS source:
+    // a batch still running is never given to another instance, and an email reported back
+    // waits six minutes before it comes again. After five receives (half an hour of SES
+    // refusing to take it, or of the table failing) it goes to the dead-letter queue and the
+    // alarm fires; the table still holds it as due, and the delivery sweep posts it again.
+    const sendTimeout = Duration.seconds(60);
+    const emailsDeadLetters = new sqs.Queue(this, 'EmailsDeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    const emailsQueue = new sqs.Queue(this, 'EmailsQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      visibilityTimeout: Duration.seconds(6 * sendTimeout.toSeconds()),
+      deadLetterQueue: { queue: emailsDeadLetters, maxReceiveCount: 5 },
+    });
+
     // ------------------------------------------------------------ functions
     const common = {
       TABLE_NAME: table.tableName,
@@ -266,10 +290,8 @@ export class InvitationsStack extends Stack {
       PENDING_INVITATION_LIMIT: setting('pendingInvitationLimit', props.pendingInvitationLimit),
     };
     const eventBusName = props.eventBusName ?? 'default';
-    const mail = {
-      SES_SENDER: sender,
-      SES_CONFIGURATION_SET: configurationSet.configurationSetName,
-    };
+    // The functions that make emails due post them to the queue; only the send function mails.
+    const queue = { QUEUE_URL: emailsQueue.queueUrl };
     const environments: Record<FunctionName, Record<string, string>> = {
       workgroups: {
         ...common,
@@ -277,17 +299,23 @@ export class InvitationsStack extends Stack {
       },
       invite: {
         ...common,
-        ...mail,
+        ...queue,
         INVITE_MAX_ADDRESSES: setting('inviteMaxAddresses', props.inviteMaxAddresses),
         ...limits,
       },
       list: { ...common, ...signIn },
-      manage: { ...common, ...mail, ...limits },
+      manage: { ...common, ...queue, ...limits },
       accept: { ...common },
       remind: {
         ...common,
-        ...mail,
+        ...queue,
         REMINDER_DAYS_BEFORE: setting('reminderDaysBefore', props.reminderDaysBefore),
+      },
+      send: {
+        ...common,
+        SES_SENDER: sender,
+        SES_CONFIGURATION_SET: configurationSet.configurationSetName,
+        SES_MAX_SEND_RATE: setting('sesMaxSendRate', props.sesMaxSendRate),
       },
       feedback: tableOnly,
       // The publish function reads the table's stream, not the table: it needs only the bus.
@@ -300,12 +328,16 @@ export class InvitationsStack extends Stack {
       manage: 'Cancel or resend an invitation',
       accept: 'Look up, accept or decline an invitation by its token',
       remind: 'The reminder, delivery-retry and expiry sweeps, on EventBridge Scheduler ticks',
+      send: 'Hands the queued emails to SES at its sending rate',
       feedback: 'Marks invitations whose email bounced or drew a complaint (SES events)',
       publish: "Publishes the audit trail's events from the table's stream to EventBridge",
     };
     const timeouts: Partial<Record<FunctionName, Duration>> = {
       invite: Duration.seconds(29),
       remind: Duration.minutes(5),
+      // A batch of ten at the sandbox's rate of 1 a second, shared by two instances, takes 20
+      // seconds; the queue's visibility timeout is six times this.
+      send: sendTimeout,
       publish: Duration.minutes(1),
     };
     const fn = {} as Record<FunctionName, RustFunction>;
@@ -356,26 +388,52 @@ export class InvitationsStack extends Stack {
     queries('accept', ['by_person', 'by_token']);
     onTable('remind', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('remind', ['by_expiry_day', 'by_retry']);
+    onTable('send', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     onTable('feedback', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('feedback', ['by_invitation_id']);
+    // The functions that make emails due may post them, to the one queue.
     for (const name of ['invite', 'manage', 'remind'] as FunctionName[]) {
       fn[name].addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['ses:SendEmail'],
-          resources: [
-            this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' }),
-            this.formatArn({
-              service: 'ses',
-              resource: 'configuration-set',
-              resourceName: configurationSet.configurationSetName,
-            }),
-          ],
-          // The address is in lower case (the settings allow nothing else), as the function
-          // sends it.
-          conditions: { StringEquals: { 'ses:FromAddress': props.senderAddress } },
-        }),
+        new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [emailsQueue.queueArn] }),
       );
     }
+    fn.send.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [
+          this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' }),
+          this.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: configurationSet.configurationSetName,
+          }),
+        ],
+        // The address is in lower case (the settings allow nothing else), as the function
+        // sends it.
+        conditions: { StringEquals: { 'ses:FromAddress': props.senderAddress } },
+      }),
+    );
+    // The account's sending rate, when sesMaxSendRate is not set: an account-level read, which
+    // IAM grants only on every resource.
+    fn.send.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
+    // What the event source mapping reads the queue with (SqsEventSource would also grant
+    // changing its messages' visibility).
+    fn.send.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+        resources: [emailsQueue.queueArn],
+      }),
+    );
+    // Ten emails a batch, at most two instances at once (the fewest an SQS source allows: they
+    // share the sending rate anyway). An email SES asked to slow down for, or that the table
+    // refused, is reported back and comes again after the queue's visibility timeout.
+    new lambda.EventSourceMapping(this, 'DueEmails', {
+      target: fn.send,
+      eventSourceArn: emailsQueue.queueArn,
+      batchSize: 10,
+      maxConcurrency: 2,
+      reportBatchItemFailures: true,
+    });
 
     // ------------------------------------------------------------ routes
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention, removalPolicy: kept });
@@ -632,6 +690,21 @@ export class InvitationsStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     }).addAlarmAction(notify);
     alarm(
+      'EmailsDeadLettersAlarm',
+      "Emails were not handed to SES after every attempt (the emails' dead-letter queue is not empty)",
+      emailsDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
+    );
+    // An email waiting longer than an hour: the sender is failing, or the sending rate is too
+    // low for the day's volume (at 14 a second, an hour is 50,000 emails).
+    new cloudwatch.Alarm(this, 'EmailsBehindAlarm', {
+      alarmDescription: 'The emails queue is more than an hour behind (its oldest email has waited over an hour)',
+      metric: emailsQueue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: Duration.minutes(5) }),
+      threshold: 3600,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(notify);
+    alarm(
       'RetryDeadLettersAlarm',
       'A delivery-retry tick could not be delivered by EventBridge Scheduler (dead-letter queue not empty)',
       retryDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
@@ -648,6 +721,10 @@ export class InvitationsStack extends Stack {
     new CfnOutput(this, 'SecretKeyArn', { value: secretKey.secretArn });
     new CfnOutput(this, 'ConfigurationSetName', { value: configurationSet.configurationSetName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+    new CfnOutput(this, 'EmailsQueueUrl', {
+      description: 'The queue of due emails (its dead-letter queue holds those never handed to SES)',
+      value: emailsQueue.queueUrl,
+    });
   }
 }
 

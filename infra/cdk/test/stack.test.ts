@@ -43,8 +43,8 @@ test('the table: on demand, keys, five global and one local index, TTL, PITR, ke
   });
 });
 
-test('eight functions, all arm64 on provided.al2023 with JSON logs', () => {
-  template.resourceCountIs('AWS::Lambda::Function', 8);
+test('nine functions, all arm64 on provided.al2023 with JSON logs', () => {
+  template.resourceCountIs('AWS::Lambda::Function', 9);
   const functions = template.findResources('AWS::Lambda::Function');
   for (const [id, resource] of Object.entries(functions)) {
     const p = resource.Properties;
@@ -109,23 +109,127 @@ test('two schedules, reminders daily and delivery retries every 10 minutes, each
   assert.equal(bySweep.get('deliveries'), 'rate(10 minutes)');
 });
 
-test('no grant on a wildcard resource but SES identities, scoped to the sender address', () => {
+/** The statements of the inline policies on the role of the function whose id starts with `prefix`. */
+function statementsOf(t: Template, prefix: string): any[] {
+  const [id, fn] = Object.entries(t.findResources('AWS::Lambda::Function')).find(([id]) =>
+    id.startsWith(prefix),
+  )!;
+  const role = fn.Properties.Role['Fn::GetAtt'][0];
+  return Object.values(t.findResources('AWS::IAM::Policy'))
+    .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === role))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement)
+    .map((s) => ({ ...s, of: id }));
+}
+
+test('no grant on a wildcard resource but SES GetAccount; SendEmail only from the sender address, only by the send function', () => {
   for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
     for (const statement of policy.Properties.PolicyDocument.Statement) {
       const resources = [statement.Resource].flat();
-      const wildcard = resources.some((r) => r === '*');
-      assert.ok(!wildcard, `${id} grants ${statement.Action} on *`);
-      if ([statement.Action].flat().includes('ses:SendEmail')) {
+      const actions = [statement.Action].flat();
+      if (resources.some((r) => r === '*')) {
+        assert.deepEqual(actions, ['ses:GetAccount'], `${id} grants ${statement.Action} on *`);
+      }
+      if (actions.includes('ses:SendEmail')) {
         assert.deepEqual(statement.Condition, {
           StringEquals: { 'ses:FromAddress': 'no-reply@example.com' },
         });
       }
     }
   }
+  const ses = (prefix: string) =>
+    statementsOf(template, prefix).flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('ses:'));
+  assert.deepEqual(ses('SendFunction').sort(), ['ses:GetAccount', 'ses:SendEmail']);
+  for (const producer of ['InviteFunction', 'ManageFunction', 'RemindFunction']) {
+    assert.deepEqual(ses(producer), [], `${producer} sends no email`);
+  }
 });
 
-test('alarms on errors, throttles, dropped or undelivered ticks and a failing or late publisher', () => {
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+test('the emails queue: encrypted, kept 14 days, hidden six times the send timeout, five receives then its dead-letter queue', () => {
+  const queues = template.findResources('AWS::SQS::Queue');
+  const [queueId, queue] = Object.entries(queues).find(([id]) => id.startsWith('EmailsQueue'))!;
+  const [deadId, dead] = Object.entries(queues).find(([id]) => id.startsWith('EmailsDeadLetters'))!;
+  const send = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+    id.startsWith('SendFunction'),
+  )![1];
+  assert.equal(queue.Properties.SqsManagedSseEnabled, true);
+  assert.equal(queue.Properties.MessageRetentionPeriod, 1209600);
+  assert.equal(queue.Properties.VisibilityTimeout, 6 * send.Properties.Timeout);
+  assert.deepEqual(queue.Properties.RedrivePolicy, {
+    deadLetterTargetArn: { 'Fn::GetAtt': [deadId, 'Arn'] },
+    maxReceiveCount: 5,
+  });
+  assert.equal(dead.Properties.SqsManagedSseEnabled, true);
+  assert.equal(dead.Properties.MessageRetentionPeriod, 1209600);
+  const env = send.Properties.Environment.Variables;
+  assert.deepEqual(env.SES_MAX_SEND_RATE, '', 'empty: the account rate');
+  assert.equal(env.SES_SENDER, 'no-reply@example.com');
+  assert.ok(env.SES_CONFIGURATION_SET);
+  for (const [id, f] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+    const vars = f.Properties.Environment?.Variables ?? {};
+    if (/^(Invite|Manage|Remind)Function/.test(id)) {
+      assert.deepEqual(vars.QUEUE_URL, { Ref: queueId }, id);
+    }
+    if (!id.startsWith('SendFunction')) assert.equal(vars.SES_SENDER, undefined, id);
+  }
+  const paced = synth({ sesMaxSendRate: 14 });
+  const pacedSend = Object.entries(paced.findResources('AWS::Lambda::Function')).find(([id]) =>
+    id.startsWith('SendFunction'),
+  )![1];
+  assert.equal(pacedSend.Properties.Environment.Variables.SES_MAX_SEND_RATE, '14');
+});
+
+test('the send function drains the queue: batches of ten, two at most, reporting the emails to try again', () => {
+  const [queueId] = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) =>
+    id.startsWith('EmailsQueue'),
+  );
+  const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter(
+    (m) => JSON.stringify(m.Properties.EventSourceArn).includes(queueId),
+  );
+  assert.equal(mappings.length, 1);
+  const mapping = mappings[0].Properties;
+  assert.match(mapping.FunctionName.Ref, /^SendFunction/);
+  assert.equal(mapping.BatchSize, 10);
+  assert.deepEqual(mapping.ScalingConfig, { MaximumConcurrency: 2 });
+  assert.deepEqual(mapping.FunctionResponseTypes, ['ReportBatchItemFailures']);
+  const onQueue = (prefix: string) =>
+    statementsOf(template, prefix)
+      .filter((s) => JSON.stringify(s.Resource).includes(queueId))
+      .flatMap((s) => [s.Action].flat())
+      .sort();
+  assert.deepEqual(onQueue('SendFunction'), ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
+  for (const producer of ['InviteFunction', 'ManageFunction', 'RemindFunction']) {
+    assert.deepEqual(onQueue(producer), ['sqs:SendMessage'], producer);
+    const sqs = statementsOf(template, producer).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('sqs:')));
+    assert.equal(sqs.length, 1, `${producer} posts to the emails queue only`);
+  }
+  for (const other of ['WorkgroupsFunction', 'ListFunction', 'AcceptFunction', 'FeedbackFunction']) {
+    assert.deepEqual(onQueue(other), [], other);
+  }
+});
+
+test('alarms on errors, throttles, dropped or undelivered ticks, a failing or late publisher, and undelivered or late emails', () => {
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+  const [deadId] = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) =>
+    id.startsWith('EmailsDeadLetters'),
+  );
+  const [queueId] = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) =>
+    id.startsWith('EmailsQueue'),
+  );
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadId, 'QueueName'] } }],
+    Threshold: 0,
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    MetricName: 'ApproximateAgeOfOldestMessage',
+    Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+    Threshold: 3600,
+  });
+  for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+    assert.equal(alarm.Properties.AlarmActions.length, 1);
+    const ids = (alarm.Properties.Metrics ?? []).map((m: any) => m.Id);
+    if (ids.length) assert.ok(ids.includes('send'), 'the summed alarms count the send function');
+  }
   template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge' });
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     MetricName: 'AsyncEventsDropped',
@@ -169,7 +273,9 @@ test("the audit trail: the table's new event items, from its stream to EventBrid
   template.hasResourceProperties('AWS::DynamoDB::Table', {
     StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
   });
-  const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+  const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) =>
+    JSON.stringify(m.Properties.EventSourceArn).includes('StreamArn'),
+  );
   assert.equal(mappings.length, 1);
   const mapping = mappings[0].Properties;
   assert.equal(mapping.StartingPosition, 'TRIM_HORIZON');
@@ -241,4 +347,6 @@ test('settings out of range are refused, naming them', () => {
   assert.throws(() => synth({ reminderDaysBefore: '30' }), /reminderDaysBefore/);
   assert.throws(() => synth({ inviteMaxAddresses: 1001 }), /inviteMaxAddresses/);
   assert.throws(() => synth({ inviteDailyLimit: 2.5 }), /inviteDailyLimit/);
+  assert.throws(() => synth({ sesMaxSendRate: 0 }), /sesMaxSendRate/);
+  assert.throws(() => synth({ sesMaxSendRate: 1001 }), /sesMaxSendRate/);
 });
