@@ -263,16 +263,24 @@ fn a_shifted_clock_expires_invitations_and_the_sweep_sends_reminders() {
         invited["results"][0]["invitation"]["expires_at"],
         "2030-01-31T00:00:00Z"
     );
+    // `link` waits until the server's sender has handed the invitation over.
+    let first = run(data.path(), &["link", "--to", "ann@example.com"]);
     server.stop();
 
     let swept = run(data.path(), &["remind", "--at", "2030-01-24T00:00:00Z"]);
-    assert!(swept.contains("1 sent"), "{swept}");
+    assert!(swept.contains("1 queued"), "{swept}");
+    assert!(swept.contains("sender: 1 emails handed over"), "{swept}");
     let again = run(data.path(), &["remind", "--at", "2030-01-24T01:00:00Z"]);
     assert!(
-        again.contains("0 sent"),
+        again.contains("0 queued") && again.contains("sender: 0 emails handed over"),
         "a reminder goes out once: {again}"
     );
     let link = run(data.path(), &["link", "--to", "ann@example.com"]);
+    assert_eq!(
+        token_of(&link),
+        token_of(&first),
+        "the reminder carries the invitation's own token"
+    );
 
     // Development tokens stay valid whatever the server's clock says.
     let server = Server::start(data.path(), &["--now", "2030-01-31T00:00:00Z"]);
