@@ -177,9 +177,15 @@ async fn emails_the_mail_service_refused_for_good_cost_no_quota() {
     h.mailer.fail_as(Some(MailFailure::Refused));
     let answer = invite(&h, ADA, &wg, "ann@example.com, bob@example.com").await;
     let results = answer.assert_ok(200)["results"].clone();
-    assert_eq!(results[0]["invitation"]["delivery"], "queued", "answered first");
+    assert_eq!(
+        results[0]["invitation"]["delivery"], "queued",
+        "answered first"
+    );
     let listed = h.invitations(ADA, &wg).await;
-    assert!(listed.iter().all(|i| i["delivery"] == "failed"), "{listed:?}");
+    assert!(
+        listed.iter().all(|i| i["delivery"] == "failed"),
+        "{listed:?}"
+    );
     h.mailer.fail_as(None);
     // Both emails still fit in the inviter's two and each recipient's one.
     invite(&h, ADA, &wg, "ann@example.com, bob@example.com")

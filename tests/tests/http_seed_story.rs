@@ -328,12 +328,19 @@ async fn reminders_go_out_once_per_threshold_and_their_link_accepts() {
     let (_, original_token) = h.invited(ADMIN, &wg, ANN, "associate").await;
 
     h.clock.advance(TimeDelta::days(22));
-    let early = h.app.send_due_reminders(h.clock.now(), || true).await.unwrap();
+    let early = h
+        .app
+        .send_due_reminders(h.clock.now(), || true)
+        .await
+        .unwrap();
     assert_eq!(early.sent, 0, "8 days before expiry nothing is due");
 
     h.clock.advance(TimeDelta::days(1));
     let now = h.clock.now();
-    assert_eq!(h.app.send_due_reminders(now, || true).await.unwrap().sent, 1);
+    assert_eq!(
+        h.app.send_due_reminders(now, || true).await.unwrap().sent,
+        1
+    );
     assert_eq!(
         h.app.send_due_reminders(now, || true).await.unwrap().sent,
         0,
@@ -345,7 +352,11 @@ async fn reminders_go_out_once_per_threshold_and_their_link_accepts() {
 
     h.clock.advance(TimeDelta::days(6));
     assert_eq!(
-        h.app.send_due_reminders(h.clock.now(), || true).await.unwrap().sent,
+        h.app
+            .send_due_reminders(h.clock.now(), || true)
+            .await
+            .unwrap()
+            .sent,
         1,
         "the 1-day reminder"
     );
