@@ -273,19 +273,52 @@ async function renderInvited(wg, panel) {
       .map((label) => h("th", { scope: "col" }, label)), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, t("actions"))))),
     tbody);
   panel.replaceChildren(table);
-  const row = (invitation) =>
-    h("tr", { "data-email": invitation.email },
+  const badges = new Map();
+  const row = (invitation) => {
+    const delivery = h("span", { "data-test": "delivery" });
+    showDelivery(delivery, invitation.delivery);
+    badges.set(invitation.id, delivery);
+    return h("tr", { "data-email": invitation.email },
       h("td", {}, invitation.email),
       h("td", {}, roleName(invitation.role)),
       h("td", {}, h("span", { class: `badge ${invitation.status}`, "data-test": "status" }, t(`status.${invitation.status}`))),
       h("td", {}, h("time", { datetime: invitation.expires_at }, when(invitation.expires_at))),
-      h("td", {}, h("span", { class: `badge ${invitation.delivery}` }, t(`delivery.${invitation.delivery}`))),
+      h("td", {}, delivery),
       h("td", {}, mayManage(wg, invitation.role) ? rowMenu(wg, invitation) : null));
+  };
   try {
     panel.append(await paged(`/workgroups/${wg.id}/invitations`, tbody, row, t("noInvitations"), 6));
+    watchDeliveries(wg, panel, badges);
   } catch (error) {
     panel.append(h("p", { class: "error", role: "alert" }, errorText(error)));
   }
+}
+
+function showDelivery(badge, delivery) {
+  badge.className = `badge ${delivery}`;
+  badge.dataset.delivery = delivery;
+  badge.textContent = t(`delivery.${delivery}`);
+}
+
+/** Emails are handed to the mail service a moment after they are queued: while a row says
+ * so, its delivery state is read again every two seconds (for a minute at most) and updated
+ * in place, so focus and open menus stay where they are. */
+function watchDeliveries(wg, panel, badges, tries = 30) {
+  const waiting = [...badges.values()].some((badge) => badge.dataset.delivery === "queued");
+  if (!waiting || tries === 0) return;
+  setTimeout(async () => {
+    if (!panel.isConnected) return;
+    try {
+      const page = await api("GET", `/workgroups/${wg.id}/invitations?limit=100`);
+      for (const invitation of page.items) {
+        const badge = badges.get(invitation.id);
+        if (badge && badge.dataset.delivery !== invitation.delivery) showDelivery(badge, invitation.delivery);
+      }
+    } catch {
+      return;
+    }
+    watchDeliveries(wg, panel, badges, tries - 1);
+  }, 2000);
 }
 
 /** The "…" menu of one invitation: Resend and Cancel, keyboard operable. */

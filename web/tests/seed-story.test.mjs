@@ -141,6 +141,9 @@ for (const language of ["en", "ja"]) {
         const days = (Date.parse(expires) - Date.now()) / 86_400_000;
         assert.ok(days > 29.9 && days <= 30, `expires in 30 days: ${expires}`);
         assert.match(await row.textContent(), new RegExp(w.manager));
+        // Queued when invited; the row turns to sent once the sender hands it over, without
+        // a reload.
+        await row.locator("[data-test=delivery][data-delivery=sent]").waitFor({ timeout: 15_000 });
       }
     });
 
