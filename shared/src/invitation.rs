@@ -308,11 +308,13 @@ impl Invitation {
 
     /// The same send once the mail service asked to slow down: the claim given back, the
     /// attempt not counted (the email was never refused), and the email due again after `wait`.
+    /// A version change: the claim it gives back was one.
     pub fn throttled(&self, now: Timestamp, wait: TimeDelta) -> Self {
         Self {
             delivery_attempts: self.delivery_attempts.saturating_sub(1),
             retry_at: Some(now + wait),
             sending_until: None,
+            version: self.version + 1,
             ..self.clone()
         }
     }

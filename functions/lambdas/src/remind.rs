@@ -134,11 +134,14 @@ pub async fn handle(
         });
     }
     let failed = |e: shared::store::StoreError| TickError::Store(shared::app::error_chain(&e));
-    let deadline = event.context.deadline();
+    // An invocation without a deadline (none in Lambda) runs to the end.
+    let deadline = (event.context.deadline > 0).then(|| event.context.deadline());
     let keep_going = || {
-        deadline
-            .duration_since(std::time::SystemTime::now())
-            .is_ok_and(|left| left > TIME_TO_STOP)
+        deadline.is_none_or(|deadline| {
+            deadline
+                .duration_since(std::time::SystemTime::now())
+                .is_ok_and(|left| left > TIME_TO_STOP)
+        })
     };
     let deliveries = match sweep {
         Some(Sweep::Reminders) => None,

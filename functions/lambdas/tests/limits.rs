@@ -90,6 +90,7 @@ async fn an_inviters_limit_holds_across_workgroups_on_dynamodb() {
     }))
     .await;
     assert_eq!(counted(&answers, "too-many-invitations"), (10, 10));
+    support::drain(&stack, &stack.deploy(Function::Send).await).await;
     let sent: usize = (0..20)
         .map(|n| emails_to(&format!("target{n}@people.example")))
         .sum();
@@ -115,6 +116,7 @@ async fn an_address_receives_at_most_its_limit_whoever_sends_on_dynamodb() {
     }))
     .await;
     assert_eq!(counted(&answers, "too-many-invitations"), (5, 15));
+    support::drain(&stack, &stack.deploy(Function::Send).await).await;
     assert_eq!(emails_to(target), 5);
 }
 
