@@ -69,6 +69,7 @@ macro_rules! store_conformance {
             twenty_concurrent_reservations_never_overshoot_any_daily_counter,
             the_invitation_of_an_address_is_read_by_workgroup_and_address,
             a_recorded_event_is_listed_in_its_workgroups_trail,
+            of_twenty_concurrent_senders_exactly_the_rate_take_a_second,
         );
     };
     (@checks $fresh:path; $($check:ident),* $(,)?) => {

@@ -4,6 +4,7 @@
 use futures::future::join_all;
 use shared::{
     audit::{Actor, Event},
+    delivery::SendSlots,
     ids::WorkgroupId,
     people::SignIn,
     quota::{Counted, QuotaKey},
@@ -142,4 +143,16 @@ pub async fn a_recorded_event_is_listed_in_its_workgroups_trail<S: Store>(store:
     ok(store.record_event(&event).await, "recording");
     assert_eq!(trail(store, &scene.workgroup.id).await, vec![event]);
     assert!(trail(store, &other.workgroup.id).await.is_empty());
+}
+
+pub async fn of_twenty_concurrent_senders_exactly_the_rate_take_a_second<S: Store + SendSlots>(
+    store: &S,
+) {
+    // A second of the far future, and one second on: each has slots of its own.
+    let second = at(days(5)).timestamp();
+    let taken = join_all((0..20).map(|_| store.take_send_slot(second, 5))).await;
+    assert!(taken.iter().all(|t| t.is_ok()), "{taken:?}");
+    assert_eq!(taken.iter().filter(|t| matches!(t, Ok(true))).count(), 5);
+    assert!(!ok(store.take_send_slot(second, 5).await, "taking"));
+    assert!(ok(store.take_send_slot(second + 1, 5).await, "taking"));
 }
