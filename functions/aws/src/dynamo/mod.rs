@@ -42,7 +42,7 @@
 //! | `by_invitation_id` | global | `gsi2pk` | invitations |
 //! | `by_token` | global, sparse | `gsi3pk` | pending invitations |
 //! | `by_expiry_day` | global, sparse | `gsi4pk` / `gsi4sk` | pending invitations, by expiry |
-//! | `by_retry` | global, sparse, one partition | `gsi5pk` / `gsi5sk` | emails not yet handed to SES, by next attempt (few: an outage's worth) |
+//! | `by_retry` | global, sparse, one partition | `gsi5pk` / `gsi5sk` | emails not yet handed to SES, by when a sweep should post them again (those in the queue now, and an outage's worth) |
 //! | `by_send` | local | `pk` / `lsi1sk` | invitations, by send |
 //!
 //! ## Access patterns
@@ -59,7 +59,8 @@
 //! | an invitation by id / by token | `by_invitation_id` / `by_token` | Query |
 //! | the reminder sweep's and the expiry sweep's candidates | `by_expiry_day`, one partition per day of the window | Query per day, concurrently |
 //! | a workgroup's events, newest first | `pk`, `begins_with(sk, "EVENT#")`, backwards | Query, consistent |
-//! | the delivery sweep's candidates | `by_retry`, `gsi5sk` up to now, filter pending and live | Query |
+//! | the delivery sweep's candidates, a page at a time | `by_retry`, `gsi5sk` after the page's start up to now, filter pending and live | Query |
+//! | the invitation a queued email names (the sender) | key | GetItem, consistent |
 //! | claim an idempotency key | absent, expired, or abandoned unanswered (the holder comes back on refusal) | PutItem |
 //! | record / release a key's answer | same fingerprint, unanswered | UpdateItem / DeleteItem |
 //! | reserve / give back under a daily limit | `count <= limit - amount` / `count >= amount` | UpdateItem |
@@ -68,7 +69,7 @@
 //! | create a workgroup | workgroup, membership, person: each absent | TransactWriteItems |
 //! | invite | membership absent (ConditionCheck); invitation absent, or expired and out of `by_expiry_day` (Put); the event (Put) | TransactWriteItems |
 //! | resend, decline, claim a reminder, record an expiry | `version` is the previous one (Put); the event (Put) | TransactWriteItems |
-//! | claim a delivery retry (no event) | `version` is the previous one | PutItem |
+//! | claim an email (the sender), post one again (a sweep), give a throttled claim back (no event) | `version` is the previous one | PutItem |
 //! | record a delivery (and its next attempt) | same send (`nonce`) (Update); the event (Put) | TransactWriteItems |
 //! | cancel | `version` unchanged (Delete); the event (Put) | TransactWriteItems |
 //! | accept | invitation unchanged (Delete); membership and person absent (Put); the event (Put) | TransactWriteItems |
