@@ -12,3 +12,4 @@ pub mod moto;
 pub mod rehearsal;
 pub mod robustness;
 pub mod runtime_api;
+pub mod ses_standin;

@@ -228,3 +228,97 @@ pub fn ses_event(kind: &str, bounce_type: Option<&str>, to: &str, tags: &[(&str,
         "detail": detail
     })
 }
+
+// --- delivery faults (tests/delivery.rs): SES on a stand-in, sweeps of one kind, old clocks ---
+
+impl Stack {
+    /// The function as its `main` builds it, with some of the templates' variables set to
+    /// other values.
+    pub async fn deploy_with(&self, function: Function, overrides: &[(&str, &str)]) -> Deployment {
+        let config = Config::from_lookup(function, |name| {
+            overrides
+                .iter()
+                .find(|(set, _)| *set == name)
+                .map(|(_, value)| (*value).to_owned())
+                .or_else(|| self.env.get(name).cloned())
+        })
+        .expect("a complete configuration");
+        Deployment::connect(config, &self.sdk)
+            .await
+            .expect("the function starts")
+    }
+
+    /// The send function at `rate` emails a second (`SES_MAX_SEND_RATE`), built as its `main`
+    /// builds it but with its SES client sending to `ses`, a stand-in endpoint, instead of moto.
+    pub async fn sender_on(&self, ses: &tests::ses_standin::SesStandIn, rate: u32) -> Deployment {
+        let mut send = self
+            .deploy_with(Function::Send, &[("SES_MAX_SEND_RATE", &rate.to_string())])
+            .await;
+        let sender = send
+            .config
+            .sender
+            .clone()
+            .expect("the send function has a sender");
+        send.mailer = Some(aws::Paced::new(
+            aws::SesMailer::new(ses.client(&self.sdk), sender),
+            send.app.store.clone(),
+            rate,
+        ));
+        send
+    }
+}
+
+/// A tick of the scheduler for one sweep (`"reminders"` or `"deliveries"`) at `time`, as the
+/// reminder function receives it, with Lambda's 15 minutes ahead of it as Lambda gives them.
+pub fn sweep_tick(
+    time: chrono::DateTime<chrono::Utc>,
+    sweep: &str,
+) -> lambda_runtime::LambdaEvent<aws_lambda_events::eventbridge::EventBridgeEvent> {
+    let mut event = scheduler_event(&time.to_rfc3339());
+    event["detail"] = serde_json::json!({ "sweep": sweep });
+    let mut context = lambda_runtime::Context::default();
+    context.deadline =
+        (chrono::Utc::now() + chrono::TimeDelta::minutes(15)).timestamp_millis() as u64;
+    lambda_runtime::LambdaEvent::new(
+        serde_json::from_value(event).expect("an EventBridge event"),
+        context,
+    )
+}
+
+/// A deployment's use cases on a clock that reads `at` now and moves on in real time: what
+/// it did back then (invites, sweeps) is in the same table and queue as the rest.
+pub fn backdated(
+    deployment: &Deployment,
+    at: chrono::DateTime<chrono::Utc>,
+) -> shared::App<aws::DynamoStore, lambdas::deployment::FunctionQueue, shared::clock::ShiftedClock>
+{
+    shared::App {
+        store: deployment.app.store.clone(),
+        queue: deployment.app.queue.clone(),
+        clock: shared::clock::ShiftedClock::starting_at(at),
+        key: deployment.app.key.clone(),
+        settings: deployment.app.settings.clone(),
+    }
+}
+
+/// An API Gateway event answered by `app` with every route (a backdated deployment's).
+pub async fn send_to_app<
+    S: shared::store::Store,
+    Q: shared::delivery::Queue,
+    C: shared::clock::Clock,
+>(
+    app: &shared::App<S, Q, C>,
+    event: &Value,
+) -> Answer {
+    let request = lambda_http::request::from_str(&event.to_string())
+        .expect("a valid API Gateway HTTP API event");
+    let response = api::handle(app, api::Served::All, request).await;
+    answer_of(
+        response.status().as_u16(),
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        response.body().as_ref(),
+    )
+}
