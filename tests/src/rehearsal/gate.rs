@@ -235,8 +235,27 @@ fn read(
             .collect();
         return (action, true, needs);
     }
+    if let Some(operation) = target.strip_prefix("AmazonSQS.") {
+        // A batch call is authorised as its one-message action, on the queue its URL names.
+        let action = format!("sqs:{}", operation.trim_end_matches("Batch"));
+        let queue = body["QueueUrl"].as_str().unwrap_or_default();
+        let name = queue.rsplit('/').next().unwrap_or_default();
+        return (
+            format!("sqs:{operation}"),
+            true,
+            vec![Request::new(&action, &arn("sqs", name))],
+        );
+    }
     if parts.method == http::Method::POST && parts.uri.path() == "/v2/email/outbound-emails" {
         return ("ses:SendEmail".into(), false, send_email(&body, context));
+    }
+    // The account's sending quota: an account-level read, on no resource.
+    if parts.method == http::Method::GET && parts.uri.path() == "/v2/email/account" {
+        return (
+            "ses:GetAccount".into(),
+            false,
+            vec![Request::new("ses:GetAccount", "*")],
+        );
     }
     (
         format!("unknown: {} {} {target}", parts.method, parts.uri.path()),

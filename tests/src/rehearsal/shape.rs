@@ -343,6 +343,17 @@ impl Names {
                     "alarm topic".into()
                 }
                 "AWS::SQS::QueuePolicy" => "queue policy:feedback rule dead letters".into(),
+                // The table's stream, or a queue, by the function it feeds.
+                "AWS::Lambda::EventSourceMapping" => {
+                    let p = &resource["Properties"];
+                    let source = p["EventSourceArn"].as_str().unwrap_or_default();
+                    if source.starts_with("arn:aws:sqs:") {
+                        let function = p["FunctionName"].as_str().unwrap_or_default();
+                        format!("queue source:{}", d.binary_of(function).unwrap_or_default())
+                    } else {
+                        "stream source".into()
+                    }
+                }
                 other => match other {
                     "AWS::ApiGatewayV2::Stage" => "api stage",
                     "AWS::ApiGatewayV2::Authorizer" => "api authorizer",
@@ -355,7 +366,6 @@ impl Names {
                     "AWS::Cognito::UserPoolDomain" => "user pool domain",
                     "AWS::SNS::TopicPolicy" => "alarm topic policy",
                     "AWS::SNS::Subscription" => "alarm subscription",
-                    "AWS::Lambda::EventSourceMapping" => "stream source",
                     "AWS::Lambda::EventInvokeConfig" => "remind invoke config",
                     _ => other,
                 }
