@@ -9,8 +9,10 @@ it names: SAM's packaged URI, or the CDK's asset bucket) and, for the CDK, the b
 version parameter `cdk bootstrap` leaves in SSM. The stack must reach CREATE_COMPLETE.
 
 Printed: the stack's status and outputs; every resource with its type, physical id and the
-properties CloudFormation resolved (recorded by moto_cfn.py); each function's configuration as
-Lambda holds it; and the documents of the managed policies the roles attach.
+properties CloudFormation resolved (recorded by moto_cfn.py), queues and event source mappings
+also with what SQS and Lambda hold of them (`Held`: the queue's attributes, the mapping's
+configuration); each function's configuration as Lambda holds it; and the documents of the
+managed policies the roles attach.
 """
 
 import io
@@ -93,6 +95,17 @@ for logical_id, resource in resources.items():
         configuration = lambda_client.get_function_configuration(FunctionName=resource["PhysicalId"])
         configuration.pop("ResponseMetadata", None)
         functions[logical_id] = configuration
+
+sqs = client("sqs")
+for resource in resources.values():
+    if resource.get("Type") == "AWS::SQS::Queue":
+        resource["Held"] = sqs.get_queue_attributes(
+            QueueUrl=resource["PhysicalId"], AttributeNames=["All"]
+        )["Attributes"]
+    elif resource.get("Type") == "AWS::Lambda::EventSourceMapping":
+        held = lambda_client.get_event_source_mapping(UUID=resource["PhysicalId"])
+        held.pop("ResponseMetadata", None)
+        resource["Held"] = held
 
 iam = client("iam")
 managed = {}

@@ -6,6 +6,10 @@ would return for `Ref` and `Fn::GetAtt`, and with the checks the real service ma
 does not (each says which). A type whose service moto lacks, or whose moto model cannot hold it,
 is recorded only and listed in RECORDED_ONLY: the rehearsal asserts that list.
 
+Event source mappings on a queue are moto's own, with the checks Lambda makes that moto does not,
+and not polled by moto: the rehearsal plays Lambda's poller (on the function's role) and runs the
+real binary.
+
 Every resource CloudFormation creates, of any type, is also recorded with its properties as
 CloudFormation resolved them (`REHEARSAL_RECORD_DIR/<stack>.json`): the environment and the
 policies the rehearsal checks are the stack's, not the template's.
@@ -18,7 +22,7 @@ import string
 
 import moto.cloudformation.parsing as parsing
 from moto.apigatewayv2.models import apigatewayv2_backends
-from moto.awslambda.models import lambda_backends
+from moto.awslambda.models import LambdaBackend, lambda_backends
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
 from moto.scheduler.models import scheduler_backends
@@ -388,6 +392,44 @@ class Secret(_Model, CloudFormationModel):
         )
         arn = json.loads(body)["ARN"]
         return arn, {"Id": arn}
+
+
+# ------------------------------------------------------------------ SQS event sources
+
+_original_create_event_source_mapping = LambdaBackend.create_event_source_mapping
+
+
+def _create_event_source_mapping(self, spec):
+    """An event source mapping on a queue, with the checks Lambda makes that moto does not, and
+    left to the rehearsal to poll: moto's own poller would invoke the function in Docker as each
+    message arrives, where the rehearsal runs the real binary under its Runtime API."""
+    queue = next(
+        (q for q in sqs_backends[self.account_id][self.region_name].queues.values()
+         if q.queue_arn == spec.get("EventSourceArn")),
+        None,
+    )
+    if queue is not None:
+        function = self._lambdas.get_function_by_name_or_arn_with_qualifier(spec["FunctionName"])
+        # Lambda refuses a queue that would show a message again while a batch still runs.
+        if int(queue.visibility_timeout) < int(function.timeout):
+            raise ServiceRefused(
+                f"Lambda: the queue's visibility timeout ({queue.visibility_timeout} s) is less "
+                f"than the function's timeout ({function.timeout} s)"
+            )
+        # MaximumConcurrency is 2 to 1000.
+        concurrency = (spec.get("ScalingConfig") or {}).get("MaximumConcurrency")
+        if concurrency is not None and not 2 <= int(concurrency) <= 1000:
+            raise ServiceRefused(f"Lambda: MaximumConcurrency {concurrency} is not 2 to 1000")
+        # More than 10 messages a batch needs a batching window.
+        if int(spec.get("BatchSize") or 10) > 10 and not spec.get("MaximumBatchingWindowInSeconds"):
+            raise ServiceRefused("Lambda: a batch of more than 10 messages needs a batching window")
+    mapping = _original_create_event_source_mapping(self, spec)
+    if queue is not None:
+        queue.lambda_event_source_mappings.pop(mapping.function_arn, None)
+    return mapping
+
+
+LambdaBackend.create_event_source_mapping = _create_event_source_mapping
 
 
 # ------------------------------------------------------------------ what CloudFormation resolved

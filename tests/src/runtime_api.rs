@@ -4,7 +4,8 @@
 //! `/invocation/{id}/response` (or `/error`). Init failures may be posted to `/init/error`.
 //!
 //! One emulator serves one function process. Each [`RuntimeApi::invoke`] queues an event and
-//! waits for that invocation's answer.
+//! waits for that invocation's answer; the function is told its deadline is its timeout from
+//! the moment it takes the event, as Lambda tells it.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -31,8 +32,9 @@ pub enum Outcome {
     Error(Value),
 }
 
-#[derive(Default)]
 struct State {
+    /// The function's timeout: how far each invocation's deadline is.
+    timeout: Duration,
     queued: VecDeque<(String, Vec<u8>)>,
     outcomes: HashMap<String, Outcome>,
     init_error: Option<Value>,
@@ -50,14 +52,30 @@ pub struct RuntimeApi {
 
 const PREFIX: &str = "/2018-06-01/runtime";
 
+/// The timeout of a function started with [`RuntimeApi::start`].
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl RuntimeApi {
-    /// Starts on a free loopback port, served by the calling tokio runtime.
+    /// Starts on a free loopback port, served by the calling tokio runtime, for a function
+    /// whose timeout is [`DEFAULT_TIMEOUT`].
     pub async fn start() -> Self {
+        Self::start_with_timeout(DEFAULT_TIMEOUT).await
+    }
+
+    /// Starts for a function with this timeout (its template's `Timeout`).
+    pub async fn start_with_timeout(timeout: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free loopback port");
         let address = listener.local_addr().expect("a bound address");
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Mutex::new(State {
+            timeout,
+            queued: VecDeque::new(),
+            outcomes: HashMap::new(),
+            init_error: None,
+            first_poll: None,
+            polls: 0,
+        }));
         let changed = Arc::new(Notify::new());
         let (serve_state, serve_changed) = (state.clone(), changed.clone());
         tokio::spawn(async move {
@@ -195,14 +213,17 @@ async fn answer(
                 state.first_poll.get_or_insert_with(Instant::now);
             }
             // Long poll, as Lambda does: the function waits here between invocations.
-            let (id, event) = loop {
+            let (id, event, timeout) = loop {
                 let notified = changed.notified();
-                if let Some(next) = state.lock().unwrap().queued.pop_front() {
-                    break next;
+                {
+                    let mut state = state.lock().unwrap();
+                    if let Some((id, event)) = state.queued.pop_front() {
+                        break (id, event, state.timeout);
+                    }
                 }
                 notified.await;
             };
-            let deadline = SystemTime::now() + Duration::from_secs(30);
+            let deadline = SystemTime::now() + timeout;
             let deadline_ms = deadline.duration_since(UNIX_EPOCH).unwrap().as_millis();
             Response::builder()
                 .status(StatusCode::OK)

@@ -1,7 +1,7 @@
 //! The real function binaries, each started as Lambda starts it: a process with the templates'
 //! environment and `AWS_LAMBDA_RUNTIME_API` pointing at an emulated Runtime API, talking to
-//! DynamoDB, SES and Secrets Manager in moto. Together they run the seed story; their logs are
-//! read back.
+//! DynamoDB, SQS, SES and Secrets Manager in moto. Together they run the seed story, the send
+//! function taking what the others queued as SQS events; their logs are read back.
 
 mod support;
 
@@ -24,6 +24,8 @@ const ADMIN: &str = "admin@acme.example";
 const BEARER: &str =
     "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLW5vdC1mb3ItbG9ncw";
 const WITHIN: Duration = Duration::from_secs(60);
+/// Every function runs with Lambda's longest timeout: no sweep stops early here.
+const TIMEOUT: Duration = Duration::from_secs(900);
 
 fn binary(function: Function) -> &'static str {
     match function {
@@ -48,7 +50,7 @@ struct Running {
 
 impl Running {
     async fn start(function: Function, env: &[(String, String)]) -> Self {
-        let runtime = RuntimeApi::start().await;
+        let runtime = RuntimeApi::start_with_timeout(TIMEOUT).await;
         let log = tempfile::NamedTempFile::new().unwrap();
         let child = Command::new(binary(function))
             .env_clear()
@@ -80,6 +82,33 @@ impl Running {
 
     fn log(&self) -> String {
         std::fs::read_to_string(self.log.path()).unwrap()
+    }
+
+    /// Hands the send function what the stack's queue holds, batch by batch, as its event source
+    /// mapping does: each message it does not report back is deleted. Returns how many were
+    /// handled; none may be reported back here.
+    async fn drain(&self, stack: &Stack) -> usize {
+        let queue = stack.queue();
+        let mut handled = 0;
+        while let Some(event) = stack.queued_batch(30).await {
+            let response = match self.runtime.invoke(&event, WITHIN).await {
+                Outcome::Response(response) => response,
+                Outcome::Error(error) => panic!("the send function failed: {error}"),
+            };
+            assert_eq!(
+                response,
+                json!({"batchItemFailures": []}),
+                "a batch response, with nothing to try again"
+            );
+            for record in event["Records"].as_array().unwrap() {
+                queue
+                    .delete(record["receiptHandle"].as_str().unwrap())
+                    .await
+                    .expect("deleted");
+                handled += 1;
+            }
+        }
+        handled
     }
 }
 
@@ -133,6 +162,13 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
         )))
         .await;
     assert_eq!(invited.assert_ok(200)["results"][0]["outcome"], "invited");
+    assert_eq!(
+        invited.body["results"][0]["invitation"]["delivery"],
+        "queued"
+    );
+    assert_eq!(emails_to(ann), 0, "invite only queues");
+    assert_eq!(get(Function::Send).drain(&stack).await, 2);
+    assert_eq!((emails_to(ann), emails_to(cy)), (1, 1));
     let cy_id = invited.body["results"][1]["invitation"]["id"]
         .as_str()
         .unwrap()
@@ -167,6 +203,7 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
         )))
         .await;
     resent.assert_ok(200);
+    assert_eq!(get(Function::Send).drain(&stack).await, 1);
     assert_eq!(emails_to(ann), 2);
     let token = latest_token(ann);
 
@@ -308,6 +345,12 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
             !log.contains("#token="),
             "{function:?} logged a link:\n{log}"
         );
+        for text in ["invited to join the workgroup", "invited you to join"] {
+            assert!(
+                !log.contains(text),
+                "{function:?} logged an email's text:\n{log}"
+            );
+        }
         if function.routes().is_some() {
             let answered = lines
                 .iter()
@@ -318,6 +361,19 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
                 answered["fields"]["route"].as_str().unwrap().contains(' '),
                 "{answered}"
             );
+        }
+        if *function == Function::Send {
+            let batches: Vec<&Value> = lines
+                .iter()
+                .filter(|l| l["fields"]["message"] == "batch done")
+                .collect();
+            assert_eq!(batches.len(), 2, "one line a batch:\n{log}");
+            assert!(
+                batches[0]["span"]["requestId"].is_string(),
+                "{}",
+                batches[0]
+            );
+            assert_eq!(batches[0]["fields"]["sent"], 2, "{}", batches[0]);
         }
         if *function == Function::Remind {
             let done = lines
@@ -333,7 +389,8 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
 async fn a_function_missing_a_variable_stops_at_start_naming_it() {
     let stack = Stack::new("misconfigured").await;
     for (function, missing) in [
-        (Function::Invite, "SES_SENDER"),
+        (Function::Invite, "QUEUE_URL"),
+        (Function::Send, "SES_SENDER"),
         (Function::List, "TABLE_NAME"),
         (Function::Remind, "SECRET_KEY_ARN"),
         (Function::Feedback, "TABLE_NAME"),

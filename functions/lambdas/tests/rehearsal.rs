@@ -3,16 +3,20 @@
 //! `aws-sam-translator`, the CDK app synthesised), then every function binary run under the
 //! emulated Lambda Runtime API with the environment its stack resolved, through one scenario
 //! that calls each function the way its trigger in that stack does (the API's route, the
-//! schedule's input, the rule's pattern, the stream's filter). Every AWS request a function
-//! makes is decided on that function's policies in that stack (action, resource, conditions
-//! such as `ses:FromAddress`) before it reaches moto; so is every call one service makes to
-//! another on the stack's behalf (the API, the scheduler, EventBridge, the stream, CloudWatch's
-//! alarms). It fails on any denied request, any variable the code reads that the stack leaves
-//! unset, and any difference between the two stacks not listed in `DELIBERATE`.
+//! schedule's input, the rule's pattern, the stream's filter, the queue's event source: the
+//! rehearsal polls the queue moto's CloudFormation made, as Lambda does, and hands the send
+//! function what the other functions posted). Every AWS request a function makes is decided on
+//! that function's policies in that stack (action, resource, conditions such as
+//! `ses:FromAddress`) before it reaches moto; so is every call one service makes to another on
+//! the stack's behalf (the API, the scheduler, EventBridge, the stream's and the queue's
+//! pollers, CloudWatch's alarms). It fails on any denied request, any variable the code reads
+//! that the stack leaves unset, and any difference between the two stacks not listed in
+//! `DELIBERATE`.
 //!
 //! Types moto's CloudFormation lacks are created through moto's service backends
 //! (`tests/rehearsal/moto_cfn.py`); the two it cannot hold are recorded only, and asserted so
-//! here.
+//! here. Queues and event source mappings are moto's own, and checked as SQS and Lambda hold
+//! them.
 
 mod support;
 
@@ -22,8 +26,9 @@ use std::{
     time::Duration,
 };
 
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use chrono::{SubsecRound, Utc};
-use lambdas::{Function, config::VARIABLES};
+use lambdas::{Function, config::VARIABLES, permissions::QUEUE_ACTIONS};
 use serde_json::{Value, json};
 use tests::{
     harness::api_gateway_event,
@@ -116,7 +121,10 @@ impl Running {
             },
         )
         .await;
-        let runtime = RuntimeApi::start().await;
+        let timeout = deployment.lambda[&deployed.logical_id]["Timeout"]
+            .as_u64()
+            .expect("a timeout");
+        let runtime = RuntimeApi::start_with_timeout(Duration::from_secs(timeout)).await;
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut environment = deployed.environment.clone();
         for (name, value) in overrides {
@@ -281,6 +289,133 @@ impl<'d> Rehearsal<'d> {
     }
 }
 
+/// The queue of due emails as the stack made it, and the send function's event source on it.
+struct EmailsSource {
+    arn: String,
+    url: String,
+    /// The event source mapping's resolved properties.
+    mapping: Value,
+}
+
+impl EmailsSource {
+    fn of(d: &Deployment) -> Self {
+        let send = d.function("send");
+        let mappings: Vec<&Value> = d
+            .of_type("AWS::Lambda::EventSourceMapping")
+            .map(|(_, m)| &m["Properties"])
+            .filter(|m| m["FunctionName"] == send.name.as_str())
+            .collect();
+        assert_eq!(mappings.len(), 1, "{}: one event source for send", d.tool);
+        let arn = mappings[0]["EventSourceArn"].as_str().unwrap().to_owned();
+        let (_, queue) = queue_of(d, &arn);
+        Self {
+            url: queue["PhysicalId"].as_str().unwrap().to_owned(),
+            arn,
+            mapping: mappings[0].clone(),
+        }
+    }
+}
+
+/// The queue resource with this ARN.
+fn queue_of<'d>(d: &'d Deployment, arn: &str) -> (&'d String, &'d Value) {
+    let name = arn.rsplit(':').next().unwrap_or_default();
+    d.of_type("AWS::SQS::Queue")
+        .find(|(_, q)| {
+            q["PhysicalId"]
+                .as_str()
+                .is_some_and(|url| url.ends_with(&format!("/{name}")))
+        })
+        .unwrap_or_else(|| panic!("{}: no queue {arn}", d.tool))
+}
+
+/// An SQS batch as Lambda's event source mapping hands it to the function.
+fn sqs_event(queue_arn: &str, messages: &[Message]) -> Value {
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: serde_json::Map<String, Value> = m
+                .attributes()
+                .into_iter()
+                .flatten()
+                .map(|(name, value)| (name.as_str().to_owned(), json!(value)))
+                .collect();
+            json!({
+                "messageId": m.message_id(),
+                "receiptHandle": m.receipt_handle(),
+                "body": m.body(),
+                "attributes": attributes,
+                "messageAttributes": {},
+                "md5OfBody": m.md5_of_body(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+impl Rehearsal<'_> {
+    /// Lambda's poller on the queue of due emails, as the stack's event source mapping runs
+    /// it: batches of what the queue holds handed to the send function, each message it does
+    /// not report back deleted (one it reports comes back after the queue's visibility
+    /// timeout). The poller reads and deletes with the send function's role, which must allow
+    /// it. Returns the messages handled and those reported back.
+    async fn drain(&self) -> (usize, usize) {
+        let d = self.deployment;
+        let source = EmailsSource::of(d);
+        let role = d.role_statements(&d.function("send").role_arn);
+        for action in QUEUE_ACTIONS {
+            assert_eq!(
+                decide(&role, &Request::new(action, &source.arn)),
+                Decision::Allow,
+                "{}: the queue's poller needs {action}",
+                d.tool
+            );
+        }
+        let batch = source.mapping["BatchSize"].as_i64().unwrap_or(10) as i32;
+        let sqs = aws_sdk_sqs::Client::new(&moto().moto.sdk_config().await);
+        let (mut handled, mut reported) = (0, 0);
+        loop {
+            let received = sqs
+                .receive_message()
+                .queue_url(&source.url)
+                .max_number_of_messages(batch)
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .send()
+                .await
+                .expect("the poller receives");
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return (handled, reported);
+            }
+            let response = self
+                .get(Function::Send)
+                .invoke(&sqs_event(&source.arn, &messages))
+                .await;
+            let failures: Vec<&str> = response["batchItemFailures"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{}: a batch response: {response}", d.tool))
+                .iter()
+                .filter_map(|f| f["itemIdentifier"].as_str())
+                .collect();
+            for message in &messages {
+                if failures.contains(&message.message_id().unwrap_or_default()) {
+                    reported += 1;
+                    continue;
+                }
+                sqs.delete_message()
+                    .queue_url(&source.url)
+                    .receipt_handle(message.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("the poller deletes");
+                handled += 1;
+            }
+        }
+    }
+}
+
 fn matches_route(key: &str, method: &str, path: &str) -> bool {
     let Some((route_method, template)) = key.split_once(' ') else {
         return false;
@@ -369,8 +504,52 @@ async fn scenario(d: &Deployment, people: &str) {
     for result in invited["results"].as_array().unwrap() {
         assert_eq!(result["outcome"], "invited", "{}: {invited}", d.tool);
         assert_eq!(
-            result["invitation"]["delivery"], "sent",
-            "{}: SES took it: {invited}",
+            result["invitation"]["delivery"], "queued",
+            "{}: posted, not sent: {invited}",
+            d.tool
+        );
+    }
+    let posted = stack.get(Function::Invite).gate.calls();
+    assert!(
+        posted
+            .iter()
+            .any(|c| c.operation == "sqs:SendMessageBatch" && c.allowed()),
+        "{}: invite posts to the queue: {posted:?}",
+        d.tool
+    );
+    let sent_before = moto().moto.sent_emails().len();
+    assert_eq!(
+        stack.drain().await,
+        (2, 0),
+        "{}: the send function takes both emails",
+        d.tool
+    );
+    assert_eq!(
+        moto().moto.sent_emails().len(),
+        sent_before + 2,
+        "{}: SES has both",
+        d.tool
+    );
+    assert_eq!(
+        stack.drain().await,
+        (0, 0),
+        "{}: the queue is empty",
+        d.tool
+    );
+    // With no rate set, the send function asked SES for the account's (moto has none to give:
+    // it sends one a second).
+    let sender_calls: Vec<String> = stack
+        .get(Function::Send)
+        .gate
+        .calls()
+        .into_iter()
+        .filter(|c| c.allowed())
+        .map(|c| c.operation)
+        .collect();
+    for operation in ["ses:GetAccount", "ses:SendEmail"] {
+        assert!(
+            sender_calls.iter().any(|c| c == operation),
+            "{}: send called {operation}: {sender_calls:?}",
             d.tool
         );
     }
@@ -398,6 +577,9 @@ async fn scenario(d: &Deployment, people: &str) {
         "{}: {listed}",
         d.tool
     );
+    for item in listed["items"].as_array().unwrap() {
+        assert_eq!(item["delivery"], "sent", "{}: {listed}", d.tool);
+    }
 
     let (status, resent) = stack
         .http(
@@ -408,6 +590,7 @@ async fn scenario(d: &Deployment, people: &str) {
         )
         .await;
     assert_eq!(status, 200, "{}: {resent}", d.tool);
+    assert_eq!(stack.drain().await, (1, 0), "{}: the resent email", d.tool);
     let token = latest_token(&ann);
     let link = moto()
         .moto
@@ -514,7 +697,7 @@ async fn scenario(d: &Deployment, people: &str) {
     .await
     .unwrap()
     .unwrap();
-    let configuration_set = d.function("invite").environment["SES_CONFIGURATION_SET"].clone();
+    let configuration_set = d.function("send").environment["SES_CONFIGURATION_SET"].clone();
     let mut bounce = support::ses_event(
         "Bounce",
         None,
@@ -673,35 +856,46 @@ async fn scenario(d: &Deployment, people: &str) {
     }
     drop(stack);
 
-    // The controls: requests the policies must refuse, and do.
+    // The controls: requests the policies must refuse, and do. A send function told to send
+    // as another address is refused that email, and nothing else; the email is not sent.
     let intruder = Running::start(
         d,
-        Function::Invite,
+        Function::Send,
         &[("SES_SENDER", "Intruder <intruder@acme.example>")],
     )
     .await;
     let control = Rehearsal {
         deployment: d,
-        running: BTreeMap::from([("invite", intruder)]),
+        running: BTreeMap::from([
+            ("invite", Running::start(d, Function::Invite, &[]).await),
+            ("send", intruder),
+        ]),
         api_id: stack_api(d),
         issuer: d.api().1,
         audience: d.api().2.first().cloned().unwrap_or_default(),
     };
+    let dee = format!("dee@{people}");
     let (status, invited) = control
         .http(
             "POST",
             &format!("/workgroups/{wg}/invitations"),
             Some(&admin),
-            Some(json!({"emails": [format!("dee@{people}")], "role": "associate"})),
+            Some(json!({"emails": [dee], "role": "associate"})),
         )
         .await;
     assert_eq!(status, 200, "{}: {invited}", d.tool);
     assert_eq!(
-        invited["results"][0]["invitation"]["delivery"], "failed",
+        invited["results"][0]["invitation"]["delivery"], "queued",
         "{}: {invited}",
         d.tool
     );
-    let denied: Vec<Call> = control.running["invite"]
+    assert_eq!(
+        control.drain().await,
+        (1, 0),
+        "{}: a refused email is done with; the table holds it as failed",
+        d.tool
+    );
+    let denied: Vec<Call> = control.running["send"]
         .gate
         .calls()
         .into_iter()
@@ -712,6 +906,98 @@ async fn scenario(d: &Deployment, people: &str) {
         "{}: only another sender's email is refused: {denied:?}",
         d.tool
     );
+    assert!(
+        !moto()
+            .moto
+            .sent_emails()
+            .iter()
+            .any(|e| e["destinations"]["ToAddresses"][0] == dee.as_str()),
+        "{}: SES never had it",
+        d.tool
+    );
+    drop(control);
+    // Who may mail, post and publish: only the send function mails, and it neither posts nor
+    // publishes; the producers post to the emails queue only; the poller reads no other queue.
+    let source = EmailsSource::of(d);
+    let (_, queue) = queue_of(d, &source.arn);
+    let redrive: Value =
+        serde_json::from_str(queue["Held"]["RedrivePolicy"].as_str().unwrap()).unwrap();
+    let dead_letters = redrive["deadLetterTargetArn"].as_str().unwrap();
+    let identity = format!(
+        "arn:aws:ses:{REGION}:{ACCOUNT}:identity/{}",
+        SENDER.rsplit_once('@').unwrap().1
+    );
+    let mail = Request::new("ses:SendEmail", &identity).with("ses:FromAddress", SENDER);
+    let send = d.role_statements(&d.function("send").role_arn);
+    assert_eq!(
+        decide(&send, &mail),
+        Decision::Allow,
+        "{}: send mails",
+        d.tool
+    );
+    for function in Function::ALL.into_iter().filter(|f| *f != Function::Send) {
+        let role = d.role_statements(&d.function(function.name()).role_arn);
+        assert_ne!(
+            decide(&role, &mail),
+            Decision::Allow,
+            "{}: {function:?} cannot send email",
+            d.tool
+        );
+        assert_ne!(
+            decide(&role, &Request::new("ses:GetAccount", "*")),
+            Decision::Allow,
+            "{}: {function:?} cannot read the SES account",
+            d.tool
+        );
+        let posts = decide(&role, &Request::new("sqs:SendMessage", &source.arn));
+        assert_eq!(
+            posts == Decision::Allow,
+            function.posts_email(),
+            "{}: {function:?} posts emails: {posts:?}",
+            d.tool
+        );
+        for action in QUEUE_ACTIONS {
+            assert_ne!(
+                decide(&role, &Request::new(action, &source.arn)),
+                Decision::Allow,
+                "{}: {function:?} cannot {action} the emails",
+                d.tool
+            );
+        }
+    }
+    let bus = format!(
+        "arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{}",
+        d.function("publish").environment["EVENT_BUS_NAME"]
+    );
+    for (action, resource) in [
+        ("events:PutEvents", bus.as_str()),
+        ("sqs:SendMessage", source.arn.as_str()),
+        ("sqs:SendMessage", dead_letters),
+        ("sqs:ReceiveMessage", dead_letters),
+    ] {
+        assert_ne!(
+            decide(&send, &Request::new(action, resource)),
+            Decision::Allow,
+            "{}: send cannot {action} on {resource}",
+            d.tool
+        );
+    }
+    for producer in Function::ALL.into_iter().filter(|f| f.posts_email()) {
+        let role = d.role_statements(&d.function(producer.name()).role_arn);
+        for (_, other) in d.of_type("AWS::SQS::Queue") {
+            let url = other["PhysicalId"].as_str().unwrap();
+            let arn = format!(
+                "arn:aws:sqs:{REGION}:{ACCOUNT}:{}",
+                url.rsplit('/').next().unwrap()
+            );
+            assert_eq!(
+                decide(&role, &Request::new("sqs:SendMessage", &arn)) == Decision::Allow,
+                arn == source.arn,
+                "{}: {producer:?} posts to the emails queue only, not {arn}",
+                d.tool
+            );
+        }
+    }
     let list = d.function("list");
     let writes = Request::new(
         "dynamodb:PutItem",
@@ -826,6 +1112,91 @@ fn check_stack(d: &Deployment) {
     for kind in RECORDED_ONLY {
         assert!(d.of_type(kind).next().is_some(), "{}: {kind}", d.tool);
     }
+    check_emails(d);
+}
+
+/// The queue of due emails and its consumer, as SQS and Lambda hold them (moto makes both; the
+/// rehearsal polls): the functions that make emails due post to it; the send function alone
+/// reads it, in batches of ten, two at once at most, reporting the emails to try again; an
+/// email comes back after six times the send function's timeout and goes to the dead-letter
+/// queue after five receives; both queues are encrypted and keep 14 days; the dead letters and
+/// the oldest email are alarmed on (the alarms' actions are checked with the others).
+fn check_emails(d: &Deployment) {
+    let source = EmailsSource::of(d);
+    let send = d.function("send");
+    for function in Function::ALL {
+        let deployed = d.function(function.name());
+        assert_eq!(
+            deployed.environment.get("QUEUE_URL"),
+            function.posts_email().then_some(&source.url),
+            "{}: {function:?} posts to the emails queue",
+            d.tool
+        );
+    }
+    let on_queue: Vec<&Value> = d
+        .of_type("AWS::Lambda::EventSourceMapping")
+        .map(|(_, m)| &m["Held"])
+        .filter(|m| m["EventSourceArn"] == source.arn.as_str())
+        .collect();
+    assert_eq!(on_queue.len(), 1, "{}: one reader of the queue", d.tool);
+    let mapping = on_queue[0];
+    assert_eq!(mapping["FunctionArn"], send.arn.as_str(), "{}", d.tool);
+    assert_eq!(mapping["State"], "Enabled", "{}", d.tool);
+    assert_eq!(mapping["BatchSize"], 10, "{}", d.tool);
+    assert_eq!(
+        mapping["ScalingConfig"],
+        json!({"MaximumConcurrency": 2}),
+        "{}",
+        d.tool
+    );
+    assert_eq!(
+        mapping["FunctionResponseTypes"],
+        json!(["ReportBatchItemFailures"]),
+        "{}",
+        d.tool
+    );
+
+    let (_, queue) = queue_of(d, &source.arn);
+    let held = &queue["Held"];
+    let timeout = d.lambda[&send.logical_id]["Timeout"].as_u64().unwrap();
+    let visibility: u64 = held["VisibilityTimeout"].as_str().unwrap().parse().unwrap();
+    assert!(
+        visibility >= 6 * timeout,
+        "{}: the visibility timeout {visibility} s is six times send's {timeout} s",
+        d.tool
+    );
+    let redrive: Value = serde_json::from_str(held["RedrivePolicy"].as_str().unwrap()).unwrap();
+    assert_eq!(redrive["maxReceiveCount"], 5, "{}: {redrive}", d.tool);
+    let dead_letters = redrive["deadLetterTargetArn"].as_str().unwrap();
+    let (_, dead) = queue_of(d, dead_letters);
+    for q in [held, &dead["Held"]] {
+        assert_eq!(q["SqsManagedSseEnabled"], "true", "{}: {q}", d.tool);
+        assert_eq!(q["MessageRetentionPeriod"], "1209600", "{}: {q}", d.tool);
+    }
+    assert!(
+        dead["Held"]["RedrivePolicy"].is_null(),
+        "{}: dead letters stay",
+        d.tool
+    );
+    let name = |arn: &str| arn.rsplit(':').next().unwrap().to_owned();
+    let alarmed = |queue: &str, metric: &str| {
+        d.of_type("AWS::CloudWatch::Alarm").any(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == "AWS/SQS"
+                && p["MetricName"] == metric
+                && p["Dimensions"] == json!([{"Name": "QueueName", "Value": name(queue)}])
+        })
+    };
+    assert!(
+        alarmed(dead_letters, "ApproximateNumberOfMessagesVisible"),
+        "{}: an alarm on the emails' dead letters",
+        d.tool
+    );
+    assert!(
+        alarmed(&source.arn, "ApproximateAgeOfOldestMessage"),
+        "{}: an alarm on the oldest email",
+        d.tool
+    );
 }
 
 /// What a failed first create leaves, and what a second stack meets: only resources that
