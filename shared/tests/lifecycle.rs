@@ -939,7 +939,11 @@ fn a_throttled_email_keeps_its_attempt_and_a_refused_one_is_never_tried_again() 
         .claimed_for(&invitation.due_email(), now)
         .unwrap();
     let throttled = claimed.throttled(now, seconds(5));
-    assert_eq!(throttled.version, claimed.version + 1, "giving the claim back is a change");
+    assert_eq!(
+        throttled.version,
+        claimed.version + 1,
+        "giving the claim back is a change"
+    );
     assert_eq!(throttled.delivery_attempts, 0);
     assert_eq!(throttled.delivery, Delivery::Queued);
     assert!(

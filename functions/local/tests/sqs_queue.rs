@@ -78,7 +78,9 @@ async fn invitations_go_through_an_sqs_queue_to_ses() {
         agent
             .post(format!("{base}/workgroups/{wg}/invitations"))
             .header("Authorization", &auth)
-            .send_json(json!({ "emails": "ann@people.example, bob@people.example", "role": "associate" }))
+            .send_json(
+                json!({ "emails": "ann@people.example, bob@people.example", "role": "associate" }),
+            )
             .unwrap()
             .body_mut()
             .read_json::<Value>()
@@ -89,7 +91,10 @@ async fn invitations_go_through_an_sqs_queue_to_ses() {
     assert_eq!(invited["results"][0]["invitation"]["delivery"], "queued");
     let deadline = Instant::now() + Duration::from_secs(30);
     while (sent_to("ann@people.example"), sent_to("bob@people.example")) != (1, 1) {
-        assert!(Instant::now() < deadline, "the sender did not hand the emails to SES");
+        assert!(
+            Instant::now() < deadline,
+            "the sender did not hand the emails to SES"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // The queue was SQS: the server created `<table>-emails` there.
