@@ -1,4 +1,8 @@
 //! DynamoDB capacity each use case consumes, beside its calls, on the DynamoDB store over moto.
+//! Use cases that make emails due post them to SQS (its calls counted with theirs); the sender
+//! then takes each email off the queue and hands it to SES, measured apart, per email, as the
+//! `send` function does it (`tests/tests/calls_aws.rs` asserts the same calls). Receiving and
+//! deleting the queue's messages is the event source mapping's, not counted.
 //!
 //! moto reports a fixed `ConsumedCapacity` per call whatever the items' sizes, so the units
 //! here are computed by DynamoDB's published rules from what each call really read and wrote:
@@ -21,7 +25,7 @@ use std::{
 };
 
 use aws::{
-    DynamoStore, SesMailer,
+    DynamoStore, Paced, SesMailer, SqsQueue,
     dynamo::table::{
         BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN, Index,
         create_table,
@@ -50,6 +54,7 @@ use shared::{
     App, Caller, Settings,
     address::EmailAddress,
     clock::Clock,
+    delivery::SendOutcome,
     invitation::Status,
     message::AcceptLinks,
     people::WorkgroupName,
@@ -349,16 +354,36 @@ async fn main() {
         .await
         .expect("the sender's domain");
     let recorder = Recorder::default();
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .interceptor(recorder.clone())
+                .build(),
+        ),
+        table.clone(),
+    );
+    let queue_url = SqsQueue::ensure(&aws_sdk_sqs::Client::new(&sdk), &table)
+        .await
+        .expect("the queue");
+    // The event source mapping's side: receiving and deleting, uncounted.
+    let consumer = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url.clone());
     let app = App {
-        store: DynamoStore::new(
-            aws_sdk_dynamodb::Client::from_conf(
-                aws_sdk_dynamodb::config::Builder::from(&sdk)
+        store: store.clone(),
+        queue: SqsQueue::new(
+            aws_sdk_sqs::Client::from_conf(
+                aws_sdk_sqs::config::Builder::from(&sdk)
                     .interceptor(recorder.clone())
                     .build(),
             ),
-            table.clone(),
+            queue_url,
         ),
-        mailer: SesMailer::new(
+        clock: ManualClock::at(start_time()),
+        key: SecretKey::generate(),
+        settings: Settings::new(AcceptLinks::new("https://invitations.test").unwrap()),
+    };
+    // The send function's mailer, at a rate that never waits here.
+    let mailer = Paced::new(
+        SesMailer::new(
             aws_sdk_sesv2::Client::from_conf(
                 aws_sdk_sesv2::config::Builder::from(&sdk)
                     .interceptor(recorder.clone())
@@ -366,10 +391,9 @@ async fn main() {
             ),
             Sender::parse("invitations@example.com").unwrap(),
         ),
-        clock: ManualClock::at(start_time()),
-        key: SecretKey::generate(),
-        settings: Settings::new(AcceptLinks::new("https://invitations.test").unwrap()),
-    };
+        store,
+        1000,
+    );
     let ada = caller("ada@example.com");
     let mut measured = Vec::new();
 
@@ -402,6 +426,32 @@ async fn main() {
         }};
     }
 
+    // Sends every email the queue holds, as the send function does; the first is measured as
+    // `$operation` (the others make the same calls).
+    macro_rules! send_queued {
+        ($operation:expr) => {{
+            let mut first = true;
+            loop {
+                let received = consumer.receive(0, 60).await.expect("the queue answers");
+                if received.is_empty() {
+                    break;
+                }
+                for message in received {
+                    let due = message.email.expect("a due email");
+                    let outcome = if first {
+                        first = false;
+                        measure!($operation, app.send_due(&due, &mailer).await.unwrap())
+                    } else {
+                        app.send_due(&due, &mailer).await.unwrap()
+                    };
+                    assert_eq!(outcome, SendOutcome::Sent);
+                    consumer.delete(&message.receipt).await.expect("deleted");
+                }
+            }
+            recorder.take();
+        }};
+    }
+
     let founded = measure!(
         "create a workgroup",
         app.create_workgroup(&ada, WorkgroupName::parse("Acme IT").unwrap(), None)
@@ -420,6 +470,7 @@ async fn main() {
             .await
             .unwrap()
     );
+    send_queued!("send one invitation email (the sender, per email)");
     measure!(
         "invite 3 addresses",
         app.invite(
@@ -430,6 +481,7 @@ async fn main() {
         .await
         .unwrap()
     );
+    send_queued!("send one of the 3 invitation emails (the sender)");
     let page = measure!(
         "list a page of invitations (4)",
         app.list_invitations(&ada, &wg, Some(Status::Pending), &ListQuery::default())
@@ -475,6 +527,7 @@ async fn main() {
         "resend (a declined invitation)",
         app.resend_invitation(&ada, &wg, &bob.id).await.unwrap()
     );
+    send_queued!("send the resend's email (the sender)");
     measure!(
         "cancel",
         app.cancel_invitation(&ada, &wg, &bob.id).await.unwrap()
@@ -488,13 +541,23 @@ async fn main() {
     app.clock.advance(TimeDelta::days(23));
     let report = measure!(
         "reminder sweep (2 due)",
-        app.send_due_reminders(app.clock.now()).await.unwrap()
+        app.send_due_reminders(app.clock.now(), || true)
+            .await
+            .unwrap()
     );
     assert_eq!(report.sent, 2, "cy's and zoe's 7-day reminders");
+    send_queued!("send one reminder email (the sender, per email)");
+    let report = measure!(
+        "delivery sweep (nothing due: every tick)",
+        app.retry_deliveries(app.clock.now(), || true)
+            .await
+            .unwrap()
+    );
+    assert_eq!(report.sent, 0);
     app.clock.advance(TimeDelta::days(8));
     let report = measure!(
         "expiry sweep (2 expired)",
-        app.record_expiries(app.clock.now()).await.unwrap()
+        app.record_expiries(app.clock.now(), || true).await.unwrap()
     );
     assert_eq!(
         report.sent, 2,

@@ -10,15 +10,17 @@
 //! - the first page of `GET /workgroups/{wg}/invitations` as the API asks for it by default (no
 //!   status, the default limit), through the use case: the median time of `--reps` calls, its
 //!   items and its DynamoDB calls;
-//! - the reminder sweep at that now, through the use case: one run (it claims what it sends,
-//!   so a second run at the same now finds nothing due), its report, its DynamoDB calls and the
-//!   emails it handed over;
+//! - the reminder sweep at that now, through the use case: one run (it makes each reminder the
+//!   invitation's current email with a conditional write and posts it to the queue, so a second
+//!   run at the same now finds nothing due), its report, its DynamoDB calls and the emails it
+//!   posted;
 //! - the same sweep again at the same now, which sends nothing: what a sweep costs that only
 //!   reads (a second table).
 //!
-//! Both stores get the same mailer, one that counts and discards, so the times are the
-//! store's and the use case's; on AWS each email is one SES `SendEmail` (tests/tests/
-//! calls_aws.rs counts them), so the emails column is the SES call count. DynamoDB calls are
+//! Both stores get the same queue, one that counts the due emails posted and keeps none, so the
+//! times are the store's and the use case's; on AWS the emails go out in `SendMessageBatch`es of
+//! ten, and the sender then makes the same calls for each (tests/tests/calls_aws.rs counts
+//! them; `bench/src/bin/delivery.rs` measures the sending). DynamoDB calls are
 //! counted by `aws::calls::CallLog` on the store's client; seeding and the bench's own reads go
 //! through a second, uncounted client. moto is not DynamoDB: its times are moto's (a Python
 //! server answering one request at a time, whose queries go through every item of the table and
@@ -58,13 +60,14 @@ use shared::{
     App, Caller, Settings,
     address::EmailAddress,
     clock::{Clock, Timestamp},
+    delivery::{DueEmail, Queue, QueueError},
     ids::{InvitationId, WorkgroupId},
     invitation::Invitation,
-    message::{AcceptLinks, Email},
+    message::AcceptLinks,
     people::WorkgroupName,
     role::Role,
     secret::{SecretKey, SendNonce},
-    store::{MailError, Mailer, Store},
+    store::{PageRequest, Store},
     usecases::{
         ListQuery,
         invite::{InviteOutcome, InviteRequest},
@@ -203,24 +206,53 @@ impl Options {
     }
 }
 
-// --- the mailer -------------------------------------------------------------------------------
+// --- the queue --------------------------------------------------------------------------------
 
-/// Counts the emails it is handed and keeps none (100,000 rendered emails need not sit in
+/// Counts the due emails posted to it and keeps none (100,000 messages need not sit in
 /// memory). Clones share one count.
 #[derive(Clone, Default)]
-struct CountingMailer(Arc<AtomicUsize>);
+struct CountingQueue(Arc<AtomicUsize>);
 
-impl CountingMailer {
-    /// Emails handed over since the last `take`.
+impl CountingQueue {
+    /// Emails posted since the last `take`.
     fn take(&self) -> usize {
         self.0.swap(0, Ordering::SeqCst)
     }
 }
 
-impl Mailer for CountingMailer {
-    async fn send(&self, _email: &Email) -> Result<(), MailError> {
-        self.0.fetch_add(1, Ordering::SeqCst);
+impl Queue for CountingQueue {
+    async fn post(&self, emails: &[DueEmail]) -> Result<(), QueueError> {
+        self.0.fetch_add(emails.len(), Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// Every pending invitation expiring in `[since, until)`, page after page as the sweep reads
+/// them.
+async fn every_pending_expiring<S: Store>(
+    store: &S,
+    since: Timestamp,
+    until: Timestamp,
+) -> Vec<Invitation> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .pending_expiring(
+                since,
+                until,
+                PageRequest {
+                    after: after.take(),
+                    limit: shared::usecases::remind::SWEEP_PAGE,
+                },
+            )
+            .await
+            .expect("the candidates are read");
+        all.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return all,
+        }
     }
 }
 
@@ -320,7 +352,7 @@ enum SweepPlan {
 }
 
 struct Scene<S> {
-    app: App<S, CountingMailer, ManualClock>,
+    app: App<S, CountingQueue, ManualClock>,
     admin: Caller,
     workgroup: WorkgroupId,
 }
@@ -337,7 +369,7 @@ impl<S: Store> Scene<S> {
         settings.pending_invitations_per_workgroup = room;
         let app = App {
             store,
-            mailer: CountingMailer::default(),
+            queue: CountingQueue::default(),
             clock: ManualClock::at(start_time()),
             key: SecretKey::generate(),
             settings,
@@ -410,7 +442,7 @@ impl<S: Store> Scene<S> {
                 );
             }
         }
-        self.app.mailer.take();
+        self.app.queue.take();
     }
 
     async fn first_page(&self) -> usize {
@@ -456,23 +488,23 @@ impl<S: Store> Scene<S> {
         match plan {
             SweepPlan::Run => {
                 eprintln!("    sweep");
-                self.app.mailer.take();
+                self.app.queue.take();
                 forget_calls(log);
                 let started = Instant::now();
                 let report = self
                     .app
-                    .send_due_reminders(now)
+                    .send_due_reminders(now, || true)
                     .await
                     .expect("the sweep runs");
                 let time = started.elapsed();
                 let sweep_calls = calls(log);
-                let emails = self.app.mailer.take();
+                let emails = self.app.queue.take();
 
                 eprintln!("    sweep again");
                 let started = Instant::now();
                 let again = self
                     .app
-                    .send_due_reminders(now)
+                    .send_due_reminders(now, || true)
                     .await
                     .expect("the sweep runs again");
                 let again_time = started.elapsed();
@@ -491,12 +523,12 @@ impl<S: Store> Scene<S> {
                 eprintln!("    sweep's read only");
                 forget_calls(log);
                 let started = Instant::now();
-                let candidates = self
-                    .app
-                    .store
-                    .pending_expiring(now, now + self.app.settings.reminders.horizon())
-                    .await
-                    .expect("the candidates are read");
+                let candidates = every_pending_expiring(
+                    &self.app.store,
+                    now,
+                    now + self.app.settings.reminders.horizon(),
+                )
+                .await;
                 let time = started.elapsed();
                 measured(
                     format!(
@@ -736,10 +768,7 @@ async fn sweep_plan(
 ) -> SweepPlan {
     let now = measured_now();
     let reader = DynamoStore::new(client.clone(), table.to_owned());
-    let candidates = reader
-        .pending_expiring(now, now + settings.reminders.horizon())
-        .await
-        .expect("the candidates are read");
+    let candidates = every_pending_expiring(&reader, now, now + settings.reminders.horizon()).await;
     let due = candidates
         .iter()
         .filter(|c| c.due_reminder(&settings.reminders, now).is_some())
@@ -804,8 +833,8 @@ async fn main() {
     println!(
         "One workgroup, N pending invitations sent evenly over 30 days; measured a minute \
          before the first expiry. The first page as the API lists by default (no status, {} \
-         items), median of {}; the reminder sweep once (it sends what is due and claims it). \
-         Emails are what the sweep handed to the mailer: on AWS, one SES SendEmail each. \
+         items), median of {}; the reminder sweep once (it claims what is due and queues it). \
+         Emails are the due emails the sweep posted to the queue (on AWS in SendMessageBatches of ten), each sent later by the sender. \
          moto's times are moto's, not DynamoDB's; the calls carry over.",
         ListQuery::DEFAULT_LIMIT,
         options.reps
