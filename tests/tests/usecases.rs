@@ -1313,6 +1313,14 @@ async fn an_outage_during_a_burst_loses_nothing_and_each_invitee_gets_one_email(
             .map(|email| app.invite(&admin, &wg, email, Role::Associate)),
     )
     .await;
+    for results in &answers {
+        let invitation = results[0].outcome.invitation().expect("saved");
+        assert_eq!(
+            invitation.delivery,
+            Delivery::Queued,
+            "answered before the send"
+        );
+    }
     let listed = app.listed(&admin, &wg).await;
     assert_eq!(listed.len(), 20, "nothing lost");
     assert!(
