@@ -5,6 +5,8 @@
 #   BEFORE=<dir>  also cold-start the HTTP functions built in <dir> (another commit's release
 #                 build, e.g. one without connection pre-warming), beside this build's.
 #   RUNS=<n>      cold starts per target (default 20).
+#   BEFORE_MAIN=<commit>  also measure issue 16's delivery scenarios on that commit's
+#                 synchronous sends (bench/before/run-on-main.sh; e.g. 5a14216).
 #
 # Needs wrk and valgrind (`apt-get install wrk valgrind`); moto and the Python peer's packages
 # are installed into .venv by the benchmarks themselves, as the tests do.
@@ -17,7 +19,7 @@ BIN=$TARGET/release
 RUNS=${RUNS:-20}
 
 echo "# commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores" | tee "$OUT/commit.txt"
-cargo build --release -p lambdas -p bench-hello -p bench -p local --bins
+cargo build --release -p lambdas -p bench-hello -p bench -p local --bins   # bench includes delivery
 
 echo "## Cold start" >&2
 "$BIN/coldstart" "$BIN" --runs "$RUNS" --callgrind ${BEFORE:+--before "$BEFORE"} | tee "$OUT/coldstart.md"
@@ -46,6 +48,11 @@ echo "## Scale" >&2
 echo "## Pasted addresses: splitting time from 1 KiB to 1 MiB" >&2
 "$BIN/paste" | tee "$OUT/paste.md"
 "$BIN/paste" --kinds angles --sizes 300000 | tee -a "$OUT/paste.md"
+echo "## Delivery at SES's pace (issue 16)" >&2
+bash bench/delivery.sh | tee "$OUT/delivery.md"
+if [ -n "${BEFORE_MAIN:-}" ]; then
+  bash bench/before/run-on-main.sh "$BEFORE_MAIN"   # writes $OUT/delivery-before.md
+fi
 echo "## Sizes" >&2
 bash bench/sizes.sh | tee "$OUT/sizes.md"
 echo "## Cost model" >&2
