@@ -23,6 +23,7 @@ echo
 echo "| commit | reminders due | sweep time | swept | resident before | peak during | peak growth | seeding |"
 echo "| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |"
 for n in 10000 100000; do "$BIN" sweep --due $n; done
+"$BIN" sweep --due 100000 --same-second
 "$BIN" sweep --due 10000 --resume
 echo
 echo "| commit | store | SES rate | senders | emails | drain time | achieved | after the first second | throttled answers | given back | lost | twice |"

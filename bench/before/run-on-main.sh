@@ -5,9 +5,10 @@
 #   bash bench/before/run-on-main.sh [COMMIT]      (default 5a14216, main before issue 16)
 #
 # The worktree gets uncommitted additions: the stand-in SES endpoint of this branch
-# (tests/src/ses_standin.rs) and its module line, this binary and its aws-config dependency. It builds into the same
-# CARGO_TARGET_DIR as the branch and is removed at the end. Rows go to the terminal and to
-# bench/out/delivery-before.md.
+# (tests/src/ses_standin.rs) and its module line, this binary and its aws-config dependency,
+# and a `before` profile (release's settings) that keeps its artifacts apart from the branch's
+# in the shared CARGO_TARGET_DIR. The worktree is removed at the end. Rows go to the terminal
+# and to bench/out/delivery-before.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=$PWD
@@ -23,9 +24,12 @@ echo 'pub mod ses_standin;' >> "$TREE/tests/src/lib.rs"
 cp bench/before/issue16_main.rs "$TREE/bench/src/bin/issue16.rs"
 sed -i 's/^\[dependencies\]$/[dependencies]\naws-config.workspace = true/' "$TREE/bench/Cargo.toml"
 printf '\n[[bin]]\nname = "issue16"\npath = "src/bin/issue16.rs"\ntest = false\n' >> "$TREE/bench/Cargo.toml"
+# A profile of its own: cargo names a workspace crate's artifacts by its path in the workspace,
+# so main's `shared` built in `release` would take the place of this branch's there.
+printf '\n[profile.before]\ninherits = "release"\n' >> "$TREE/Cargo.toml"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$TREE/target}
-(cd "$TREE" && cargo build --release -p bench --bin issue16 >&2)
-BIN=$CARGO_TARGET_DIR/release/issue16
+(cd "$TREE" && cargo build --profile before -p bench --bin issue16 >&2)
+BIN=$CARGO_TARGET_DIR/before/issue16
 {
   echo "# before: $(git -C "$TREE" rev-parse --short HEAD) (main), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
   echo

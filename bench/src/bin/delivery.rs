@@ -13,9 +13,10 @@
 //!   `bench/before/issue16_main.rs`, which measures the same on main's synchronous sends.
 //! - `reminders --rate R --due N`: N reminders due at once: the sweep's time to queue them, the
 //!   sender's time to hand them over, and after 3 hours of sweeps, what never went out.
-//! - `sweep --due N [--resume]`: the reminder sweep of N due invitations into the embedded
-//!   queue: its time and the process's peak resident memory during it; with `--resume`, the
-//!   sweep stops halfway (its `keep_going` says no) and a second run goes on.
+//! - `sweep --due N [--resume] [--same-second]`: the reminder sweep of N due invitations (sent
+//!   50 a second, or all in one second) into the embedded queue: its time and the process's
+//!   peak resident memory during it; with `--resume`, the sweep stops halfway (its `keep_going`
+//!   says no) and a second run goes on.
 //! - `rate --store embedded|dynamodb --rate R --emails N --senders S`: N emails due, S senders
 //!   sharing the rate through the store's send slots: emails a second achieved against R,
 //!   throttled answers, emails lost or sent twice.
@@ -502,6 +503,7 @@ async fn reminders_scenario() {
 async fn sweep_scenario() {
     let n = arg("--due", 10_000);
     let resume = flag("--resume");
+    let same_second = flag("--same-second");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let store = embedded_store(&dir);
     let seeder = App {
@@ -513,7 +515,14 @@ async fn sweep_scenario() {
     };
     let wg = workgroup(&seeder).await;
     let seeding = Instant::now();
-    invite(&seeder, &wg, "due", n).await;
+    for start in (0..n).step_by(50) {
+        // One request of 50 a second, as a busy console sends them (all in one second with
+        // `--same-second`, the worst case for a sweep that pages in order of expiry).
+        if !same_second {
+            seeder.clock.advance(TimeDelta::seconds(1));
+        }
+        invite(&seeder, &wg, &format!("due{start:06}-"), 50.min(n - start)).await;
+    }
     let seeded = seeding.elapsed();
     let app = App {
         store: store.clone(),
@@ -557,9 +566,14 @@ async fn sweep_scenario() {
     let peak = status_kb("VmHWM:");
     let queued = store.queued_emails().await.expect("counted").0;
     println!(
-        "| {} | {} | {} | {} candidates, {} posted, {} in the queue ({runs}) | {} | {} | +{} | seeded in {} |",
+        "| {} | {}{} | {} | {} candidates, {} posted, {} in the queue ({runs}) | {} | {} | +{} | seeded in {} |",
         commit(),
         thousands(n),
+        if same_second {
+            ", all sent in one second"
+        } else {
+            ", 50 sent a second"
+        },
         seconds(took),
         thousands(report.candidates),
         thousands(report.sent),
