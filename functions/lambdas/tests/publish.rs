@@ -14,10 +14,11 @@ use tests::harness::api_gateway_event;
 const ADMIN: &str = "admin@acme.example";
 
 /// A workgroup with `n` invitations made through the `invite` function: 2n events (each
-/// invitation and its delivery).
+/// invitation and its delivery, once the send function has drained the queue).
 async fn trail(stack: &Stack, n: usize) -> shared::ids::WorkgroupId {
     let workgroups = stack.deploy(Function::Workgroups).await;
     let invite = stack.deploy(Function::Invite).await;
+    let sender = stack.deploy(Function::Send).await;
     let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
     let emails: Vec<String> = (0..n).map(|i| format!("p{i}@people.example")).collect();
     let invited = send(
@@ -31,6 +32,7 @@ async fn trail(stack: &Stack, n: usize) -> shared::ids::WorkgroupId {
     )
     .await;
     invited.assert_ok(200);
+    assert_eq!(support::drain(stack, &sender).await, n);
     shared::ids::WorkgroupId::parse(&wg).unwrap()
 }
 
