@@ -64,12 +64,13 @@ pub struct QueueError {
 /// Shares the mail service's sending rate between every sender: one slot per email, counted
 /// per second, across all concurrent senders.
 pub trait SendSlots: Send + Sync {
-    /// Takes one of the `rate` slots of the epoch second `second`; `false` when all are taken.
+    /// Takes one of the `rate` slots of the epoch second `second`: its place in the second,
+    /// from 0 (so a sender can space its send within the second), or `None` when all are taken.
     fn take_send_slot(
         &self,
         second: i64,
         rate: u32,
-    ) -> impl Future<Output = Result<bool, crate::store::StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<u32>, crate::store::StoreError>> + Send;
 }
 
 /// What became of one due email.

@@ -525,14 +525,14 @@ impl Store for MemoryStore {
 }
 
 impl SendSlots for MemoryStore {
-    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<bool, StoreError> {
+    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<Option<u32>, StoreError> {
         let mut tables = self.tables();
         let used = tables.send_slots.entry(second).or_default();
         if *used >= rate {
-            return Ok(false);
+            return Ok(None);
         }
         *used += 1;
-        Ok(true)
+        Ok(Some(*used - 1))
     }
 }
 

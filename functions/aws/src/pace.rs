@@ -1,7 +1,9 @@
 //! Hands emails to a mail service no faster than its sending rate, across every concurrent
 //! sender: each email first takes one of the rate's slots of the current second, counted in the
-//! store, and waits for the next second when they are all taken. A send the service still
-//! throttles (its own window is not ours) is tried again a few times after a short wait.
+//! store, and waits for the next second when they are all taken. Slot `k` is sent `k / rate`
+//! into its second, so the second's sends are spread evenly instead of bursting at its start
+//! (the service counts over its own window, not our seconds). A send the service still
+//! throttles is tried again a few times after a short wait.
 
 use std::time::Duration;
 
@@ -41,11 +43,12 @@ impl<M, L> Paced<M, L> {
 }
 
 impl<M: Mailer, L: SendSlots> Paced<M, L> {
-    /// Waits until a slot of the current second is this email's.
+    /// Waits until a slot of the current second is this email's, then until its place in the
+    /// second.
     async fn take_slot(&self) -> Result<(), MailError> {
         loop {
             let now = chrono::Utc::now();
-            let taken = self
+            let place = self
                 .slots
                 .take_send_slot(now.timestamp(), self.rate)
                 .await
@@ -54,11 +57,15 @@ impl<M: Mailer, L: SendSlots> Paced<M, L> {
                     kind: MailFailure::Unavailable,
                     source: Some(Box::new(error)),
                 })?;
-            if taken {
+            let into_second = u64::from(now.timestamp_subsec_millis().min(999));
+            if let Some(place) = place {
+                let due = u64::from(place) * 1000 / u64::from(self.rate);
+                if due > into_second {
+                    tokio::time::sleep(Duration::from_millis(due - into_second)).await;
+                }
                 return Ok(());
             }
-            let into_second = u64::from(now.timestamp_subsec_millis());
-            tokio::time::sleep(Duration::from_millis(1000 - into_second.min(999))).await;
+            tokio::time::sleep(Duration::from_millis(1000 - into_second)).await;
         }
     }
 }

@@ -231,7 +231,7 @@ impl Store for AnyStore {
 }
 
 impl SendSlots for AnyStore {
-    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<bool, StoreError> {
+    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<Option<u32>, StoreError> {
         delegate!(self.take_send_slot(second, rate))
     }
 }

@@ -68,7 +68,9 @@ CREATE TABLE IF NOT EXISTS invitations (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS invitations_by_send
     ON invitations (workgroup_id, sent_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS invitations_by_expiry ON invitations (expires_at);
+-- The sweeps page by (time, id): an index on both keeps every page one range scan.
+DROP INDEX IF EXISTS invitations_by_expiry;
+CREATE INDEX IF NOT EXISTS invitations_by_expiry_and_id ON invitations (expires_at, id);
 -- The daily limits: one row per counter and UTC day, forgotten once the day is over.
 CREATE TABLE IF NOT EXISTS daily_counts (
     counter TEXT NOT NULL,
@@ -84,7 +86,9 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS idempotency_keys_by_expiry ON idempotency_keys (expires_at);
 -- The few invitations whose email awaits another attempt (epoch seconds in the JSON).
-CREATE INDEX IF NOT EXISTS invitations_by_retry ON invitations (json_extract(data, '$.retry_at'))
+DROP INDEX IF EXISTS invitations_by_retry;
+CREATE INDEX IF NOT EXISTS invitations_by_retry_and_id
+    ON invitations (json_extract(data, '$.retry_at'), id)
     WHERE json_extract(data, '$.retry_at') IS NOT NULL;
 -- The audit trail; `seq` is the order written, which the publisher follows.
 CREATE TABLE IF NOT EXISTS events (
@@ -890,22 +894,25 @@ impl Store for EmbeddedStore {
             Some(position) => {
                 parse_invitation_position(position).map(|(at, id)| (at, id.as_str().to_owned()))?
             }
-            None => (after, String::new()),
+            // Whole seconds: after `after` is from the next second on, any id.
+            None => (after + 1, String::new()),
         };
         let limit = fetch_limit(&page);
         self.read(move |tx| {
+            // The position is the only lower bound, so each page starts where the last ended
+            // instead of scanning the window from its start.
             let mut statement = tx
                 .prepare_cached(
                     "SELECT expires_at, id, data FROM invitations
-                     WHERE expires_at > ?1 AND expires_at <= ?2 AND status = 'pending'
+                     WHERE (expires_at, id) > (?1, ?2) AND expires_at <= ?3
+                       AND status = 'pending'
                        AND COALESCE(json_extract(data, '$.expiry_recorded'), 0) = 0
-                       AND (expires_at, id) > (?3, ?4)
-                     ORDER BY expires_at, id LIMIT ?5",
+                     ORDER BY expires_at, id LIMIT ?4",
                 )
                 .map_err(db("failed to list invitations expiring soon"))?;
             let rows = timed_rows(
                 &mut statement,
-                params![after, until, from, from_id, limit],
+                params![from, from_id, until, limit],
                 "failed to list invitations expiring soon",
             )?;
             let (items, next) = paged(rows, &page);
@@ -1134,6 +1141,8 @@ impl Store for EmbeddedStore {
             None => (i64::MIN, String::new()),
         };
         let limit = fetch_limit(&page);
+        // The `>=` on its own lets the index start at the position: SQLite does not start a
+        // range on an expression index from a row value.
         self.read(move |tx| {
             let mut statement = tx
                 .prepare_cached(
@@ -1141,6 +1150,7 @@ impl Store for EmbeddedStore {
                      WHERE json_extract(data, '$.retry_at') IS NOT NULL
                        AND json_extract(data, '$.retry_at') <= ?1
                        AND expires_at > ?1 AND status = 'pending'
+                       AND json_extract(data, '$.retry_at') >= ?2
                        AND (json_extract(data, '$.retry_at'), id) > (?2, ?3)
                      ORDER BY json_extract(data, '$.retry_at'), id LIMIT ?4",
                 )
@@ -1249,18 +1259,21 @@ impl Queue for EmbeddedStore {
 }
 
 impl SendSlots for EmbeddedStore {
-    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<bool, StoreError> {
+    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<Option<u32>, StoreError> {
         self.write(move |tx| {
-            let taken = tx
-                .execute(
+            let used: Option<u32> = tx
+                .query_row(
                     "INSERT INTO send_slots (second, used) VALUES (?1, 1)
-                     ON CONFLICT (second) DO UPDATE SET used = used + 1 WHERE used < ?2",
+                     ON CONFLICT (second) DO UPDATE SET used = used + 1 WHERE used < ?2
+                     RETURNING used",
                     params![second, rate],
+                    |row| row.get(0),
                 )
+                .optional()
                 .map_err(db("failed to take a send slot"))?;
             tx.execute("DELETE FROM send_slots WHERE second < ?1", [second - 60])
                 .map_err(db("failed to forget past send slots"))?;
-            Ok(taken == 1)
+            Ok(used.map(|used| used - 1))
         })
         .await
     }

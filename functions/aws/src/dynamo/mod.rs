@@ -99,7 +99,7 @@ use aws_sdk_dynamodb::{
         transact_write_items::TransactWriteItemsError,
     },
     types::{
-        AttributeValue, CancellationReason, ConditionCheck, Delete, Put,
+        AttributeValue, CancellationReason, ConditionCheck, Delete, Put, ReturnValue,
         ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
     },
 };
@@ -970,6 +970,7 @@ impl Store for DynamoStore {
             "failed to count against a quota",
         )
         .await
+        .map(|counted| counted.is_some())
     }
 
     async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
@@ -1108,6 +1109,7 @@ impl Store for DynamoStore {
             "failed to count pending invitations",
         )
         .await
+        .map(|counted| counted.is_some())
     }
 
     async fn release_pending(
@@ -1122,13 +1124,15 @@ impl Store for DynamoStore {
 }
 
 impl SendSlots for DynamoStore {
-    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<bool, StoreError> {
+    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<Option<u32>, StoreError> {
         let item = key(keys::send_slot(second), keys::SEND_SLOT.to_owned());
         // Gone by TTL a day later; only the current second is ever counted up.
         let expires =
             chrono::DateTime::from_timestamp(second, 0).map(|at| at + chrono::TimeDelta::days(1));
-        self.count_up(item, 1, rate, expires, "failed to take a send slot")
-            .await
+        let counted = self
+            .count_up(item, 1, rate, expires, "failed to take a send slot")
+            .await?;
+        Ok(counted.map(|used| used.saturating_sub(1)))
     }
 }
 
@@ -1136,8 +1140,8 @@ impl SendSlots for DynamoStore {
 /// single-item UpdateItems, never in a transaction, so concurrent changes queue on the item
 /// instead of cancelling each other as transactions would.
 impl DynamoStore {
-    /// Adds `amount` to the counter if that keeps it within `limit`; `false` (nothing added)
-    /// otherwise. `expires` sets the item's TTL.
+    /// Adds `amount` to the counter if that keeps it within `limit`: the count it then holds,
+    /// or `None` (nothing added) otherwise. `expires` sets the item's TTL.
     async fn count_up(
         &self,
         item: Item,
@@ -1145,15 +1149,16 @@ impl DynamoStore {
         limit: u32,
         expires: Option<Timestamp>,
         context: &'static str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<u32>, StoreError> {
         if amount > limit {
-            return Ok(false);
+            return Ok(None);
         }
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(item))
+            .return_values(ReturnValue::UpdatedNew)
             .condition_expression("attribute_not_exists(#count) OR #count <= :room")
             .expression_attribute_names("#count", COUNT)
             .expression_attribute_values(":zero", n(0))
@@ -1171,8 +1176,15 @@ impl DynamoStore {
             }
         };
         match request.send().await.map_err(refused(context)) {
-            Ok(_) => Ok(true),
-            Err(StoreError::Conflict) => Ok(false),
+            Ok(updated) => {
+                let count = updated
+                    .attributes()
+                    .and_then(|new| new.get(COUNT))
+                    .and_then(|count| count.as_n().ok())
+                    .and_then(|count| count.parse().ok());
+                Ok(Some(count.unwrap_or(limit)))
+            }
+            Err(StoreError::Conflict) => Ok(None),
             Err(error) => Err(error),
         }
     }
