@@ -73,6 +73,18 @@ pub trait SendSlots: Send + Sync {
     ) -> impl Future<Output = Result<Option<u32>, crate::store::StoreError>> + Send;
 }
 
+/// The longest a message to try again is hidden for.
+pub const MAX_RETRY_WAIT_SECONDS: u32 = 900;
+
+/// How long a message to try again stays hidden after its `receives`-th receive: `seconds`
+/// (what the use case asked for) the first time, four times longer at each receive after, so
+/// a mail service that keeps throttling is asked less and less often before the queue gives
+/// the message up to its dead-letter queue.
+pub fn retry_wait(seconds: u32, receives: u32) -> u32 {
+    let growth = 4u32.saturating_pow(receives.saturating_sub(1));
+    seconds.saturating_mul(growth).min(MAX_RETRY_WAIT_SECONDS)
+}
+
 /// What became of one due email.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendOutcome {
@@ -87,4 +99,17 @@ pub enum SendOutcome {
     /// The mail service asked to slow down: the message should come back after this many
     /// seconds.
     RetryLater { seconds: u32 },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_waits_four_times_longer_at_each_receive_up_to_a_bound() {
+        let waits: Vec<u32> = (1..=6).map(|receives| retry_wait(5, receives)).collect();
+        assert_eq!(waits, vec![5, 20, 80, 320, 900, 900]);
+        assert_eq!(retry_wait(5, 0), 5, "a count SQS did not give is the first");
+        assert_eq!(retry_wait(5, u32::MAX), MAX_RETRY_WAIT_SECONDS);
+    }
 }

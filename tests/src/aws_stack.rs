@@ -225,7 +225,7 @@ pub fn sqs_event(queue_url: &str, received: &[aws::sqs::SqsReceived]) -> Value {
                 "receiptHandle": message.receipt,
                 "body": message.email.as_ref().map(shared::delivery::DueEmail::to_message),
                 "attributes": {
-                    "ApproximateReceiveCount": "1",
+                    "ApproximateReceiveCount": message.receives.to_string(),
                     "SentTimestamp": "1795338000000",
                     "SenderId": "AIDAEXAMPLE",
                     "ApproximateFirstReceiveTimestamp": "1795338000000"

@@ -1,7 +1,10 @@
 //! The queue of due emails on SQS: producers post with `SendMessageBatch`, ten at a time; the
 //! `send` function consumes them through its event source mapping.
 
-use aws_sdk_sqs::{Client, types::SendMessageBatchRequestEntry};
+use aws_sdk_sqs::{
+    Client,
+    types::{MessageSystemAttributeName, SendMessageBatchRequestEntry},
+};
 use futures::future::try_join_all;
 use shared::delivery::{DueEmail, Queue, QueueError};
 
@@ -81,6 +84,8 @@ fn refused(context: &str, source: impl std::error::Error + Send + Sync + 'static
 pub struct SqsReceived {
     pub receipt: String,
     pub email: Option<DueEmail>,
+    /// How many times it has been received, this time included.
+    pub receives: u32,
 }
 
 /// Consuming the queue by hand, as the local server does (on AWS the `send` function's event
@@ -114,6 +119,7 @@ impl SqsQueue {
             .max_number_of_messages(BATCH as i32)
             .wait_time_seconds(wait_seconds)
             .visibility_timeout(hidden_seconds)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .send()
             .await
             .map_err(|e| refused("failed to receive emails from SQS", e))?;
@@ -122,7 +128,16 @@ impl SqsQueue {
             .unwrap_or_default()
             .into_iter()
             .filter_map(|message| {
+                let receives = message
+                    .attributes
+                    .as_ref()
+                    .and_then(|attributes| {
+                        attributes.get(&MessageSystemAttributeName::ApproximateReceiveCount)
+                    })
+                    .and_then(|count| count.parse().ok())
+                    .unwrap_or(1);
                 Some(SqsReceived {
+                    receives,
                     email: message.body.as_deref().and_then(DueEmail::from_message),
                     receipt: message.receipt_handle?,
                 })

@@ -86,8 +86,13 @@ pub const SES_CONFIGURATION_SET: Variable = Variable {
 };
 pub const QUEUE_URL: Variable = Variable {
     name: "QUEUE_URL",
-    needed: Needed::In(&[Function::Invite, Function::Manage, Function::Remind]),
-    meaning: "the SQS queue due emails are posted to (the send function drains it)",
+    needed: Needed::In(&[
+        Function::Invite,
+        Function::Manage,
+        Function::Remind,
+        Function::Send,
+    ]),
+    meaning: "the SQS queue due emails are posted to (the send function drains it, and delays what it will try again)",
 };
 pub const SES_MAX_SEND_RATE: Variable = Variable {
     name: "SES_MAX_SEND_RATE",
@@ -297,7 +302,7 @@ impl Config {
         } else {
             None
         };
-        let queue_url = if function.posts_email() {
+        let queue_url = if QUEUE_URL.read_by(function) {
             Some(required(QUEUE_URL)?)
         } else {
             None
@@ -532,9 +537,10 @@ mod tests {
         let sender = send.sender.expect("send sends email");
         assert_eq!(sender.address().as_str(), "no-reply@example.com");
         assert_eq!(send.send_rate, Some(14));
-        assert!(
-            send.queue_url.is_none(),
-            "the queue feeds it; it posts nothing"
+        assert_eq!(
+            send.queue_url.as_deref(),
+            invite.queue_url.as_deref(),
+            "it delays what it will try again on the queue that feeds it"
         );
         assert!(
             invite.sender.is_none(),

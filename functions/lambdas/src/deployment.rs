@@ -25,10 +25,17 @@ pub struct Deployment {
     pub mailer: Option<FunctionMailer>,
 }
 
-/// The queue in the functions that make emails due; nothing in the others, which have neither
-/// its address nor the permission to post.
+/// The queue in the functions that make emails due, and in the send function (which only
+/// delays what it will try again); nothing in the others, which have neither its address nor
+/// any permission on it.
 #[derive(Clone)]
 pub struct FunctionQueue(Option<aws::SqsQueue>);
+
+impl FunctionQueue {
+    pub fn sqs(&self) -> Option<&aws::SqsQueue> {
+        self.0.as_ref()
+    }
+}
 
 impl Queue for FunctionQueue {
     async fn post(&self, emails: &[DueEmail]) -> Result<(), QueueError> {

@@ -38,10 +38,10 @@ pub const STREAM_ACTIONS: [&str; 4] = [
     "dynamodb:ListStreams",
 ];
 
-/// What an SQS event source mapping reads its queue with, on the function's role (no
-/// `ChangeMessageVisibility`: a message to try again is reported back, and waits out the
-/// queue's visibility timeout).
-pub const QUEUE_ACTIONS: [&str; 3] = [
+/// What an SQS event source mapping reads its queue with, on the function's role, and
+/// `ChangeMessageVisibility`: the send function hides a message to try again for its backoff.
+pub const QUEUE_ACTIONS: [&str; 4] = [
+    "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
     "sqs:ReceiveMessage",

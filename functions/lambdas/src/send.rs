@@ -1,14 +1,18 @@
 //! The send function: the SQS queue of due emails, through its event source mapping, a batch
 //! at a time. Each email is handed to SES once (the use case claims it on its invitation
 //! first) at the sending rate the senders share. A message SES asked to slow down for, or that
-//! failed on the table, is reported back (`ReportBatchItemFailures`) so SQS delivers it again
-//! after its visibility timeout, and the queue's redrive policy moves it to the dead-letter
-//! queue after its last receive; everything else is done with.
+//! failed on the table, is hidden for a backoff that grows with its receives
+//! ([`retry_wait`]) and reported back (`ReportBatchItemFailures`), so SQS delivers it again
+//! then, and the queue's redrive policy moves it to the dead-letter queue after its last
+//! receive; everything else is done with.
 
-use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
 use lambda_runtime::LambdaEvent;
-use shared::delivery::{DueEmail, SendOutcome};
+use shared::{
+    delivery::{DueEmail, SendOutcome, retry_wait},
+    usecases::send::THROTTLED_WAIT_SECONDS,
+};
 
 use crate::Deployment;
 
@@ -29,6 +33,14 @@ pub async fn handle(
             return (id, None);
         };
         let outcome = deployment.app.send_due(&due, mailer).await;
+        let wait = match &outcome {
+            Ok(SendOutcome::RetryLater { seconds }) => Some(*seconds),
+            Err(_) => Some(THROTTLED_WAIT_SECONDS),
+            Ok(_) => None,
+        };
+        if let Some(seconds) = wait {
+            back_off(deployment, record, seconds).await;
+        }
         (id, Some(outcome))
     }))
     .await;
@@ -72,4 +84,21 @@ pub async fn handle(
         "batch done"
     );
     Ok(response)
+}
+
+/// Hides `record` for its backoff, so SQS delivers it again then rather than after the queue's
+/// visibility timeout (six times the function's). Failing that, the timeout it is.
+async fn back_off(deployment: &Deployment, record: &SqsMessage, seconds: u32) {
+    let (Some(queue), Some(receipt)) = (deployment.app.queue.sqs(), &record.receipt_handle) else {
+        return;
+    };
+    let receives = record
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(1);
+    let wait = retry_wait(seconds, receives);
+    if let Err(error) = queue.delay(receipt, wait as i32).await {
+        tracing::warn!(error = %shared::app::error_chain(&error), "a message to try again keeps the queue's timeout");
+    }
 }

@@ -287,8 +287,9 @@ async fn an_email_ses_keeps_throttling_goes_back_to_the_queue_unclaimed_and_is_s
     scene.invite_now(&new).await;
 
     // One batch while SES throttles every send, past the sender's own retries: each message is
-    // reported back to SQS, and each email is given back unclaimed, its attempt not counted.
-    let event = scene.stack.queued_batch(30).await.expect("a batch");
+    // reported back to SQS, hidden for its backoff rather than the 10 minutes it was received
+    // for, and each email is given back unclaimed, its attempt not counted.
+    let event = scene.stack.queued_batch(600).await.expect("a batch");
     let records = event["Records"].as_array().cloned().unwrap_or_default();
     assert_eq!(records.len(), 5);
     let response = lambdas::send::handle(
@@ -313,12 +314,21 @@ async fn an_email_ses_keeps_throttling_goes_back_to_the_queue_unclaimed_and_is_s
         );
     }
 
-    // SQS delivers them again (here at once); SES takes 5 a second now.
-    let queue = scene.stack.queue();
-    for record in &records {
-        let receipt = record["receiptHandle"].as_str().unwrap_or_default();
-        queue.delay(receipt, 0).await.expect("given back");
+    // SQS delivers them again after the first backoff (5 s); SES takes 5 a second now.
+    let mut back = std::collections::HashSet::new();
+    for _ in 0..30 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        if let Some(event) = scene.stack.queued_batch(1).await {
+            for record in event["Records"].as_array().into_iter().flatten() {
+                back.insert(record["body"].to_string());
+            }
+            if back.len() == records.len() {
+                break;
+            }
+        }
     }
+    assert_eq!(back.len(), 5, "every message comes back after its backoff");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     scene.ses.set_rate(Some(5));
     assert_eq!(scene.drain().await, 5);
     scene

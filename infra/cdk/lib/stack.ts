@@ -290,7 +290,8 @@ export class InvitationsStack extends Stack {
       PENDING_INVITATION_LIMIT: setting('pendingInvitationLimit', props.pendingInvitationLimit),
     };
     const eventBusName = props.eventBusName ?? 'default';
-    // The functions that make emails due post them to the queue; only the send function mails.
+    // The functions that make emails due post them to the queue; only the send function mails
+    // (and hides a message to try again for its backoff).
     const queue = { QUEUE_URL: emailsQueue.queueUrl };
     const environments: Record<FunctionName, Record<string, string>> = {
       workgroups: {
@@ -316,6 +317,7 @@ export class InvitationsStack extends Stack {
         SES_SENDER: sender,
         SES_CONFIGURATION_SET: configurationSet.configurationSetName,
         SES_MAX_SEND_RATE: setting('sesMaxSendRate', props.sesMaxSendRate),
+        ...queue,
       },
       feedback: tableOnly,
       // The publish function reads the table's stream, not the table: it needs only the bus.
@@ -416,17 +418,23 @@ export class InvitationsStack extends Stack {
     // The account's sending rate, when sesMaxSendRate is not set: an account-level read, which
     // IAM grants only on every resource.
     fn.send.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }));
-    // What the event source mapping reads the queue with (SqsEventSource would also grant
-    // changing its messages' visibility).
+    // What the event source mapping reads the queue with, and a message to try again hidden for
+    // its backoff.
     fn.send.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+        actions: [
+          'sqs:ChangeMessageVisibility',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:ReceiveMessage',
+        ],
         resources: [emailsQueue.queueArn],
       }),
     );
     // Ten emails a batch, at most two instances at once (the fewest an SQS source allows: they
     // share the sending rate anyway). An email SES asked to slow down for, or that the table
-    // refused, is reported back and comes again after the queue's visibility timeout.
+    // refused, is hidden for a backoff that grows with its receives (5 s, then 4 times longer
+    // each time) and reported back.
     new lambda.EventSourceMapping(this, 'DueEmails', {
       target: fn.send,
       eventSourceArn: emailsQueue.queueArn,

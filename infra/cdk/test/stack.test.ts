@@ -166,7 +166,7 @@ test('the emails queue: encrypted, kept 14 days, hidden six times the send timeo
   assert.ok(env.SES_CONFIGURATION_SET);
   for (const [id, f] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
     const vars = f.Properties.Environment?.Variables ?? {};
-    if (/^(Invite|Manage|Remind)Function/.test(id)) {
+    if (/^(Invite|Manage|Remind|Send)Function/.test(id)) {
       assert.deepEqual(vars.QUEUE_URL, { Ref: queueId }, id);
     }
     if (!id.startsWith('SendFunction')) assert.equal(vars.SES_SENDER, undefined, id);
@@ -196,7 +196,13 @@ test('the send function drains the queue: batches of ten, two at most, reporting
       .filter((s) => JSON.stringify(s.Resource).includes(queueId))
       .flatMap((s) => [s.Action].flat())
       .sort();
-  assert.deepEqual(onQueue('SendFunction'), ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
+  // And hiding a message to try again for its backoff.
+  assert.deepEqual(onQueue('SendFunction'), [
+    'sqs:ChangeMessageVisibility',
+    'sqs:DeleteMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:ReceiveMessage',
+  ]);
   for (const producer of ['InviteFunction', 'ManageFunction', 'RemindFunction']) {
     assert.deepEqual(onQueue(producer), ['sqs:SendMessage'], producer);
     const sqs = statementsOf(template, producer).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('sqs:')));

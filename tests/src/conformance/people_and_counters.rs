@@ -151,13 +151,13 @@ pub async fn of_twenty_concurrent_senders_exactly_the_rate_take_a_second<S: Stor
     // A second of the far future, and one second on: each has slots of its own.
     let second = at(days(5)).timestamp();
     let taken = join_all((0..20).map(|_| store.take_send_slot(second, 5))).await;
-    let mut places: Vec<u32> = taken
-        .into_iter()
-        .filter_map(|t| ok(t, "taking"))
-        .collect();
+    let mut places: Vec<u32> = taken.into_iter().filter_map(|t| ok(t, "taking")).collect();
     // Each sender that got a slot got a place of its own in the second.
     places.sort_unstable();
     assert_eq!(places, vec![0, 1, 2, 3, 4]);
     assert_eq!(ok(store.take_send_slot(second, 5).await, "taking"), None);
-    assert_eq!(ok(store.take_send_slot(second + 1, 5).await, "taking"), Some(0));
+    assert_eq!(
+        ok(store.take_send_slot(second + 1, 5).await, "taking"),
+        Some(0)
+    );
 }
