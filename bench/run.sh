@@ -19,7 +19,7 @@ BIN=$TARGET/release
 RUNS=${RUNS:-20}
 
 echo "# commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores" | tee "$OUT/commit.txt"
-cargo build --release -p lambdas -p bench-hello -p bench -p local --bins   # bench includes delivery
+cargo build --release -p workgroups -p invite -p list -p manage -p accept -p remind -p send -p feedback -p publish -p bench-hello -p bench -p local --bins   # bench includes delivery
 
 echo "## Cold start" >&2
 "$BIN/coldstart" "$BIN" --runs "$RUNS" --callgrind ${BEFORE:+--before "$BEFORE"} | tee "$OUT/coldstart.md"

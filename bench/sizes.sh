@@ -15,8 +15,8 @@ if [ ! -x "$TOOLS/cargo-lambda" ]; then
     && "$TOOLS/pip" install --quiet --disable-pip-version-check "$(grep -o 'cargo-lambda==[0-9.]*' tests/src/infra.rs)" >&2; }
 fi
 rustup target add aarch64-unknown-linux-gnu >/dev/null 2>&1
-PATH="$TOOLS:$PATH" cargo lambda build --release --arm64 --package lambdas --locked >&2
-cargo build --release -p lambdas -p bench-hello --bins --locked >&2
+PATH="$TOOLS:$PATH" cargo lambda build --release --arm64 -p workgroups -p invite -p list -p manage -p accept -p remind -p send -p feedback -p publish --locked >&2
+cargo build --release -p workgroups -p invite -p list -p manage -p accept -p remind -p send -p feedback -p publish -p bench-hello --bins --locked >&2
 zipped() { # the size of a zip holding $1 as `bootstrap`
   python3 - "$1" <<'PY'
 import io, sys, zipfile

@@ -32,7 +32,7 @@ use aws::{SesMailer, ses::Sender};
 use aws_config::{BehaviorVersion, Region};
 use chrono::TimeDelta;
 use local::store::EmbeddedStore;
-use shared::{
+use domain::{
     App, Caller, Settings,
     address::EmailAddress,
     clock::Clock,
@@ -73,7 +73,7 @@ fn arg(name: &str, default: usize) -> usize {
 
 fn admin() -> Caller {
     Caller {
-        sign_in: shared::people::SignIn {
+        sign_in: domain::people::SignIn {
             issuer: "https://issuer.example".to_owned(),
             subject: "sub-ada".to_owned(),
         },
@@ -114,7 +114,7 @@ fn address(prefix: &str, i: usize) -> String {
 /// Invites `n` addresses in requests of 50; how many were handed over and how many failed.
 async fn invite<S: Store, M: Mailer, C: Clock>(
     app: &App<S, M, C>,
-    wg: &shared::ids::WorkgroupId,
+    wg: &domain::ids::WorkgroupId,
     prefix: &str,
     n: usize,
 ) -> (usize, usize) {

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shared::address::{EmailAddress, PastedEntry, parse_pasted};
+use domain::address::{EmailAddress, PastedEntry, parse_pasted};
 
 fuzz_target!(|input: &str| {
     if let Ok(address) = EmailAddress::parse(input) {

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shared::address::{PasteError, PasteLimits, parse_pasted_within, split_pasted};
+use domain::address::{PasteError, PasteLimits, parse_pasted_within, split_pasted};
 
 fuzz_target!(|input: &str| {
     let entries: Vec<&str> = split_pasted(input).collect();

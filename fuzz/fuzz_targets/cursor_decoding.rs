@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shared::secret::SecretKey;
+use domain::secret::SecretKey;
 
 fuzz_target!(|input: (&str, &str)| {
     let (cursor, position) = input;

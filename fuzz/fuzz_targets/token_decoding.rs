@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shared::secret::InvitationToken;
+use domain::secret::InvitationToken;
 
 fuzz_target!(|input: &str| {
     if let Some(token) = InvitationToken::parse(input) {

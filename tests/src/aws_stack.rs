@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
+use domain::ids::{InvitationId, WorkgroupId};
 use serde_json::{Value, json};
-use shared::ids::{InvitationId, WorkgroupId};
 
 use crate::moto::moto;
 
@@ -223,7 +223,7 @@ pub fn sqs_event(queue_url: &str, received: &[aws::sqs::SqsReceived]) -> Value {
             json!({
                 "messageId": message.receipt,
                 "receiptHandle": message.receipt,
-                "body": message.email.as_ref().map(shared::delivery::DueEmail::to_message),
+                "body": message.email.as_ref().map(domain::delivery::DueEmail::to_message),
                 "attributes": {
                     "ApproximateReceiveCount": message.receives.to_string(),
                     "SentTimestamp": "1795338000000",

@@ -9,8 +9,7 @@
 use std::fmt::Debug;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use futures::future::join_all;
-use shared::{
+use domain::{
     address::EmailAddress,
     audit::{Actor, Change, Event},
     clock::{INVITATION_LIFETIME, Timestamp},
@@ -24,6 +23,7 @@ use shared::{
     secret::{SecretKey, SendNonce, TokenHash},
     store::{Inserted, Page, PageRequest, Store, StoreError},
 };
+use futures::future::join_all;
 
 /// Runs every check of this module against one store implementation, one test per check.
 ///
@@ -961,7 +961,7 @@ pub async fn an_idempotency_key_is_claimed_once_then_answers_or_refuses<S: Store
         "releasing an answered key",
     );
     // Kept for the window, then the key is free again.
-    let window = shared::idempotency::IDEMPOTENCY_WINDOW;
+    let window = domain::idempotency::IDEMPOTENCY_WINDOW;
     assert_eq!(
         claim("request-b", start() + window - secs(1)).await,
         Claim::Mismatch
@@ -976,7 +976,7 @@ pub async fn an_idempotency_key_is_claimed_once_then_answers_or_refuses<S: Store
         ok(store.claim_key(&other, "y", start()).await, "claiming"),
         Claim::Claimed
     );
-    let abandoned = start() + shared::idempotency::ABANDONED_AFTER;
+    let abandoned = start() + domain::idempotency::ABANDONED_AFTER;
     assert_eq!(
         ok(
             store.claim_key(&other, "z", abandoned - secs(1)).await,

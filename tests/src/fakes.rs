@@ -11,7 +11,7 @@ use std::{
 };
 
 use chrono::TimeDelta;
-use shared::{
+use domain::{
     App, Settings,
     address::EmailAddress,
     audit::Event,

@@ -4,8 +4,10 @@
 //! sender would, so a test sees the emails a request made due.
 
 use chrono::{DateTime, TimeZone, Utc};
+use domain::{App, Settings, delivery::SendOutcome, message::AcceptLinks, secret::SecretKey};
 use serde_json::{Value, json};
-use shared::{App, Settings, delivery::SendOutcome, message::AcceptLinks, secret::SecretKey};
+
+use api::web::SignIn;
 
 use crate::fakes::{ManualClock, RecordingMailer};
 use local::store::EmbeddedStore;
@@ -99,7 +101,7 @@ impl Harness {
     pub async fn send_event(&self, event: &Value) -> Answer {
         let request = lambda_http::request::from_str(&event.to_string())
             .expect("a valid API Gateway HTTP API event");
-        let response = api::handle(&self.app, api::Served::All, request).await;
+        let response = local::routes::answer(&self.app, &SignIn::None, &request).await;
         self.deliver_queued().await;
         let status = response.status().as_u16();
         let content_type = response
@@ -262,6 +264,20 @@ pub fn api_gateway_event(
     let (path, query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
+    // API Gateway names the route it matched by its template, and parses the path's
+    // parameters; a path no route matches keeps its own (and finds no function).
+    let (route_key, parameters) = match local::routes::find(&method.parse().unwrap(), path) {
+        Ok((route, params)) => {
+            let mut parameters = serde_json::Map::new();
+            for (name, value) in [("wg", params.wg), ("id", params.id), ("file", params.file)] {
+                if let Some(value) = value {
+                    parameters.insert(name.to_owned(), Value::String(value));
+                }
+            }
+            (route.key(), Some(Value::Object(parameters)))
+        }
+        Err(_) => (format!("{method} {path}"), None),
+    };
     let mut context = json!({
         "accountId": "123456789012",
         "apiId": "a1b2c3d4e5",
@@ -275,7 +291,7 @@ pub fn api_gateway_event(
             "userAgent": "harness"
         },
         "requestId": "JKJaXmPLvHcESHA=",
-        "routeKey": format!("{method} {path}"),
+        "routeKey": route_key,
         "stage": "$default",
         "time": "22/Nov/2026:09:00:00 +0000",
         "timeEpoch": 1795338000000_i64
@@ -296,9 +312,9 @@ pub fn api_gateway_event(
             }
         });
     }
-    json!({
+    let mut event = json!({
         "version": "2.0",
-        "routeKey": format!("{method} {path}"),
+        "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": query,
         "headers": {
@@ -308,7 +324,37 @@ pub fn api_gateway_event(
         "requestContext": context,
         "body": body.map(|b| b.to_string()),
         "isBase64Encoded": false
-    })
+    });
+    if let Some(parameters) = parameters.filter(|p| p.as_object().is_some_and(|p| !p.is_empty())) {
+        event["pathParameters"] = parameters;
+    }
+    event
+}
+
+/// Answers an API Gateway request with the handler of the function `deployment` runs, as its
+/// binary does.
+pub async fn answer_http(
+    deployment: &runtime::Deployment,
+    request: lambda_http::Request,
+) -> lambda_http::Response<lambda_http::Body> {
+    use runtime::{Function, answer_http};
+    match deployment.config.function {
+        Function::Workgroups => answer_http::<workgroups::Handler>(deployment, request).await,
+        Function::Invite => answer_http::<invite::Handler>(deployment, request).await,
+        Function::List => answer_http::<list::Handler>(deployment, request).await,
+        Function::Manage => answer_http::<manage::Handler>(deployment, request).await,
+        Function::Accept => answer_http::<accept::Handler>(deployment, request).await,
+        other => panic!("the {} function answers no HTTP request", other.name()),
+    }
+}
+
+/// The name of the HTTP function whose handler answers `operation`.
+pub fn function_of(operation: api::routes::Operation) -> &'static str {
+    local::routes::FUNCTIONS
+        .iter()
+        .find(|(_, operations)| operations.contains(&operation))
+        .map(|(name, _)| *name)
+        .expect("every operation has a function")
 }
 
 /// An answer's body: JSON as a value (every API answer is JSON), the web console's pages and

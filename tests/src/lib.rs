@@ -2,6 +2,7 @@
 //! Lambda Runtime API emulator, the deploy rehearsal, the browser tests' Chromium and Playwright, and schemathesis.
 
 pub mod aws_stack;
+pub mod binaries;
 pub mod browser;
 pub mod conformance;
 pub mod fakes;

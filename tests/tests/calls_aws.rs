@@ -8,7 +8,7 @@ use aws::{
     ses::Sender,
 };
 use chrono::TimeDelta;
-use shared::{
+use domain::{
     App, Caller, Settings,
     address::EmailAddress,
     clock::Clock,
@@ -109,7 +109,7 @@ thread_local! {
 
 fn caller(email: &str) -> Caller {
     Caller {
-        sign_in: shared::people::SignIn {
+        sign_in: domain::people::SignIn {
             issuer: "https://issuer.example".to_owned(),
             subject: format!("sub-{email}"),
         },

@@ -1,12 +1,11 @@
 //! SES outages and refusals on the delivery path, through the use cases on the real adapters:
 //! DynamoDB and SQS in moto, SES v2 a stand-in endpoint (`tests::ses_standin`) that can be taken
 //! down and can refuse an address for good. Unlike the send function's own tests
-//! (`functions/lambdas/tests/delivery.rs`), the sender here runs on the same manual clock as
+//! (`tests/tests/functions_delivery.rs`), the sender here runs on the same manual clock as
 //! everything else, so an outage can outlast every backoff.
 
 use aws::{DynamoStore, Paced, SesMailer, SqsQueue, ses::Sender};
-use futures::future::join_all;
-use shared::{
+use domain::{
     App, Caller, Settings,
     address::EmailAddress,
     clock::Clock,
@@ -20,6 +19,7 @@ use shared::{
     store::Store,
     usecases::invite::{InviteError, InviteRequest},
 };
+use futures::future::join_all;
 use tests::{
     aws_stack::AwsStack,
     fakes::ManualClock,
@@ -41,7 +41,7 @@ struct Scene {
 
 fn caller(email: &str) -> Caller {
     Caller {
-        sign_in: shared::people::SignIn {
+        sign_in: domain::people::SignIn {
             issuer: "https://issuer.example".to_owned(),
             subject: format!("sub-{email}"),
         },
@@ -138,7 +138,7 @@ impl Scene {
             .expect("stored")
     }
 
-    async fn retry(&self) -> shared::usecases::remind::SweepReport {
+    async fn retry(&self) -> domain::usecases::remind::SweepReport {
         self.app
             .retry_deliveries(self.app.clock.now(), || true)
             .await

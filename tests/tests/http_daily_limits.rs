@@ -5,9 +5,9 @@
 //! mail service took.
 
 use chrono::TimeDelta;
+use domain::store::MailFailure;
 use futures::future::join_all;
 use serde_json::json;
-use shared::store::MailFailure;
 use tests::harness::{Answer, Harness};
 
 const ADA: &str = "ada@example.com";

@@ -213,7 +213,7 @@ async fn the_local_publisher_appends_each_event_once_in_order() {
 
 #[tokio::test]
 async fn the_embedded_store_forgets_published_events_after_their_retention() {
-    use shared::{
+    use domain::{
         audit::{Actor, Change, EVENT_RETENTION, Event},
         store::{PageRequest, Store},
     };
@@ -221,7 +221,7 @@ async fn the_embedded_store_forgets_published_events_after_their_retention() {
     let wg = h.workgroup(ADA, "Acme").await;
     h.invite(ADA, &wg, json!("a@example.com"), "associate")
         .await;
-    let wg = shared::ids::WorkgroupId::parse(&wg).unwrap();
+    let wg = domain::ids::WorkgroupId::parse(&wg).unwrap();
     let everything = PageRequest {
         after: None,
         limit: 100,
@@ -237,7 +237,7 @@ async fn the_embedded_store_forgets_published_events_after_their_retention() {
         .invited(ADA, &wg.to_string(), "b@example.com", "associate")
         .await;
     let invitation = store
-        .invitation(&wg, &shared::ids::InvitationId::parse(&invitation).unwrap())
+        .invitation(&wg, &domain::ids::InvitationId::parse(&invitation).unwrap())
         .await
         .unwrap()
         .unwrap();

@@ -1,8 +1,8 @@
 //! The seed story of the source articles, end to end through the HTTP handlers.
 
 use chrono::{DateTime, TimeDelta};
+use domain::clock::Clock;
 use serde_json::json;
-use shared::clock::Clock;
 use tests::harness::Harness;
 
 const ADMIN: &str = "ada@example.com";

@@ -3,14 +3,14 @@
 //! registered them. A token with their address under another sign-in is refused (403
 //! problem+json), changes nothing, and is recorded in their workgroups' trails.
 
-use serde_json::{Value, json};
-use shared::{
+use domain::{
     ids::{AgentId, WorkgroupId},
     message::Locale,
     people::{Agent, DisplayName, Person, Workgroup, WorkgroupName},
     role::Role,
     store::Store,
 };
+use serde_json::{Value, json};
 use tests::harness::{Answer, Harness, api_gateway_event, start_time};
 
 const ADA: &str = "ada@example.com";
@@ -192,7 +192,7 @@ async fn a_person_registered_before_sign_ins_were_bound_is_bound_by_their_next_s
     };
     let person = Person {
         id: AgentId::generate(),
-        email: shared::address::EmailAddress::parse(ADA).unwrap(),
+        email: domain::address::EmailAddress::parse(ADA).unwrap(),
         name: DisplayName::parse("Ada").unwrap(),
         registered_at: start_time(),
         sign_in: None,

@@ -4,7 +4,7 @@
 //! the host says otherwise: the local server and the `list` function do). And what every answer
 //! of the handlers shares: a bounded body, `nosniff` and `no-store`.
 
-use api::{Served, Site, web::SignIn};
+use api::web::SignIn;
 use serde_json::{Value, json};
 use tests::harness::{Answer, Harness, answer_body, api_gateway_event};
 
@@ -25,11 +25,7 @@ fn event_with_body(method: &str, path: &str, as_email: Option<&str>, body: Strin
 /// Sends an event to the handlers of a site whose console signs in with `sign_in`.
 async fn call_site(h: &Harness, sign_in: &SignIn, event: &Value) -> Answer {
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
-    let site = Site {
-        served: Served::All,
-        sign_in,
-    };
-    let response = api::handle(&h.app, site, request).await;
+    let response = local::routes::answer(&h.app, sign_in, &request).await;
     let content_type = response
         .headers()
         .get("content-type")

@@ -23,9 +23,7 @@ use aws_sdk_sesv2::{
     operation::send_email::{SendEmailError, SendEmailOutput},
 };
 use chrono::{TimeZone, Utc};
-use futures::future::join_all;
-use serde_json::{Value, json};
-use shared::{
+use domain::{
     address::EmailAddress,
     app::error_chain,
     ids::{AgentId, WorkgroupId},
@@ -36,6 +34,8 @@ use shared::{
     secret::SecretKey,
     store::Mailer,
 };
+use futures::future::join_all;
+use serde_json::{Value, json};
 use tests::moto::moto;
 
 /// What the SES client put on the wire: each `SendEmail` request as JSON, and the message ids

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use api::routes::{ROUTES, match_route};
+use api::routes::ROUTES;
 use serde_json::Value;
 use tests::harness::Harness;
 
@@ -60,7 +60,8 @@ fn every_documented_path_matches_its_route_and_declares_its_parameters() {
             .path
             .replace("{wg}", "wg_0123456789abcdef0123456789abcdef")
             .replace("{id}", "inv_0123456789abcdef0123456789abcdef");
-        let (matched, _) = match_route(&route.method, &concrete).expect("the route matches");
+        let (matched, _) =
+            local::routes::find(&route.method, &concrete).expect("the route matches");
         assert_eq!(matched.operation, route.operation);
 
         let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];

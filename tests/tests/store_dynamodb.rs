@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use aws::{DynamoStore, calls::CallLog, dynamo::table};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::TimeDelta;
-use shared::{
+use domain::{
     audit::{Actor, Change, Event},
     clock::INVITATION_LIFETIME,
     ids::InvitationId,
@@ -449,8 +449,8 @@ async fn warming_up_reads_one_key_no_item_has_and_writes_nothing() {
 }
 
 /// A page long enough for everything a check writes.
-fn whole_page() -> shared::store::PageRequest {
-    shared::store::PageRequest {
+fn whole_page() -> domain::store::PageRequest {
+    domain::store::PageRequest {
         after: None,
         limit: 100,
     }

@@ -1,12 +1,12 @@
 //! The store conformance suite on the embedded SQLite store, and what only a file-backed store
 //! promises: its data outlives the process.
 
-use local::store::EmbeddedStore;
-use shared::{
+use domain::{
     invitation::Status,
     role::Role,
     store::{PageRequest, Store, StoreError},
 };
+use local::store::EmbeddedStore;
 use tempfile::TempDir;
 use tests::conformance::{Scene, address, newcomer, start};
 

@@ -3,7 +3,7 @@
 use std::ops::Deref;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use shared::{
+use domain::{
     App, Caller, Settings,
     address::{EmailAddress, PasteError},
     app::AccessError,
@@ -42,7 +42,7 @@ fn days(n: i64) -> TimeDelta {
 fn person(email: &str) -> Caller {
     let email = EmailAddress::parse(email).unwrap();
     Caller {
-        sign_in: shared::people::SignIn {
+        sign_in: domain::people::SignIn {
             issuer: "https://issuer.example".to_owned(),
             subject: format!("subject-of-{email}"),
         },
@@ -1433,7 +1433,7 @@ async fn an_email_whose_sender_never_reported_is_sent_after_the_grace() {
         retry_at: Some(stored.sent_at + DELIVERY_GRACE),
         ..stored.clone()
     };
-    let event = shared::audit::Event::delivery(&unreported, stored.sent_at);
+    let event = domain::audit::Event::delivery(&unreported, stored.sent_at);
     app.store
         .record_delivery(&unreported, &event)
         .await
@@ -1678,16 +1678,16 @@ async fn failed_deliveries_bounces_and_retries_are_in_the_trail() {
         1
     );
     let sent = app.stored(&invitation.id).unwrap();
-    let reference = shared::message::MailReference {
+    let reference = domain::message::MailReference {
         workgroup: wg.clone(),
         invitation: invitation.id.clone(),
         send: sent.nonce.fingerprint(),
     };
     for _ in 0..2 {
-        shared::usecases::feedback::record_refusal(
+        domain::usecases::feedback::record_refusal(
             &app.store,
             &reference,
-            shared::usecases::feedback::Refusal::Bounce,
+            domain::usecases::feedback::Refusal::Bounce,
             app.clock.now(),
         )
         .await
@@ -1789,8 +1789,8 @@ async fn the_pending_cap_refuses_a_paste_whole_and_changes_nothing() {
     assert_eq!(app.mailer.sent().len(), 2, "nothing sent");
     assert_eq!(app.store.stored_events().len(), 4, "nothing recorded");
     // The refused request counted nothing against the daily quota either.
-    let quota = shared::quota::QuotaKey::today(
-        shared::quota::Counted::EmailsSentIn {
+    let quota = domain::quota::QuotaKey::today(
+        domain::quota::Counted::EmailsSentIn {
             workgroup: wg.clone(),
             inviter: address("alice@example.com"),
         },

@@ -49,8 +49,7 @@ use aws_smithy_runtime_api::{
 use aws_smithy_types::config_bag::ConfigBag;
 use bench::{Item, every_item};
 use chrono::TimeDelta;
-use serde_json::Value;
-use shared::{
+use domain::{
     App, Caller, Settings,
     address::EmailAddress,
     clock::Clock,
@@ -62,6 +61,7 @@ use shared::{
     secret::SecretKey,
     usecases::{ListQuery, invite::InviteRequest},
 };
+use serde_json::Value;
 use tests::{fakes::ManualClock, harness::start_time, moto::moto};
 
 const INDEXES: [Index; 6] = [
@@ -325,7 +325,7 @@ fn capacity(calls: &[Call], before: &Snapshot, after: &Snapshot) -> (f64, f64) {
 
 fn caller(email: &str) -> Caller {
     Caller {
-        sign_in: shared::people::SignIn {
+        sign_in: domain::people::SignIn {
             issuer: "https://issuer.example".to_owned(),
             subject: format!("sub-{email}"),
         },

@@ -42,9 +42,7 @@ use aws::{DynamoStore, Paced, SesMailer, SqsQueue, calls::CallLog, ses::Sender};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use bench::thousands;
 use chrono::TimeDelta;
-use futures::future::join_all;
-use local::store::EmbeddedStore;
-use shared::{
+use domain::{
     App, Caller, Settings,
     address::EmailAddress,
     clock::Clock,
@@ -58,6 +56,8 @@ use shared::{
     store::Store,
     usecases::invite::InviteRequest,
 };
+use futures::future::join_all;
+use local::store::EmbeddedStore;
 use tests::{
     fakes::ManualClock,
     harness::start_time,
@@ -144,7 +144,7 @@ fn commit() -> String {
 
 fn admin() -> Caller {
     Caller {
-        sign_in: shared::people::SignIn {
+        sign_in: domain::people::SignIn {
             issuer: "https://issuer.example".to_owned(),
             subject: "sub-ada".to_owned(),
         },
@@ -331,7 +331,7 @@ struct Drained {
 
 /// Runs one sender per mailer over `consumer` until the queue is empty; each takes up to ten
 /// messages at a time and handles them at once.
-async fn drain<S: Store, Q: Queue, C: Clock, M: shared::store::Mailer>(
+async fn drain<S: Store, Q: Queue, C: Clock, M: domain::store::Mailer>(
     app: &App<S, Q, C>,
     mailers: &[M],
     consumer: &Consumer,
@@ -538,7 +538,7 @@ async fn sweep_scenario() {
     let (report, runs) = if resume {
         // The first run's time runs low halfway: it stops between pages; the retry goes on.
         let pages = AtomicUsize::new(0);
-        let half = n.div_ceil(shared::usecases::remind::SWEEP_PAGE) / 2;
+        let half = n.div_ceil(domain::usecases::remind::SWEEP_PAGE) / 2;
         let first = app
             .send_due_reminders(now, || pages.fetch_add(1, Ordering::SeqCst) < half)
             .await
@@ -814,7 +814,7 @@ async fn calls_scenario() {
         &format!(
             "reminder sweep ({} due, pages of {}): the remind function",
             report.sent,
-            shared::usecases::remind::SWEEP_PAGE
+            domain::usecases::remind::SWEEP_PAGE
         ),
         report.sent,
         None,

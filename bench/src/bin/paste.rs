@@ -23,8 +23,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+use domain::address::{PasteLimits, parse_pasted, parse_pasted_within};
 use serde_json::json;
-use shared::address::{PasteLimits, parse_pasted, parse_pasted_within};
 use tests::harness::Harness;
 
 const USAGE: &str = "usage: paste [--max-kib K] [--runs R] [--budget SECONDS] \

@@ -55,8 +55,7 @@ use aws_sdk_dynamodb::{
 };
 use bench::{Item, every_item, thousands};
 use chrono::TimeDelta;
-use local::store::EmbeddedStore;
-use shared::{
+use domain::{
     App, Caller, Settings,
     address::EmailAddress,
     clock::{Clock, Timestamp},
@@ -74,6 +73,7 @@ use shared::{
         remind::SweepReport,
     },
 };
+use local::store::EmbeddedStore;
 use tests::{fakes::ManualClock, harness::start_time, moto::moto};
 
 const USAGE: &str = "usage: scale [N ...] [--stores embedded,dynamodb] [--reps R] \
@@ -243,7 +243,7 @@ async fn every_pending_expiring<S: Store>(
                 until,
                 PageRequest {
                     after: after.take(),
-                    limit: shared::usecases::remind::SWEEP_PAGE,
+                    limit: domain::usecases::remind::SWEEP_PAGE,
                 },
             )
             .await
@@ -375,7 +375,7 @@ impl<S: Store> Scene<S> {
             settings,
         };
         let admin = Caller {
-            sign_in: shared::people::SignIn {
+            sign_in: domain::people::SignIn {
                 issuer: "https://issuer.example".to_owned(),
                 subject: "sub-ada".to_owned(),
             },

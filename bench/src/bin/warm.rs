@@ -16,8 +16,8 @@ use std::{
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use bench::every_item;
+use domain::{invitation::Invitation, secret::SecretKey};
 use serde_json::{Value, json};
-use shared::{invitation::Invitation, secret::SecretKey};
 use tests::{
     aws_stack::AwsStack,
     harness::api_gateway_event,

@@ -1,7 +1,7 @@
 //! Which store and mailer the local server runs on: the embedded ones, or DynamoDB and SES at
 //! any compatible endpoint (moto, DynamoDB Local, or AWS itself), chosen at start.
 
-use shared::{
+use domain::{
     address::EmailAddress,
     audit::Event,
     clock::Timestamp,

@@ -7,7 +7,7 @@ use std::{
 
 use aws_config::{BehaviorVersion, Region, SdkConfig, meta::region::RegionProviderChain};
 use aws_sdk_dynamodb::config::Credentials;
-use shared::{
+use domain::{
     App, Settings, clock::Clock, invitation::ReminderSchedule, message::AcceptLinks,
     secret::SecretKey,
 };
@@ -286,7 +286,7 @@ impl Backends {
                         format!(
                             "cannot reach or create the table {}: {}",
                             self.table,
-                            shared::app::error_chain(&e)
+                            domain::app::error_chain(&e)
                         )
                     })?;
                 AnyStore::DynamoDb(aws::DynamoStore::new(client, self.table.clone()))
@@ -307,7 +307,7 @@ impl Backends {
                         aws::SqsQueue::ensure(&client, &name).await.map_err(|e| {
                             format!(
                                 "cannot reach or create the queue {name}: {}",
-                                shared::app::error_chain(&e)
+                                domain::app::error_chain(&e)
                             )
                         })?
                     }

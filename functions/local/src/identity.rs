@@ -10,12 +10,12 @@ use std::{
 };
 
 use chrono::{DateTime, TimeDelta, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
-use serde::{Deserialize, Serialize};
-use shared::{
+use domain::{
     address::{EmailAddress, InvalidEmail},
     secret::SecretKey,
 };
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use serde::{Deserialize, Serialize};
 
 /// The `iss` of development tokens.
 pub const ISSUER: &str = "http://127.0.0.1/local-dev";

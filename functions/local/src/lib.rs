@@ -6,6 +6,7 @@ pub mod config;
 pub mod events;
 pub mod identity;
 pub mod outbox;
+pub mod routes;
 pub mod sender;
 pub mod server;
 pub mod store;

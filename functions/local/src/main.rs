@@ -5,13 +5,13 @@ use std::{io::IsTerminal, net::SocketAddr, path::PathBuf, process::ExitCode, syn
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
+use domain::clock::{Clock, ShiftedClock};
 use local::{
     config::{Backends, DataDir, app},
     identity::DevIdentity,
     sender::drain,
     server::{Hosts, Local, check_listen_addr, serve},
 };
-use shared::clock::{Clock, ShiftedClock};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -184,7 +184,7 @@ async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Resu
     tokio::spawn(async move {
         // Runs for good: it returns only on a failure it cannot outlive.
         if let Err(error) = drain(&sender.app, &mailer, false).await {
-            tracing::error!(error = %shared::app::error_chain(&error), "the sender stopped");
+            tracing::error!(error = %domain::app::error_chain(&error), "the sender stopped");
         }
     });
     serve(listener, local, shutdown_signal())
@@ -215,7 +215,7 @@ async fn remind(
     // Everything due at `at` is handed over (at the configured rate) before this returns.
     let drained = drain(&app, &mailer, true)
         .await
-        .map_err(|e| format!("the sender failed: {}", shared::app::error_chain(&e)))?;
+        .map_err(|e| format!("the sender failed: {}", domain::app::error_chain(&e)))?;
     if let local::backends::AnyStore::Embedded(store) = &app.store {
         local::events::publish(store, &data.events_file()).await?;
     }

@@ -8,13 +8,13 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
+use domain::{
+    message::Email,
+    store::{MailError, MailFailure, Mailer},
+};
 use mail_builder::{
     MessageBuilder,
     headers::{address::Address, date::Date, raw::Raw},
-};
-use shared::{
-    message::Email,
-    store::{MailError, MailFailure, Mailer},
 };
 
 /// The outbox's own header: the accept link, so [`latest_link`] finds it without decoding MIME.
@@ -260,8 +260,8 @@ fn random_hex() -> io::Result<String> {
 
 #[cfg(test)]
 mod tests {
+    use domain::address::EmailAddress;
     use mail_parser::{HeaderName, MessageParser, MimeHeaders};
-    use shared::address::EmailAddress;
 
     use super::*;
 
@@ -275,9 +275,9 @@ mod tests {
             text: format!("You are invited.\n\nTo accept or decline, open this link:\n{LINK}\n"),
             html: format!("<p>You are invited.</p>\n<p><a href=\"{LINK}\">Accept</a></p>\n"),
             accept_link: LINK.to_owned(),
-            reference: shared::message::MailReference {
-                workgroup: shared::ids::WorkgroupId::generate(),
-                invitation: shared::ids::InvitationId::generate(),
+            reference: domain::message::MailReference {
+                workgroup: domain::ids::WorkgroupId::generate(),
+                invitation: domain::ids::InvitationId::generate(),
                 send: "0123456789abcdef".to_owned(),
             },
         }

@@ -4,13 +4,13 @@
 
 use std::{sync::Arc, time::Duration};
 
-use futures::future::join_all;
-use shared::{
+use domain::{
     App,
     clock::Clock,
     delivery::{DueEmail, Queue, QueueError, SendOutcome},
     store::Store,
 };
+use futures::future::join_all;
 use tokio::sync::Notify;
 
 use crate::{
@@ -142,7 +142,7 @@ impl Queue for AnyQueue {
     }
 }
 
-fn queue_error(context: &'static str) -> impl FnOnce(shared::store::StoreError) -> QueueError {
+fn queue_error(context: &'static str) -> impl FnOnce(domain::store::StoreError) -> QueueError {
     move |error| QueueError {
         context: context.to_owned(),
         source: Some(Box::new(error)),
@@ -174,7 +174,7 @@ pub async fn drain<S: Store, C: Clock>(
             Err(error) if until_empty => return Err(error),
             // A sender that runs for good outlives a busy file or an unreachable endpoint.
             Err(error) => {
-                tracing::warn!(error = %shared::app::error_chain(&error), "the queue could not be read");
+                tracing::warn!(error = %domain::app::error_chain(&error), "the queue could not be read");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
@@ -199,12 +199,12 @@ pub async fn drain<S: Store, C: Clock>(
                 }
                 Ok(_) => app.queue.done(&message.handle).await,
                 Err(error) => {
-                    tracing::error!(error = %shared::app::error_chain(error), "an email could not be handled");
+                    tracing::error!(error = %domain::app::error_chain(error), "an email could not be handled");
                     app.queue.again(&message.handle, Duration::from_secs(5)).await
                 }
             };
             if let Err(error) = settled {
-                tracing::warn!(error = %shared::app::error_chain(&error), "a message was not settled");
+                tracing::warn!(error = %domain::app::error_chain(&error), "a message was not settled");
             }
             outcome
         }))

@@ -13,6 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use domain::{App, clock::Clock, delivery::Queue, store::Store};
 use http::{HeaderValue, Method, StatusCode, header, request::Parts};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited, combinators::BoxBody};
 use hyper::{
@@ -32,11 +33,10 @@ use lambda_http::{
     },
     request::RequestContext,
 };
-use shared::{App, clock::Clock, delivery::Queue, store::Store};
 use tokio::net::TcpListener;
 
 use crate::identity::{DevIdentity, bearer};
-use api::{MAX_BODY_BYTES, Served, Site, problem::Problem, routes::match_route, web::SignIn};
+use api::{MAX_BODY_BYTES, problem::Problem, web::SignIn};
 
 /// How long a client has to send a request's head. Hyper restarts it while a kept-alive
 /// connection waits for its next request, so it is also how long an idle connection stays open.
@@ -298,7 +298,7 @@ async fn api_answer<S: Store, Q: Queue, C: Clock>(
 ) -> hyper::Response<ResponseBody> {
     let path = parts.uri.path().to_owned();
     let needs_sign_in =
-        match_route(&parts.method, &path).is_ok_and(|(route, _)| route.authenticated);
+        crate::routes::find(&parts.method, &path).is_ok_and(|(route, _)| route.authenticated);
     let claims = if needs_sign_in {
         let header = parts
             .headers
@@ -352,11 +352,7 @@ async fn api_answer<S: Store, Q: Queue, C: Clock>(
         .with_query_string_parameters(query)
         .with_request_context(RequestContext::ApiGatewayV2(context));
     static DEV: SignIn = SignIn::Dev;
-    let site = Site {
-        served: Served::All,
-        sign_in: &DEV,
-    };
-    to_hyper(api::handle(&local.app, site, request).await)
+    to_hyper(crate::routes::answer(&local.app, &DEV, &request).await)
 }
 
 fn random16() -> [u8; 16] {
@@ -393,7 +389,7 @@ fn dev_sign_in<S, Q, C>(local: &Local<S, Q, C>, body: &[u8]) -> hyper::Response<
         .identity
         .mint(asked.email.trim(), asked.name.as_deref())
     {
-        Ok(token) => to_hyper(api::handlers::json(
+        Ok(token) => to_hyper(api::input::json(
             StatusCode::OK,
             &serde_json::json!({ "token": token }),
         )),

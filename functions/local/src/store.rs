@@ -11,9 +11,7 @@ use std::{
     time::Duration,
 };
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
-use serde::{Serialize, de::DeserializeOwned};
-use shared::{
+use domain::{
     address::EmailAddress,
     audit::Event,
     clock::Timestamp,
@@ -26,6 +24,8 @@ use shared::{
     secret::TokenHash,
     store::{Inserted, Page, PageRequest, Store, StoreError},
 };
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::{Serialize, de::DeserializeOwned};
 
 /// Bumped with every change to [`SCHEMA`]; a file written by a newer program is refused.
 const SCHEMA_VERSION: i64 = 4;

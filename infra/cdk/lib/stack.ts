@@ -368,7 +368,7 @@ export class InvitationsStack extends Stack {
       }
     }
 
-    // Exactly the actions each function's use cases call (see functions/lambdas/src/permissions.rs).
+    // Exactly the actions each function's use cases call (see shared/runtime/src/permissions.rs).
     const onTable = (name: FunctionName, actions: string[]) =>
       fn[name].addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
     const queries = (name: FunctionName, indexes: string[]) =>

@@ -1,8 +1,7 @@
 //! Checks of the port's sign-in binding, daily counters, invitation by address and the events
 //! that record no change.
 
-use futures::future::join_all;
-use shared::{
+use domain::{
     audit::{Actor, Event},
     delivery::SendSlots,
     ids::WorkgroupId,
@@ -11,6 +10,7 @@ use shared::{
     role::Role,
     store::Store,
 };
+use futures::future::join_all;
 
 use super::{Scene, address, assert_conflict, at, days, newcomer, ok, start, trail};
 

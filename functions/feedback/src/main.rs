@@ -1,0 +1,11 @@
+//! The `feedback` Lambda function: SES's bounce and complaint events, through EventBridge, handled by [`feedback::handle`].
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let store = runtime::table_only(runtime::Function::Feedback).await;
+    let store = &store;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        feedback::handle(store, event)
+    }))
+    .await
+}

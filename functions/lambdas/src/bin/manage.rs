@@ -1,6 +1,0 @@
-//! The `manage` Lambda function: see the crate documentation for the routes it answers.
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    lambdas::serve_http(lambdas::Function::Manage).await
-}

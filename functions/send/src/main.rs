@@ -1,0 +1,11 @@
+//! The `send` Lambda function: the SQS queue of due emails, a batch at a time, handled by [`send::handle`].
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let deployment = runtime::start(runtime::Function::Send).await;
+    let deployment = &deployment;
+    lambda_runtime::run(lambda_runtime::service_fn(move |event| {
+        send::handle(deployment, event)
+    }))
+    .await
+}

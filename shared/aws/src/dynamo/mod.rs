@@ -1,0 +1,1249 @@
+//! The DynamoDB store: one table, every item reached by key or by one index query, never a
+//! `Scan`.
+//!
+//! ## Items
+//!
+//! Keys are strings (`pk`, `sk`); [`table`] defines the table, `keys.rs` spells every key.
+//!
+//! | item | `pk` | `sk` | index keys |
+//! | --- | --- | --- | --- |
+//! | workgroup | `WG#<wg>` | `WORKGROUP` | |
+//! | person | `PERSON#<email>` | `PERSON` | |
+//! | membership (workgroup and agent copied in) | `WG#<wg>` | `AGENT#<email>` | `gsi1pk` `PERSON#<email>`, `gsi1sk` `<workgroup name>␁<wg>` |
+//! | invitation | `WG#<wg>` | `INVITEE#<email>` | `gsi2pk` `INVITATION#<id>`; `lsi1sk` `SENT#<sent_at>#<id>`; while pending: `gsi3pk` `TOKEN#<token hash>`; while pending and its expiry unrecorded: `gsi4pk` `EXPIRES#<yyyy-mm-dd>`, `gsi4sk` `<expires_at>#<id>`; while its email awaits an attempt: `gsi5pk` `RETRY`, `gsi5sk` `<retry_at>#<id>` |
+//! | event of the audit trail | `EVENTS#<wg>` | `EVENT#<at>#<event id>` | |
+//! | idempotency key | `KEY#<digest of workgroup, caller, key>` | `KEY` | |
+//! | daily counter (a limit: emails sent in a workgroup, sent, received; workgroups created; refused sign-ins recorded) | `QUOTA#<kind>#<owner>#<yyyy-mm-dd>` | `QUOTA` | |
+//! | pending count | `PENDING#<wg>` | `PENDING` | |
+//! | emails handed to SES in one second, across every sender | `RATE#<epoch second>` | `RATE` | |
+//!
+//! Times in keys are epoch seconds padded to 12 digits, so they sort as numbers. `␁` is U+0001,
+//! which sorts below any character of a name, so "Acme" comes before "Acme IT".
+//!
+//! Keys, quotas, events and invitations carry `expires_at`, the table's TTL attribute, so
+//! DynamoDB removes each some time after it stops mattering.
+//!
+//! Keying an invitation by its address makes "one invitation per address and workgroup" the
+//! primary key itself. Its expiry is `live_until` (epoch seconds); its `expires_at` (TTL) is 30
+//! days later, so the expiry sweep finds it to record its expiry before TTL removes it. Lists
+//! filter on `live_until > now`, an insert replaces an expired invitation once it is out of
+//! `by_expiry_day` (declined, or its expiry recorded), and the domain checks the expiry of
+//! whatever it reads.
+//!
+//! Events sit in a partition per workgroup apart from the workgroup's own, so they never count
+//! towards the 10 GB item collection the local index allows; the table's stream (new images)
+//! carries them to the publish function.
+//!
+//! ## Indexes (all project every attribute)
+//!
+//! | index | kind | keys | holds |
+//! | --- | --- | --- | --- |
+//! | `by_person` | global | `gsi1pk` / `gsi1sk` | memberships, by workgroup name |
+//! | `by_invitation_id` | global | `gsi2pk` | invitations |
+//! | `by_token` | global, sparse | `gsi3pk` | pending invitations |
+//! | `by_expiry_day` | global, sparse | `gsi4pk` / `gsi4sk` | pending invitations, by expiry |
+//! | `by_retry` | global, sparse, one partition | `gsi5pk` / `gsi5sk` | emails not yet handed to SES, by when a sweep should post them again (those in the queue now, and an outage's worth) |
+//! | `by_send` | local | `pk` / `lsi1sk` | invitations, by send |
+//!
+//! ## Access patterns
+//!
+//! | access pattern | reached by | call |
+//! | --- | --- | --- |
+//! | a person, a membership (they decide writes) | key | GetItem, consistent |
+//! | bind a person registered before sign-ins were bound | person present, unbound | UpdateItem |
+//! | the invitation of an address (at the pending cap) | key | GetItem, consistent |
+//! | record a refused sign-in (no change to record it with) | event absent | PutItem |
+//! | the agents of a workgroup, by email | `pk`, `begins_with(sk, "AGENT#")` | Query, consistent |
+//! | the workgroups of a person, by name | `by_person` | Query |
+//! | a workgroup's live invitations, newest first | `by_send` backwards, filter `expires_at > now` (and the status) | Query, consistent, read on until the page is full |
+//! | an invitation by id / by token | `by_invitation_id` / `by_token` | Query |
+//! | the reminder sweep's and the expiry sweep's candidates | `by_expiry_day`, one partition per day of the window | Query per day, concurrently |
+//! | a workgroup's events, newest first | `pk`, `begins_with(sk, "EVENT#")`, backwards | Query, consistent |
+//! | the delivery sweep's candidates, a page at a time | `by_retry`, `gsi5sk` after the page's start up to now, filter pending and live | Query |
+//! | the invitation a queued email names (the sender) | key | GetItem, consistent |
+//! | claim an idempotency key | absent, expired, or abandoned unanswered (the holder comes back on refusal) | PutItem |
+//! | record / release a key's answer | same fingerprint, unanswered | UpdateItem / DeleteItem |
+//! | reserve / give back under a daily limit | `count <= limit - amount` / `count >= amount` | UpdateItem |
+//! | take a send slot | `count <= rate - 1` | UpdateItem |
+//! | reserve / free pending places | `pending <= limit - amount` / `pending >= amount`; never in a transaction, so concurrent reservations queue on the item instead of cancelling each other | UpdateItem |
+//! | create a workgroup | workgroup, membership, person: each absent | TransactWriteItems |
+//! | invite | membership absent (ConditionCheck); invitation absent, or expired and out of `by_expiry_day` (Put); the event (Put) | TransactWriteItems |
+//! | resend, decline, claim a reminder, record an expiry | `version` is the previous one (Put); the event (Put) | TransactWriteItems |
+//! | claim an email (the sender), post one again (a sweep), give a throttled claim back (no event) | `version` is the previous one | PutItem |
+//! | record a delivery (and its next attempt) | same send (`nonce`) (Update); the event (Put) | TransactWriteItems |
+//! | cancel | `version` unchanged (Delete); the event (Put) | TransactWriteItems |
+//! | accept | invitation unchanged (Delete); membership and person absent (Put); the event (Put) | TransactWriteItems |
+//!
+//! A failed condition, or a concurrent transaction on the same items, refuses the whole write:
+//! it comes back as [`StoreError::Conflict`] (or, on invite, as what was found), and nothing is
+//! written. Expressions name every attribute through `#placeholders`, so no attribute name can
+//! collide with a reserved word.
+//!
+//! Page positions are the last listed item's keys: its address for agents, its `by_send` sort
+//! key and address for invitations. The domain seals them into opaque, tamper-proof cursors; a
+//! position this store did not write is refused.
+
+mod items;
+mod keys;
+pub mod table;
+
+pub use keys::EVENTS_PREFIX;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::{
+    Client,
+    error::{ProvideErrorMetadata, SdkError},
+    operation::{
+        put_item::PutItemError, query::builders::QueryFluentBuilder,
+        transact_write_items::TransactWriteItemsError,
+    },
+    types::{
+        AttributeValue, CancellationReason, ConditionCheck, Delete, Put, ReturnValue,
+        ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    },
+};
+use aws_smithy_runtime_api::http::Response;
+use domain::{
+    address::EmailAddress,
+    audit::Event,
+    clock::Timestamp,
+    delivery::SendSlots,
+    idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
+    ids::{InvitationId, WorkgroupId},
+    invitation::{Invitation, Status},
+    people::{Agent, Membership, Person, SignIn, Workgroup},
+    quota::QuotaKey,
+    secret::TokenHash,
+    store::{Inserted, Page, PageRequest, Store, StoreError},
+};
+use serde::de::DeserializeOwned;
+
+use items::{
+    EventItem, InvitationItem, Item, KeyItem, MembershipItem, PersonItem, WorkgroupItem, from_item,
+    invitation_attributes as attr, to_item,
+};
+use table::{
+    BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN, Index, PARTITION_KEY,
+    SORT_KEY, TTL_ATTRIBUTE,
+};
+
+/// The [`Store`] on one DynamoDB table. Cheap to clone: the client is shared.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    /// The store on `table`, a table made from [`table`]'s definition.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Opens the client's connection and settles what its first request would otherwise set up
+    /// (endpoint, credentials, signing), with an eventually consistent read of a key no item
+    /// has: half a read unit. Functions run it at init, beside reading their secret, so their
+    /// first invocation finds the connection open. A failure here is the first request's to
+    /// report, so it is only returned for logging.
+    pub async fn warm_up(&self) -> Result<(), StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(WARM_UP_KEY))
+            .key(SORT_KEY, s(WARM_UP_KEY))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| StoreError::backend("failed to warm the connection up", e))
+    }
+}
+
+/// The key [`DynamoStore::warm_up`] reads: no item ever has it.
+const WARM_UP_KEY: &str = "WARM-UP";
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn key(pk: String, sk: String) -> Item {
+    HashMap::from([
+        (PARTITION_KEY.to_owned(), s(pk)),
+        (SORT_KEY.to_owned(), s(sk)),
+    ])
+}
+
+fn invitation_key(invitation: &Invitation) -> Item {
+    key(
+        keys::workgroup(&invitation.workgroup.id),
+        keys::invitee(&invitation.email),
+    )
+}
+
+fn idempotency_key(key: &IdempotencyKey) -> Item {
+    self::key(
+        keys::idempotency(key.digest()),
+        keys::IDEMPOTENCY.to_owned(),
+    )
+}
+
+/// A conditional-check failure that should have carried the old item did not.
+#[derive(Debug, thiserror::Error)]
+#[error("no item in the condition failure")]
+struct NoItem;
+
+fn built<T, E>(result: Result<T, E>) -> Result<T, StoreError>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    result.map_err(|e| StoreError::backend("failed to build a request", e))
+}
+
+/// For a single-item write: a failed condition, or a transaction holding the item, refused
+/// it (nothing was written); anything else is a backend failure saying what was attempted.
+fn refused<E>(context: &'static str) -> impl FnOnce(SdkError<E, Response>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    move |error| {
+        let code = error.as_service_error().and_then(|e| e.code());
+        match code {
+            Some("ConditionalCheckFailedException" | "TransactionConflictException") => {
+                StoreError::Conflict
+            }
+            _ => StoreError::backend(context, error),
+        }
+    }
+}
+
+fn condition_failed(reason: Option<&CancellationReason>) -> bool {
+    reason.is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
+}
+
+/// The reasons of a transaction that a failed condition or a concurrent transaction cancelled
+/// (nothing was written), or the failure.
+fn cancellation(
+    error: SdkError<TransactWriteItemsError, Response>,
+    context: &'static str,
+) -> Result<Vec<CancellationReason>, StoreError> {
+    match error.into_service_error() {
+        TransactWriteItemsError::TransactionCanceledException(e)
+            if e.cancellation_reasons().iter().any(|r| {
+                matches!(
+                    r.code(),
+                    Some("ConditionalCheckFailed" | "TransactionConflict")
+                )
+            }) =>
+        {
+            Ok(e.cancellation_reasons().to_vec())
+        }
+        other => Err(StoreError::backend(context, other)),
+    }
+}
+
+/// The transactional Put of an event, beside the change it records.
+fn put_event(table: &str, event: &Event) -> Result<TransactWriteItem, StoreError> {
+    put_new(table, to_item(&EventItem::of(event)?)?)
+}
+
+/// A transactional Put of a new item: refused if an item has its key.
+fn put_new(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", PARTITION_KEY);
+    Ok(TransactWriteItem::builder()
+        .put(built(put.build())?)
+        .build())
+}
+
+impl DynamoStore {
+    /// One item by key, consistently read.
+    async fn get<T: DeserializeOwned>(&self, key: Item) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::backend("failed to read an item", e))?;
+        output.item.map(from_item).transpose()
+    }
+
+    /// The one invitation an index's partition holds.
+    async fn invitation_on(
+        &self,
+        index: Index,
+        partition: String,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index.name)
+            .key_condition_expression("#k = :k")
+            .expression_attribute_names("#k", index.partition)
+            .expression_attribute_values(":k", s(partition))
+            .send()
+            .await
+            .map_err(|e| StoreError::backend("failed to query an index", e))?;
+        match output.items.unwrap_or_default().into_iter().next() {
+            Some(item) => Ok(Some(from_item::<InvitationItem>(item)?.into_invitation())),
+            None => Ok(None),
+        }
+    }
+
+    /// Every item of a query, following its pages.
+    async fn every_item(
+        &self,
+        query: QueryFluentBuilder,
+        context: &'static str,
+    ) -> Result<Vec<Item>, StoreError> {
+        query
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| StoreError::backend(context, e))
+    }
+
+    /// Up to `limit` items of a query from `start`, and whether more follow. `Limit` counts
+    /// the items read before the filter drops any, so reading goes on until `limit + 1` items
+    /// passed it or the range ends.
+    async fn page_of(
+        &self,
+        query: QueryFluentBuilder,
+        mut start: Option<Item>,
+        limit: usize,
+        context: &'static str,
+    ) -> Result<(Vec<Item>, bool), StoreError> {
+        let wanted = limit.saturating_add(1);
+        let mut found = Vec::new();
+        loop {
+            let output = query
+                .clone()
+                .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::backend(context, e))?;
+            found.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if found.len() >= wanted || start.is_none() {
+                break;
+            }
+        }
+        let more = found.len() > limit;
+        found.truncate(limit);
+        Ok((found, more))
+    }
+
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        context: &'static str,
+    ) -> Result<(), StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                cancellation(error, context)?;
+                Err(StoreError::Conflict)
+            }
+        }
+    }
+
+    /// Up to `limit` pending invitations expiring on `day`, with sort keys after `start` and
+    /// before `to`, and whether more follow.
+    async fn expiring_on(
+        &self,
+        day: chrono::NaiveDate,
+        start: &str,
+        to: &str,
+        limit: usize,
+    ) -> Result<(Vec<Item>, bool), StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_EXPIRY_DAY.name)
+            .key_condition_expression("#day = :day AND #at BETWEEN :start AND :to")
+            .expression_attribute_names("#day", BY_EXPIRY_DAY.partition)
+            .expression_attribute_names("#at", BY_EXPIRY_DAY.sort.unwrap_or_default())
+            .expression_attribute_values(":day", s(keys::expiry_day(day)))
+            .expression_attribute_values(":start", s(keys::just_after(start)))
+            .expression_attribute_values(":to", s(to));
+        self.page_of(query, None, limit, "failed to query expiring invitations")
+            .await
+    }
+}
+
+/// A page of invitation items, and where the next one starts (the last one's index sort key).
+fn invitation_page(
+    items: Vec<Item>,
+    more: bool,
+    position: impl Fn(&Invitation) -> String,
+) -> Result<Page<Invitation>, StoreError> {
+    let invitations = items
+        .into_iter()
+        .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = invitations.last().filter(|_| more).map(position);
+    Ok(Page {
+        items: invitations,
+        next,
+    })
+}
+
+impl Store for DynamoStore {
+    async fn create_workgroup(
+        &self,
+        workgroup: &Workgroup,
+        founder: &Agent,
+        new_person: Option<&Person>,
+    ) -> Result<(), StoreError> {
+        let mut items = vec![
+            put_new(&self.table, to_item(&WorkgroupItem::of(workgroup))?)?,
+            put_new(
+                &self.table,
+                to_item(&MembershipItem::of(workgroup, founder))?,
+            )?,
+        ];
+        if let Some(person) = new_person {
+            items.push(put_new(&self.table, to_item(&PersonItem::of(person))?)?);
+        }
+        self.transact(items, "failed to create a workgroup").await
+    }
+
+    async fn person(&self, email: &EmailAddress) -> Result<Option<Person>, StoreError> {
+        let item: Option<PersonItem> = self
+            .get(key(keys::person(email), keys::PERSON.to_owned()))
+            .await?;
+        Ok(item.map(PersonItem::into_person))
+    }
+
+    async fn bind_sign_in(&self, email: &EmailAddress, sign_in: &SignIn) -> Result<(), StoreError> {
+        use items::person_attributes as p;
+        let sign_in = serde_dynamo::to_attribute_value(sign_in)
+            .map_err(|e| StoreError::backend("failed to encode a sign-in", e))?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::person(email), keys::PERSON.to_owned())))
+            .update_expression("SET #person.#sign_in = :sign_in")
+            .condition_expression(
+                "attribute_exists(#pk) AND attribute_not_exists(#person.#sign_in)",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#person", p::PERSON)
+            .expression_attribute_names("#sign_in", p::SIGN_IN)
+            .expression_attribute_values(":sign_in", sign_in)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to bind a person to a sign-in"))
+    }
+
+    async fn membership(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Membership>, StoreError> {
+        let item: Option<MembershipItem> = self
+            .get(key(keys::workgroup(workgroup), keys::agent(email)))
+            .await?;
+        Ok(item.map(MembershipItem::into_membership))
+    }
+
+    async fn memberships_of(&self, email: &EmailAddress) -> Result<Vec<Membership>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_PERSON.name)
+            .key_condition_expression("#person = :person")
+            .expression_attribute_names("#person", BY_PERSON.partition)
+            .expression_attribute_values(":person", s(keys::person(email)));
+        self.every_item(query, "failed to query memberships")
+            .await?
+            .into_iter()
+            .map(|item| from_item::<MembershipItem>(item).map(MembershipItem::into_membership))
+            .collect()
+    }
+
+    async fn agents(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> Result<Page<Agent>, StoreError> {
+        let pk = keys::workgroup(workgroup);
+        let start = match &page.after {
+            Some(after) => {
+                let email = keys::parse_agent_position(after)?;
+                Some(key(pk.clone(), keys::agent(&email)))
+            }
+            None => None,
+        };
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :agent)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":agent", s(keys::AGENT_PREFIX))
+            .consistent_read(true);
+        let (items, more) = self
+            .page_of(query, start, page.limit.max(1), "failed to query agents")
+            .await?;
+        let agents = items
+            .into_iter()
+            .map(|item| from_item::<MembershipItem>(item).map(MembershipItem::into_agent))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = agents
+            .last()
+            .filter(|_| more)
+            .map(|last| keys::agent_position(&last.email));
+        Ok(Page {
+            items: agents,
+            next,
+        })
+    }
+
+    async fn invitation(
+        &self,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let found = self
+            .invitation_on(BY_INVITATION_ID, keys::invitation(id))
+            .await?;
+        Ok(found.filter(|i| &i.workgroup.id == workgroup))
+    }
+
+    async fn invitation_for(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let item: Option<InvitationItem> = self
+            .get(key(keys::workgroup(workgroup), keys::invitee(email)))
+            .await?;
+        Ok(item.map(InvitationItem::into_invitation))
+    }
+
+    async fn invitation_by_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<Invitation>, StoreError> {
+        self.invitation_on(BY_TOKEN, keys::token(hash)).await
+    }
+
+    async fn invitations(
+        &self,
+        workgroup: &WorkgroupId,
+        status: Option<Status>,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let pk = keys::workgroup(workgroup);
+        let sent = BY_SEND.sort.unwrap_or_default();
+        let start = match &page.after {
+            Some(after) => {
+                let (sort, email) = keys::parse_invitation_position(after)?;
+                let mut start = key(pk.clone(), keys::invitee(&email));
+                start.insert(sent.to_owned(), s(sort));
+                Some(start)
+            }
+            None => None,
+        };
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_SEND.name)
+            .key_condition_expression("#pk = :pk AND begins_with(#sent, :sent)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sent", sent)
+            .expression_attribute_names("#expires", attr::LIVE_UNTIL)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":sent", s(keys::SENT_PREFIX))
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .filter_expression(match status {
+                None => "#expires > :now",
+                Some(_) => "#expires > :now AND #status = :status",
+            })
+            .scan_index_forward(false)
+            .consistent_read(true);
+        if let Some(status) = status {
+            query = query
+                .expression_attribute_names("#status", attr::STATUS)
+                .expression_attribute_values(":status", s(status.as_str()));
+        }
+        let (items, more) = self
+            .page_of(
+                query,
+                start,
+                page.limit.max(1),
+                "failed to query invitations",
+            )
+            .await?;
+        let invitations = items
+            .into_iter()
+            .map(|item| from_item::<InvitationItem>(item).map(InvitationItem::into_invitation))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = invitations
+            .last()
+            .filter(|_| more)
+            .map(|last| keys::invitation_position(last.sent_at, &last.id, &last.email));
+        Ok(Page {
+            items: invitations,
+            next,
+        })
+    }
+
+    async fn insert_invitation(
+        &self,
+        invitation: &Invitation,
+        now: Timestamp,
+        event: &Event,
+    ) -> Result<Inserted, StoreError> {
+        let not_an_agent = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                keys::workgroup(&invitation.workgroup.id),
+                keys::agent(&invitation.email),
+            )))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .build();
+        let absent_or_expired = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&InvitationItem::of(invitation))?))
+            // An expired invitation is replaced once out of `by_expiry_day` (declined, or its
+            // expiry recorded): a pending one still there must have its expiry recorded first.
+            .condition_expression(
+                "attribute_not_exists(#pk) OR (#expires <= :now AND attribute_not_exists(#awaited))",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#expires", attr::LIVE_UNTIL)
+            .expression_attribute_names("#awaited", BY_EXPIRY_DAY.partition)
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build();
+        let items = vec![
+            TransactWriteItem::builder()
+                .condition_check(built(not_an_agent)?)
+                .build(),
+            TransactWriteItem::builder()
+                .put(built(absent_or_expired)?)
+                .build(),
+            put_event(&self.table, event)?,
+        ];
+        let error = match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(Inserted::Created),
+            Err(error) => error,
+        };
+        let reasons = cancellation(error, "failed to insert an invitation")?;
+        if condition_failed(reasons.first()) {
+            return Ok(Inserted::AlreadyAgent);
+        }
+        if !condition_failed(reasons.get(1)) {
+            // A concurrent transaction on one of the items: nothing was written.
+            return Err(StoreError::Conflict);
+        }
+        let old = match reasons.get(1).and_then(|r| r.item.clone()) {
+            Some(old) => Some(from_item::<InvitationItem>(old)?),
+            // DynamoDB returns the item that failed the condition; should it not, read it.
+            None => self.get(invitation_key(invitation)).await?,
+        };
+        // Gone since (cancelled, accepted): the caller may try again.
+        let old = old.ok_or(StoreError::Conflict)?;
+        Ok(Inserted::Exists(Box::new(old.into_invitation())))
+    }
+
+    async fn update_invitation(
+        &self,
+        next: &Invitation,
+        event: Option<&Event>,
+    ) -> Result<(), StoreError> {
+        let previous = next.version.checked_sub(1).ok_or(StoreError::Conflict)?;
+        let condition = "attribute_exists(#pk) AND #version = :previous AND #invitation.#id = :id";
+        let names = HashMap::from([
+            ("#pk".to_owned(), PARTITION_KEY.to_owned()),
+            ("#version".to_owned(), attr::VERSION.to_owned()),
+            ("#invitation".to_owned(), attr::INVITATION.to_owned()),
+            ("#id".to_owned(), attr::ID.to_owned()),
+        ]);
+        let values = HashMap::from([
+            (":previous".to_owned(), n(previous)),
+            (":id".to_owned(), s(next.id.as_str())),
+        ]);
+        let item = to_item(&InvitationItem::of(next))?;
+        let Some(event) = event else {
+            return self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .set_expression_attribute_names(Some(names))
+                .set_expression_attribute_values(Some(values))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(refused("failed to update an invitation"));
+        };
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build();
+        let items = vec![
+            TransactWriteItem::builder().put(built(put)?).build(),
+            put_event(&self.table, event)?,
+        ];
+        self.transact(items, "failed to update an invitation").await
+    }
+
+    async fn record_delivery(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let value = |v: serde_json::Value| {
+            serde_dynamo::to_attribute_value(v)
+                .map_err(|e| StoreError::backend("failed to encode a delivery", e))
+        };
+        let encoded = serde_json::to_value(invitation)
+            .map_err(|e| StoreError::backend("failed to encode a delivery", e))?;
+        // The sparse `by_retry` keys follow `retry_at`: set while an attempt is due, else gone.
+        let retry_keys = InvitationItem::retry_keys(invitation);
+        let index_update = if retry_keys.is_some() {
+            ", #gsi5pk = :gsi5pk, #gsi5sk = :gsi5sk"
+        } else {
+            " REMOVE #gsi5pk, #gsi5sk"
+        };
+        let expression = format!(
+            "SET #invitation.#delivery = :delivery, #invitation.#attempts = :attempts, \
+             #invitation.#retry_at = :retry_at, #invitation.#sending_until = :sending_until\
+             {index_update}"
+        );
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(invitation_key(invitation)))
+            .update_expression(expression)
+            .condition_expression("#nonce = :nonce")
+            .expression_attribute_names("#invitation", attr::INVITATION)
+            .expression_attribute_names("#delivery", attr::DELIVERY)
+            .expression_attribute_names("#attempts", attr::DELIVERY_ATTEMPTS)
+            .expression_attribute_names("#retry_at", attr::RETRY_AT)
+            .expression_attribute_names("#sending_until", attr::SENDING_UNTIL)
+            .expression_attribute_names("#gsi5pk", BY_RETRY.partition)
+            .expression_attribute_names("#gsi5sk", BY_RETRY.sort.unwrap_or_default())
+            .expression_attribute_names("#nonce", attr::NONCE)
+            .expression_attribute_values(":delivery", value(encoded["delivery"].clone())?)
+            .expression_attribute_values(":attempts", value(encoded["delivery_attempts"].clone())?)
+            .expression_attribute_values(":retry_at", value(encoded["retry_at"].clone())?)
+            .expression_attribute_values(":sending_until", value(encoded["sending_until"].clone())?)
+            .expression_attribute_values(":nonce", s(String::from(invitation.nonce.clone())));
+        if let Some((partition, sort)) = retry_keys {
+            update = update
+                .expression_attribute_values(":gsi5pk", s(partition))
+                .expression_attribute_values(":gsi5sk", s(sort));
+        }
+        let items = vec![
+            TransactWriteItem::builder()
+                .update(built(update.build())?)
+                .build(),
+            put_event(&self.table, event)?,
+        ];
+        self.transact(items, "failed to record a delivery").await
+    }
+
+    async fn delete_invitation(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let items = vec![
+            TransactWriteItem::builder()
+                .delete(delete_unchanged(&self.table, invitation)?)
+                .build(),
+            put_event(&self.table, event)?,
+        ];
+        self.transact(items, "failed to delete an invitation").await
+    }
+
+    async fn accept_invitation(
+        &self,
+        invitation: &Invitation,
+        agent: &Agent,
+        new_person: Option<&Person>,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .delete(delete_unchanged(&self.table, invitation)?)
+                .build(),
+            put_new(
+                &self.table,
+                to_item(&MembershipItem::of(&invitation.workgroup, agent))?,
+            )?,
+            put_event(&self.table, event)?,
+        ];
+        if let Some(person) = new_person {
+            items.push(put_new(&self.table, to_item(&PersonItem::of(person))?)?);
+        }
+        self.transact(items, "failed to accept an invitation").await
+    }
+
+    async fn pending_expiring(
+        &self,
+        after: Timestamp,
+        until: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let first = after + chrono::TimeDelta::seconds(1);
+        if until < first {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        // Sort keys are `<second>#<id>`: after the position, or from the first second in (a
+        // bare second sorts before every key of that second), up to the second after `until`
+        // out.
+        let start = match &page.after {
+            Some(position) => keys::parse_second_position(position)?,
+            None => keys::second(first),
+        };
+        let to = keys::second(until + chrono::TimeDelta::seconds(1));
+        let start_day = keys::day_of_second(&start)?.max(first.date_naive());
+        let limit = page.limit.max(1);
+        let mut found = Vec::new();
+        let mut more = false;
+        for day in start_day
+            .iter_days()
+            .take_while(|day| *day <= until.date_naive())
+        {
+            let (items, more_today) = self
+                .expiring_on(day, &start, &to, limit + 1 - found.len())
+                .await?;
+            found.extend(items);
+            if found.len() > limit || more_today {
+                more = true;
+                break;
+            }
+        }
+        found.truncate(limit);
+        invitation_page(found, more, |invitation| {
+            keys::expiry(invitation.expires_at(), &invitation.id)
+        })
+    }
+
+    async fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> Result<Claim, StoreError> {
+        use items::key_attributes as k;
+        let record = KeyRecord {
+            fingerprint: fingerprint.to_owned(),
+            claimed_at: now,
+            answer: None,
+        };
+        let claimed = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&KeyItem::of(key.digest(), &record))?))
+            // New, expired, or claimed long ago by a request that never answered.
+            .condition_expression(
+                "attribute_not_exists(#pk) OR #expires <= :now \
+                 OR (#answered = :no AND #claimed <= :abandoned)",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+            .expression_attribute_names("#answered", k::ANSWERED)
+            .expression_attribute_names("#claimed", k::CLAIMED_AT)
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .expression_attribute_values(
+                ":abandoned",
+                n((now - domain::idempotency::ABANDONED_AFTER).timestamp()),
+            )
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => Ok(Claim::Claimed),
+            Err(error) => match error.into_service_error() {
+                PutItemError::ConditionalCheckFailedException(failed) => {
+                    let held = failed.item.ok_or_else(|| {
+                        StoreError::backend("a refused claim came back without the key", NoItem)
+                    })?;
+                    Ok(from_item::<KeyItem>(held)?
+                        .into_record()
+                        .claim_by(fingerprint))
+                }
+                other if other.code() == Some("TransactionConflictException") => {
+                    Err(StoreError::Conflict)
+                }
+                other => Err(StoreError::backend(
+                    "failed to claim an idempotency key",
+                    other,
+                )),
+            },
+        }
+    }
+
+    async fn record_answer(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        answer: &RecordedAnswer,
+    ) -> Result<(), StoreError> {
+        use items::key_attributes as k;
+        let answer = serde_dynamo::to_attribute_value(answer)
+            .map_err(|e| StoreError::backend("failed to encode an answer", e))?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(idempotency_key(key)))
+            .update_expression("SET #record.#answer = :answer, #answered = :yes")
+            .condition_expression("#fingerprint = :fingerprint AND #answered = :no")
+            .expression_attribute_names("#record", k::RECORD)
+            .expression_attribute_names("#answer", k::ANSWER)
+            .expression_attribute_names("#answered", k::ANSWERED)
+            .expression_attribute_names("#fingerprint", k::FINGERPRINT)
+            .expression_attribute_values(":answer", answer)
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .expression_attribute_values(":fingerprint", s(fingerprint))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to record an answer"))
+    }
+
+    async fn reserve_quota(
+        &self,
+        key: &QuotaKey,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        // Kept a day past its own, then DynamoDB's TTL removes it.
+        let expires = key.resets_at() + chrono::TimeDelta::days(1);
+        let item = self::key(keys::quota(key), keys::QUOTA.to_owned());
+        self.count_up(
+            item,
+            amount,
+            limit,
+            Some(expires),
+            "failed to count against a quota",
+        )
+        .await
+        .map(|counted| counted.is_some())
+    }
+
+    async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
+        let item = self::key(keys::quota(key), keys::QUOTA.to_owned());
+        self.count_down(item, amount, "failed to give back quota")
+            .await
+    }
+
+    async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {
+        use items::key_attributes as k;
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(idempotency_key(key)))
+            .condition_expression("#fingerprint = :fingerprint AND #answered = :no")
+            .expression_attribute_names("#answered", k::ANSWERED)
+            .expression_attribute_names("#fingerprint", k::FINGERPRINT)
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .expression_attribute_values(":fingerprint", s(fingerprint))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to release an idempotency key"))
+    }
+
+    async fn deliveries_due(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        // A bare second sorts before every key of that second: `<` the next one is `<= now`.
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_RETRY.name);
+        query = match &page.after {
+            Some(position) => query
+                .key_condition_expression("#retry = :retry AND #at BETWEEN :start AND :next")
+                .expression_attribute_values(
+                    ":start",
+                    s(keys::just_after(&keys::parse_second_position(position)?)),
+                ),
+            None => query.key_condition_expression("#retry = :retry AND #at < :next"),
+        };
+        let query = query
+            .filter_expression("#status = :pending AND #expires > :now")
+            .expression_attribute_names("#retry", BY_RETRY.partition)
+            .expression_attribute_names("#at", BY_RETRY.sort.unwrap_or_default())
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#expires", attr::LIVE_UNTIL)
+            .expression_attribute_values(":retry", s(keys::RETRY))
+            .expression_attribute_values(
+                ":next",
+                s(keys::second(now + chrono::TimeDelta::seconds(1))),
+            )
+            .expression_attribute_values(":pending", s(Status::Pending.as_str()))
+            .expression_attribute_values(":now", n(now.timestamp()));
+        let (items, more) = self
+            .page_of(
+                query,
+                None,
+                page.limit.max(1),
+                "failed to query emails due for another attempt",
+            )
+            .await?;
+        invitation_page(items, more, |invitation| {
+            let at = invitation.retry_at.unwrap_or(now);
+            keys::retry(at, &invitation.id)
+        })
+    }
+
+    async fn record_event(&self, event: &Event) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&EventItem::of(event)?)?))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to record an event"))
+    }
+
+    async fn events(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> Result<Page<Event>, StoreError> {
+        let pk = keys::events(workgroup);
+        let start = match &page.after {
+            Some(after) => Some(key(pk.clone(), keys::parse_event_position(after)?)),
+            None => None,
+        };
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :event)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":event", s(keys::EVENT_PREFIX))
+            .scan_index_forward(false)
+            .consistent_read(true);
+        let (items, more) = self
+            .page_of(query, start, page.limit.max(1), "failed to query events")
+            .await?;
+        let events = items
+            .into_iter()
+            .map(|item| from_item::<EventItem>(item)?.into_event())
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = events
+            .last()
+            .filter(|_| more)
+            .map(|last| keys::event(last.at, &last.id));
+        Ok(Page {
+            items: events,
+            next,
+        })
+    }
+
+    async fn reserve_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        let item = key(keys::pending(workgroup), keys::PENDING.to_owned());
+        self.count_up(
+            item,
+            amount,
+            limit,
+            None,
+            "failed to count pending invitations",
+        )
+        .await
+        .map(|counted| counted.is_some())
+    }
+
+    async fn release_pending(
+        &self,
+        workgroup: &WorkgroupId,
+        amount: u32,
+    ) -> Result<(), StoreError> {
+        let item = key(keys::pending(workgroup), keys::PENDING.to_owned());
+        self.count_down(item, amount, "failed to free pending places")
+            .await
+    }
+}
+
+impl SendSlots for DynamoStore {
+    async fn take_send_slot(&self, second: i64, rate: u32) -> Result<Option<u32>, StoreError> {
+        let item = key(keys::send_slot(second), keys::SEND_SLOT.to_owned());
+        // Gone by TTL a day later; only the current second is ever counted up.
+        let expires =
+            chrono::DateTime::from_timestamp(second, 0).map(|at| at + chrono::TimeDelta::days(1));
+        let counted = self
+            .count_up(item, 1, rate, expires, "failed to take a send slot")
+            .await?;
+        Ok(counted.map(|used| used.saturating_sub(1)))
+    }
+}
+
+/// The counters (a daily quota, a workgroup's pending count): one item each, changed only by
+/// single-item UpdateItems, never in a transaction, so concurrent changes queue on the item
+/// instead of cancelling each other as transactions would.
+impl DynamoStore {
+    /// Adds `amount` to the counter if that keeps it within `limit`: the count it then holds,
+    /// or `None` (nothing added) otherwise. `expires` sets the item's TTL.
+    async fn count_up(
+        &self,
+        item: Item,
+        amount: u32,
+        limit: u32,
+        expires: Option<Timestamp>,
+        context: &'static str,
+    ) -> Result<Option<u32>, StoreError> {
+        if amount > limit {
+            return Ok(None);
+        }
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(item))
+            .return_values(ReturnValue::UpdatedNew)
+            .condition_expression("attribute_not_exists(#count) OR #count <= :room")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":amount", n(amount))
+            .expression_attribute_values(":room", n(limit - amount));
+        request = match expires {
+            Some(expires) => request
+                .update_expression(
+                    "SET #count = if_not_exists(#count, :zero) + :amount, #expires = :expires",
+                )
+                .expression_attribute_names("#expires", TTL_ATTRIBUTE)
+                .expression_attribute_values(":expires", n(expires.timestamp())),
+            None => {
+                request.update_expression("SET #count = if_not_exists(#count, :zero) + :amount")
+            }
+        };
+        match request.send().await.map_err(refused(context)) {
+            Ok(updated) => {
+                let count = updated
+                    .attributes()
+                    .and_then(|new| new.get(COUNT))
+                    .and_then(|count| count.as_n().ok())
+                    .and_then(|count| count.parse().ok());
+                Ok(Some(count.unwrap_or(limit)))
+            }
+            Err(StoreError::Conflict) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Takes `amount` off the counter, unless it holds less (counted before the counter
+    /// existed): never below zero.
+    async fn count_down(
+        &self,
+        item: Item,
+        amount: u32,
+        context: &'static str,
+    ) -> Result<(), StoreError> {
+        let taken = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(item))
+            .update_expression("SET #count = #count - :amount")
+            .condition_expression("#count >= :amount")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_values(":amount", n(amount))
+            .send()
+            .await
+            .map_err(refused(context));
+        match taken {
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// The attribute of a counter item.
+const COUNT: &str = "count";
+
+/// The transactional Delete of an invitation unchanged since read (cancel, accept).
+fn delete_unchanged(table: &str, invitation: &Invitation) -> Result<Delete, StoreError> {
+    built(
+        Delete::builder()
+            .table_name(table)
+            .set_key(Some(invitation_key(invitation)))
+            .condition_expression("#version = :version AND #invitation.#id = :id")
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#invitation", attr::INVITATION)
+            .expression_attribute_names("#id", attr::ID)
+            .expression_attribute_values(":version", n(invitation.version))
+            .expression_attribute_values(":id", s(invitation.id.as_str()))
+            .build(),
+    )
+}
+
+/// The audit event a stream record's new image holds: `None` for any other item. Stream
+/// images are attribute maps like the items the store writes.
+pub fn event_in_image(image: Item) -> Result<Option<Event>, StoreError> {
+    let is_event = matches!(
+        image.get(SORT_KEY),
+        Some(AttributeValue::S(sk)) if sk.starts_with(keys::EVENT_PREFIX)
+    );
+    if !is_event {
+        return Ok(None);
+    }
+    from_item::<EventItem>(image)?.into_event().map(Some)
+}
