@@ -20,11 +20,15 @@ use domain::{
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
+    mailer::{MailError, MailFailure, Mailer},
     message::{AcceptLinks, Email},
     people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
     secret::{SecretKey, TokenHash},
-    store::{Inserted, MailError, MailFailure, Mailer, Page, PageRequest, Store, StoreError},
+    store::{
+        Counters, EventLog, IdempotencyKeys, Inserted, Invitations, Page, PageRequest, People,
+        StoreError,
+    },
 };
 
 // --- the in-memory store ---------------------------------------------------------------------
@@ -118,7 +122,7 @@ fn page_of<T: Clone>(
     })
 }
 
-impl Store for MemoryStore {
+impl People for MemoryStore {
     async fn create_workgroup(
         &self,
         workgroup: &Workgroup,
@@ -201,7 +205,9 @@ impl Store for MemoryStore {
             .collect();
         page_of(agents, &page)
     }
+}
 
+impl Invitations for MemoryStore {
     async fn invitation(
         &self,
         workgroup: &WorkgroupId,
@@ -389,6 +395,26 @@ impl Store for MemoryStore {
         page_of(expiring, &page)
     }
 
+    async fn deliveries_due(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let due = self
+            .tables()
+            .invitations
+            .values()
+            .filter(|invitation| invitation.status == Status::Pending && invitation.is_live(now))
+            .filter_map(|invitation| {
+                let at = invitation.retry_at.filter(|at| *at <= now)?;
+                Some((timed_position(at, invitation), invitation.clone()))
+            })
+            .collect();
+        page_of(due, &page)
+    }
+}
+
+impl EventLog for MemoryStore {
     async fn record_event(&self, event: &Event) -> Result<(), StoreError> {
         self.tables().events.push(event.clone());
         Ok(())
@@ -408,7 +434,9 @@ impl Store for MemoryStore {
             .collect();
         page_of(events, &page)
     }
+}
 
+impl Counters for MemoryStore {
     async fn reserve_pending(
         &self,
         workgroup: &WorkgroupId,
@@ -435,6 +463,30 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn reserve_quota(
+        &self,
+        key: &QuotaKey,
+        amount: u32,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        let mut tables = self.tables();
+        let used = tables.quotas.entry(key.clone()).or_default();
+        if *used + amount > limit {
+            return Ok(false);
+        }
+        *used += amount;
+        Ok(true)
+    }
+
+    async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let used = tables.quotas.entry(key.clone()).or_default();
+        *used = used.saturating_sub(amount);
+        Ok(())
+    }
+}
+
+impl IdempotencyKeys for MemoryStore {
     async fn claim_key(
         &self,
         key: &IdempotencyKey,
@@ -472,28 +524,6 @@ impl Store for MemoryStore {
         }
     }
 
-    async fn reserve_quota(
-        &self,
-        key: &QuotaKey,
-        amount: u32,
-        limit: u32,
-    ) -> Result<bool, StoreError> {
-        let mut tables = self.tables();
-        let used = tables.quotas.entry(key.clone()).or_default();
-        if *used + amount > limit {
-            return Ok(false);
-        }
-        *used += amount;
-        Ok(true)
-    }
-
-    async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
-        let mut tables = self.tables();
-        let used = tables.quotas.entry(key.clone()).or_default();
-        *used = used.saturating_sub(amount);
-        Ok(())
-    }
-
     async fn release_key(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<(), StoreError> {
         let mut tables = self.tables();
         match tables.keys.get(key.digest()) {
@@ -503,24 +533,6 @@ impl Store for MemoryStore {
             }
             _ => Err(StoreError::Conflict),
         }
-    }
-
-    async fn deliveries_due(
-        &self,
-        now: Timestamp,
-        page: PageRequest,
-    ) -> Result<Page<Invitation>, StoreError> {
-        let due = self
-            .tables()
-            .invitations
-            .values()
-            .filter(|invitation| invitation.status == Status::Pending && invitation.is_live(now))
-            .filter_map(|invitation| {
-                let at = invitation.retry_at.filter(|at| *at <= now)?;
-                Some((timed_position(at, invitation), invitation.clone()))
-            })
-            .collect();
-        page_of(due, &page)
     }
 }
 

@@ -5,6 +5,7 @@
 //! everything else, so an outage can outlast every backoff.
 
 use aws::{DynamoStore, Paced, SesMailer, SqsQueue, ses::Sender};
+use domain::store::Invitations as _;
 use domain::{
     App, Caller, Settings,
     address::EmailAddress,
@@ -16,7 +17,6 @@ use domain::{
     people::WorkgroupName,
     role::Role,
     secret::SecretKey,
-    store::Store,
     usecases::invite::{InviteError, InviteRequest},
 };
 use futures::future::join_all;

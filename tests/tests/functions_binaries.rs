@@ -221,7 +221,7 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
         stack.table.clone(),
     );
     let wg_id = domain::ids::WorkgroupId::parse(&wg).unwrap();
-    let cy_invitation = domain::store::Store::invitation(
+    let cy_invitation = domain::store::Invitations::invitation(
         &store,
         &wg_id,
         &domain::ids::InvitationId::parse(&cy_id).unwrap(),

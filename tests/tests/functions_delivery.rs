@@ -15,6 +15,7 @@
 mod support;
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use domain::store::Invitations as _;
 use domain::{
     address::EmailAddress,
     clock::Clock,
@@ -23,7 +24,6 @@ use domain::{
     invitation::{DELIVERY_GRACE, Delivery, RETRY_BACKOFF, Status},
     message::Occasion,
     role::Role,
-    store::Store,
 };
 use runtime::{Deployment, Function};
 use serde_json::{Value, json};

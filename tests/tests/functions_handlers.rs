@@ -353,7 +353,7 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
     let stored = |id: domain::ids::InvitationId| {
         let (store, wg_id) = (store.clone(), wg_id.clone());
         async move {
-            domain::store::Store::invitation(&store, &wg_id, &id)
+            domain::store::Invitations::invitation(&store, &wg_id, &id)
                 .await
                 .unwrap()
                 .unwrap()

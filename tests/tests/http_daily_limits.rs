@@ -5,7 +5,7 @@
 //! mail service took.
 
 use chrono::TimeDelta;
-use domain::store::MailFailure;
+use domain::mailer::MailFailure;
 use futures::future::join_all;
 use serde_json::json;
 use tests::harness::{Answer, Harness};

@@ -2,6 +2,7 @@
 //! for administrators and managers only, paged with cursors of its own, nothing of another
 //! workgroup; and the local publisher's `events.jsonl`.
 
+use domain::store::{EventLog as _, Invitations as _};
 use serde_json::{Value, json};
 use tests::harness::Harness;
 
@@ -215,7 +216,7 @@ async fn the_local_publisher_appends_each_event_once_in_order() {
 async fn the_embedded_store_forgets_published_events_after_their_retention() {
     use domain::{
         audit::{Actor, Change, EVENT_RETENTION, Event},
-        store::{PageRequest, Store},
+        store::PageRequest,
     };
     let h = Harness::new();
     let wg = h.workgroup(ADA, "Acme").await;

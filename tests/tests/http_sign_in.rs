@@ -3,12 +3,12 @@
 //! registered them. A token with their address under another sign-in is refused (403
 //! problem+json), changes nothing, and is recorded in their workgroups' trails.
 
+use domain::store::People as _;
 use domain::{
     ids::{AgentId, WorkgroupId},
     message::Locale,
     people::{Agent, DisplayName, Person, Workgroup, WorkgroupName},
     role::Role,
-    store::Store,
 };
 use serde_json::{Value, json};
 use tests::harness::{Answer, Harness, api_gateway_event, start_time};

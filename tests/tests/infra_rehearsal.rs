@@ -675,7 +675,7 @@ async fn scenario(d: &Deployment, people: &str) {
         d.function("invite").environment["TABLE_NAME"].clone(),
     );
     let wg_id = domain::ids::WorkgroupId::parse(&wg).unwrap();
-    let cy_invitation = domain::store::Store::invitation(
+    let cy_invitation = domain::store::Invitations::invitation(
         &store,
         &wg_id,
         &domain::ids::InvitationId::parse(&cy_id).unwrap(),

@@ -28,11 +28,11 @@ use domain::{
     app::error_chain,
     ids::{AgentId, WorkgroupId},
     invitation::{Invitation, Inviter, Send},
+    mailer::Mailer,
     message::{AcceptLinks, Email, Locale, Occasion, escape_html, invitation_email},
     people::{DisplayName, Workgroup, WorkgroupName},
     role::Role,
     secret::SecretKey,
-    store::Mailer,
 };
 use futures::future::join_all;
 use serde_json::{Value, json};

@@ -3,6 +3,7 @@
 //! DynamoDB store has to prove: expired items that TTL has not deleted yet stay invisible and
 //! inert, the table's TTL and indexes, and a reminder sweep that reads only its window's days.
 
+use domain::store::{Invitations as _, People as _};
 use std::collections::{BTreeSet, HashMap};
 
 use aws::{DynamoStore, calls::CallLog, dynamo::table};
@@ -14,7 +15,7 @@ use domain::{
     ids::InvitationId,
     people::{Agent, Person},
     role::Role,
-    store::{Inserted, PageRequest, Store, StoreError},
+    store::{Inserted, PageRequest, StoreError},
 };
 use tests::{
     conformance::{Scene, address, newcomer, start},

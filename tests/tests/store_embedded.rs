@@ -1,10 +1,11 @@
 //! The store conformance suite on the embedded SQLite store, and what only a file-backed store
 //! promises: its data outlives the process.
 
+use domain::store::{Invitations as _, People as _};
 use domain::{
     invitation::Status,
     role::Role,
-    store::{PageRequest, Store, StoreError},
+    store::{PageRequest, StoreError},
 };
 use local::store::EmbeddedStore;
 use tempfile::TempDir;

@@ -1,5 +1,6 @@
 //! The use cases of `App`, against the in-memory store, the recording mailer and a manual clock.
 
+use domain::store::{Counters as _, Invitations as _, People as _};
 use std::ops::Deref;
 
 use chrono::{TimeDelta, TimeZone, Utc};
@@ -17,13 +18,12 @@ use domain::{
     people::WorkgroupName,
     role::{Denied, Role},
     secret::SecretKey,
-    store::Store,
     usecases::{
         BadList, ListError, ListQuery,
-        invitations::ManageError,
+        accept::{AcceptError, TokenError},
         invite::{InviteError, InviteOutcome, InviteRequest, InviteResult},
+        manage::ManageError,
         remind::SweepReport,
-        respond::{AcceptError, TokenError},
     },
 };
 use tests::fakes::{InlineQueue, ManualClock, MemoryStore, RecordingMailer};

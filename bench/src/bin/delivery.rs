@@ -331,7 +331,7 @@ struct Drained {
 
 /// Runs one sender per mailer over `consumer` until the queue is empty; each takes up to ten
 /// messages at a time and handles them at once.
-async fn drain<S: Store, Q: Queue, C: Clock, M: domain::store::Mailer>(
+async fn drain<S: Store, Q: Queue, C: Clock, M: domain::mailer::Mailer>(
     app: &App<S, Q, C>,
     mailers: &[M],
     consumer: &Consumer,

@@ -8,13 +8,13 @@ use std::{
 use aws_config::{BehaviorVersion, Region, SdkConfig, meta::region::RegionProviderChain};
 use aws_sdk_dynamodb::config::Credentials;
 use domain::{
-    App, Settings, clock::Clock, invitation::ReminderSchedule, message::AcceptLinks,
-    secret::SecretKey,
+    App, Settings, clock::Clock, delivery::SendSlots, invitation::ReminderSchedule,
+    message::AcceptLinks, secret::SecretKey, store::Store,
 };
 
 use crate::{
-    backends::{AnyMailer, AnyStore},
     identity::load_or_create_key,
+    mailer::AnyMailer,
     outbox::Outbox,
     sender::{AnyQueue, PacedMailer},
     store::EmbeddedStore,
@@ -251,47 +251,53 @@ impl Backends {
         loader.load().await
     }
 
-    /// Opens the chosen store, queue and mailer; creates the DynamoDB table and the SQS queue
-    /// when they are missing. The embedded queue needs the embedded store's file, which is
-    /// opened for it whichever store runs.
-    pub async fn open(&self, data: &DataDir) -> Result<(AnyStore, AnyQueue, AnyMailer), String> {
+    /// Whether the chosen store is DynamoDB (else the embedded one).
+    pub fn on_dynamodb(&self) -> bool {
+        self.store_kind() == StoreKind::Dynamodb
+    }
+
+    /// Opens the embedded store in the data folder.
+    pub fn embedded_store(&self, data: &DataDir) -> Result<EmbeddedStore, String> {
+        EmbeddedStore::open(&data.store_path())
+            .map_err(|e| format!("cannot open {}: {e}", data.store_path().display()))
+    }
+
+    /// Opens the DynamoDB store; creates its table when it is missing.
+    pub async fn dynamodb_store(&self) -> Result<aws::DynamoStore, String> {
+        let sdk = self.sdk_config().await;
+        let mut config = aws_sdk_dynamodb::config::Builder::from(&sdk);
+        if let Some(endpoint) = &self.dynamodb_endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        let client = aws_sdk_dynamodb::Client::from_conf(config.build());
+        aws::dynamo::table::ensure_table(&client, &self.table)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot reach or create the table {}: {}",
+                    self.table,
+                    domain::app::error_chain(&e)
+                )
+            })?;
+        Ok(aws::DynamoStore::new(client, self.table.clone()))
+    }
+
+    /// Opens the chosen queue and mailer; creates the SQS queue when it is missing. The
+    /// embedded queue lives in the embedded store's file, which is opened for it whichever
+    /// store runs.
+    pub async fn queue_and_mailer(&self, data: &DataDir) -> Result<(AnyQueue, AnyMailer), String> {
         let outbox = Outbox::open(&data.outbox_dir()).map_err(|e| {
             format!(
                 "cannot open the outbox {}: {e}",
                 data.outbox_dir().display()
             )
         })?;
-        let needs_aws = self.store_kind() == StoreKind::Dynamodb
-            || self.mailer_kind() == MailerKind::Ses
-            || self.queue_kind() == QueueKind::Sqs;
+        let needs_aws =
+            self.mailer_kind() == MailerKind::Ses || self.queue_kind() == QueueKind::Sqs;
         let sdk = if needs_aws {
             Some(self.sdk_config().await)
         } else {
             None
-        };
-        let embedded = || {
-            EmbeddedStore::open(&data.store_path())
-                .map_err(|e| format!("cannot open {}: {e}", data.store_path().display()))
-        };
-        let store = match (self.store_kind(), &sdk) {
-            (StoreKind::Dynamodb, Some(sdk)) => {
-                let mut config = aws_sdk_dynamodb::config::Builder::from(sdk);
-                if let Some(endpoint) = &self.dynamodb_endpoint {
-                    config = config.endpoint_url(endpoint);
-                }
-                let client = aws_sdk_dynamodb::Client::from_conf(config.build());
-                aws::dynamo::table::ensure_table(&client, &self.table)
-                    .await
-                    .map_err(|e| {
-                        format!(
-                            "cannot reach or create the table {}: {}",
-                            self.table,
-                            domain::app::error_chain(&e)
-                        )
-                    })?;
-                AnyStore::DynamoDb(aws::DynamoStore::new(client, self.table.clone()))
-            }
-            _ => AnyStore::Embedded(embedded()?),
         };
         let queue = match (self.queue_kind(), &sdk) {
             (QueueKind::Sqs, Some(sdk)) => {
@@ -314,10 +320,7 @@ impl Backends {
                 };
                 AnyQueue::sqs(aws::SqsQueue::new(client, url))
             }
-            _ => match &store {
-                AnyStore::Embedded(store) => AnyQueue::embedded(store.clone()),
-                AnyStore::DynamoDb(_) => AnyQueue::embedded(embedded()?),
-            },
+            _ => AnyQueue::embedded(self.embedded_store(data)?),
         };
         let mailer = match (self.mailer_kind(), &sdk) {
             (MailerKind::Ses, Some(sdk)) => {
@@ -339,7 +342,7 @@ impl Backends {
             }
             _ => AnyMailer::Outbox(outbox),
         };
-        Ok((store, queue, mailer))
+        Ok((queue, mailer))
     }
 }
 
@@ -383,18 +386,16 @@ pub fn settings_from_env(base_url: &str) -> Result<Settings, String> {
     Ok(settings)
 }
 
-/// The application on the chosen backends.
-pub type LocalApp<C> = App<AnyStore, AnyQueue, C>;
-
-/// The application on the chosen backends, and the mailer its sender drains the queue into at
-/// the configured rate.
-pub async fn app<C: Clock>(
+/// The application on `store` and the chosen queue, and the mailer its sender drains the
+/// queue into at the configured rate.
+pub async fn app<S: Store + SendSlots + Clone, C: Clock>(
     data: &DataDir,
     backends: &Backends,
+    store: S,
     clock: C,
     base_url: &str,
-) -> Result<(LocalApp<C>, PacedMailer), String> {
-    let (store, queue, mailer) = backends.open(data).await?;
+) -> Result<(App<S, AnyQueue, C>, PacedMailer<S>), String> {
+    let (queue, mailer) = backends.queue_and_mailer(data).await?;
     let mailer = aws::Paced::new(mailer, store.clone(), backends.send_rate);
     let app = App {
         store,

@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use crate::{backends::AnyStore, store::EmbeddedStore};
+use crate::store::EmbeddedStore;
 
 /// Events read per batch.
 const BATCH: usize = 100;
@@ -54,10 +54,7 @@ pub async fn publish(store: &EmbeddedStore, file: &Path) -> Result<usize, String
 
 /// Publishes every [`PUBLISH_EVERY`] until the process ends. Only the embedded store publishes
 /// here; with DynamoDB, the deployment's stream publisher does.
-pub fn spawn_publisher(store: &AnyStore, file: PathBuf) {
-    let AnyStore::Embedded(store) = store.clone() else {
-        return;
-    };
+pub fn spawn_publisher(store: EmbeddedStore, file: PathBuf) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(PUBLISH_EVERY);
         loop {

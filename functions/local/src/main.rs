@@ -5,12 +5,17 @@ use std::{io::IsTerminal, net::SocketAddr, path::PathBuf, process::ExitCode, syn
 
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
-use domain::clock::{Clock, ShiftedClock};
+use domain::{
+    clock::{Clock, ShiftedClock},
+    delivery::SendSlots,
+    store::Store,
+};
 use local::{
     config::{Backends, DataDir, app},
     identity::DevIdentity,
     sender::drain,
     server::{Hosts, Local, check_listen_addr, serve},
+    store::EmbeddedStore,
 };
 use tokio::net::TcpListener;
 
@@ -133,7 +138,25 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Serves on the chosen store: one branch per backend. Only the embedded store publishes its
+/// events to the events file here; with DynamoDB, the deployment's stream publisher does.
 async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Result<(), String> {
+    if backends.on_dynamodb() {
+        let store = backends.dynamodb_store().await?;
+        serve_on(store, data, backends, args).await
+    } else {
+        let store = backends.embedded_store(&data)?;
+        local::events::spawn_publisher(store.clone(), data.events_file());
+        serve_on(store, data, backends, args).await
+    }
+}
+
+async fn serve_on<S: Store + SendSlots + Clone + 'static>(
+    store: S,
+    data: DataDir,
+    backends: &Backends,
+    args: ServeArgs,
+) -> Result<(), String> {
     check_listen_addr(args.addr, args.allow_remote)?;
     let listener = TcpListener::bind(args.addr)
         .await
@@ -141,7 +164,7 @@ async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Resu
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let base_url = args.base_url.unwrap_or_else(|| format!("http://{addr}"));
     let clock = ShiftedClock::starting_at(args.now.unwrap_or_else(Utc::now));
-    let (app, mailer) = app(&data, backends, clock, &base_url).await?;
+    let (app, mailer) = app(&data, backends, store, clock, &base_url).await?;
     let identity = DevIdentity::new(data.key());
     let admin_token = identity
         .mint("admin@example.com", Some("Ada Admin"))
@@ -154,7 +177,6 @@ async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Resu
         data.outbox_dir().display(),
         data.events_file().display()
     );
-    local::events::spawn_publisher(&app.store, data.events_file());
     if args.now.is_some() {
         println!(
             "clock: shifted, it reads {} now",
@@ -192,14 +214,34 @@ async fn run_server(data: DataDir, backends: &Backends, args: ServeArgs) -> Resu
         .map_err(|e| format!("server failed: {e}"))
 }
 
+/// Runs the sweeps and drains the queue on the chosen store: one branch per backend.
 async fn remind(
     data: DataDir,
     backends: &Backends,
     at: Option<DateTime<Utc>>,
     base_url: &str,
 ) -> Result<(), String> {
+    if backends.on_dynamodb() {
+        let store = backends.dynamodb_store().await?;
+        remind_on(store, None, data, backends, at, base_url).await
+    } else {
+        let store = backends.embedded_store(&data)?;
+        remind_on(store.clone(), Some(store), data, backends, at, base_url).await
+    }
+}
+
+/// `events` is the embedded store, whose events are published to the events file after.
+async fn remind_on<S: Store + SendSlots + Clone>(
+    store: S,
+    events: Option<EmbeddedStore>,
+    data: DataDir,
+    backends: &Backends,
+    at: Option<DateTime<Utc>>,
+    base_url: &str,
+) -> Result<(), String> {
     let at = at.unwrap_or_else(Utc::now);
-    let (app, mailer) = app(&data, backends, ShiftedClock::starting_at(at), base_url).await?;
+    let clock = ShiftedClock::starting_at(at);
+    let (app, mailer) = app(&data, backends, store, clock, base_url).await?;
     let retried = app
         .retry_deliveries(app.clock.now(), || true)
         .await
@@ -216,7 +258,7 @@ async fn remind(
     let drained = drain(&app, &mailer, true)
         .await
         .map_err(|e| format!("the sender failed: {}", domain::app::error_chain(&e)))?;
-    if let local::backends::AnyStore::Embedded(store) = &app.store {
+    if let Some(store) = &events {
         local::events::publish(store, &data.events_file()).await?;
     }
     println!(
@@ -251,7 +293,7 @@ async fn remind(
 /// Waits, up to half a minute, until the embedded queue holds nothing: a running server's sender
 /// has handed over every email due so far.
 async fn wait_for_the_queue(data: &DataDir) {
-    let Ok(store) = local::store::EmbeddedStore::open(&data.store_path()) else {
+    let Ok(store) = EmbeddedStore::open(&data.store_path()) else {
         return;
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

@@ -9,8 +9,8 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use domain::{
+    mailer::{MailError, MailFailure, Mailer},
     message::Email,
-    store::{MailError, MailFailure, Mailer},
 };
 use mail_builder::{
     MessageBuilder,

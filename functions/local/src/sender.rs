@@ -7,19 +7,16 @@ use std::{sync::Arc, time::Duration};
 use domain::{
     App,
     clock::Clock,
-    delivery::{DueEmail, Queue, QueueError, SendOutcome},
+    delivery::{DueEmail, Queue, QueueError, SendOutcome, SendSlots},
     store::Store,
 };
 use futures::future::join_all;
 use tokio::sync::Notify;
 
-use crate::{
-    backends::{AnyMailer, AnyStore},
-    store::EmbeddedStore,
-};
+use crate::{mailer::AnyMailer, store::EmbeddedStore};
 
-/// The mailer at the configured rate, shared through the store.
-pub type PacedMailer = aws::Paced<AnyMailer, AnyStore>;
+/// The mailer at the configured rate, shared through the store `S`.
+pub type PacedMailer<S> = aws::Paced<AnyMailer, S>;
 
 /// How long a received message stays hidden from other receivers (another local process on the
 /// same data folder): longer than a send takes.
@@ -162,9 +159,9 @@ pub struct Drained {
 /// Sends what the queue holds. With `until_empty`, returns once nothing is left in the queue,
 /// visible or not (a throttled email waits for its turn); otherwise runs until the process
 /// ends, waking on every post.
-pub async fn drain<S: Store, C: Clock>(
+pub async fn drain<S: Store + SendSlots, C: Clock>(
     app: &App<S, AnyQueue, C>,
-    mailer: &PacedMailer,
+    mailer: &PacedMailer<S>,
     until_empty: bool,
 ) -> Result<Drained, QueueError> {
     let mut drained = Drained::default();

@@ -8,9 +8,9 @@ use domain::{
     store::StoreError,
     usecases::{
         BadList, ListError,
-        invitations::ManageError,
+        accept::{AcceptError, TokenError},
         invite::InviteError,
-        respond::{AcceptError, TokenError},
+        manage::ManageError,
         workgroups::CreateWorkgroupError,
     },
 };

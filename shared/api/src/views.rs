@@ -4,7 +4,7 @@ use domain::{
     clock::Timestamp,
     invitation::Invitation,
     people::{Agent, Membership},
-    usecases::{Listed, invite::InviteResult, respond::InvitationPreview},
+    usecases::{Listed, accept::InvitationPreview, invite::InviteResult},
 };
 use serde::{Deserialize, Serialize};
 

@@ -12,8 +12,8 @@ use aws_smithy_runtime_api::http::Response as HttpResponse;
 use base64::{Engine, engine::general_purpose::STANDARD};
 use domain::{
     address::{EmailAddress, InvalidEmail},
+    mailer::{MailError, MailFailure, Mailer},
     message::Email,
-    store::{MailError, MailFailure, Mailer},
 };
 
 /// The longest text an RFC 2047 encoded word may carry, in UTF-8 bytes: 45 bytes become 60

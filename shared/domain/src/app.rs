@@ -11,7 +11,7 @@ use crate::{
     people::{Membership, SignIn},
     role::{Action, Denied, authorize},
     secret::SecretKey,
-    store::StoreError,
+    store::{Counters, EventLog, People, StoreError},
 };
 
 /// How many times a use case re-reads and retries after losing a race, before it gives up
@@ -107,11 +107,13 @@ pub enum AccessError {
 )]
 pub struct SignInRefused;
 
-impl<S: crate::store::Store, Q: Queue, C: Clock> App<S, Q, C> {
+impl<S, Q, C: Clock> App<S, Q, C> {
     pub(crate) fn now(&self) -> Timestamp {
         self.clock.now()
     }
+}
 
+impl<S: People + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// The caller's membership, if it allows `action`, and if the caller is the person the
     /// address is registered to. Also what a route checks before it claims anything for the
     /// caller (an idempotency key).

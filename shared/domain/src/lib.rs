@@ -2,7 +2,7 @@
 //!
 //! Every rule of the product lives here: roles and privileges, the invitation lifecycle,
 //! address parsing, tokens, cursors, reminders and email rendering. Storage, mail and time are
-//! ports ([`store::Store`], [`store::Mailer`], [`clock::Clock`]); no AWS type appears here.
+//! ports ([`store::Store`], [`mailer::Mailer`], [`clock::Clock`]); no AWS type appears here.
 
 pub mod address;
 pub mod app;
@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod idempotency;
 pub mod ids;
 pub mod invitation;
+pub mod mailer;
 pub mod message;
 pub mod people;
 pub mod quota;

@@ -56,7 +56,7 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
-/// What [`Store::insert_invitation`] found.
+/// What [`Invitations::insert_invitation`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inserted {
     /// The invitation was written.
@@ -67,10 +67,8 @@ pub enum Inserted {
     Exists(Box<Invitation>),
 }
 
-/// Persistence of workgroups, people, memberships and invitations, and the audit trail: every
-/// method that changes an invitation takes the [`Event`] recording the change and writes both
-/// or neither.
-pub trait Store: Send + Sync {
+/// Workgroups, the people registered and their memberships (the agents).
+pub trait People: Send + Sync {
     /// Creates a workgroup with its first administrator, registering them if `new_person`.
     /// Conflict: the person was registered concurrently.
     fn create_workgroup(
@@ -111,7 +109,11 @@ pub trait Store: Send + Sync {
         workgroup: &WorkgroupId,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Agent>, StoreError>> + Send;
+}
 
+/// Invitations, by workgroup and address, id, token, expiry and due email. Every method that
+/// changes one takes the [`Event`] recording the change and writes both or neither.
+pub trait Invitations: Send + Sync {
     /// The invitation for `email` in the workgroup, as stored, expired or not.
     fn invitation_for(
         &self,
@@ -201,6 +203,18 @@ pub trait Store: Send + Sync {
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
 
+    /// Live pending invitations whose email is due to be posted again (`retry_at <= now`), one
+    /// page at a time: the delivery sweep's candidates, reached through the few invitations
+    /// that have one.
+    fn deliveries_due(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
+}
+
+/// The audit trail: events that record no change of stored items, and each workgroup's events.
+pub trait EventLog: Send + Sync {
     /// Adds an event that records no change of stored items (a refused sign-in).
     fn record_event(&self, event: &Event) -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -210,7 +224,10 @@ pub trait Store: Send + Sync {
         workgroup: &WorkgroupId,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<Event>, StoreError>> + Send;
+}
 
+/// Counters kept within a limit: the pending invitations of a workgroup and the daily quotas.
+pub trait Counters: Send + Sync {
     /// Counts `amount` more pending invitations in the workgroup, atomically, if that keeps
     /// the count within `limit`; `false` (and nothing counted) otherwise.
     fn reserve_pending(
@@ -226,33 +243,6 @@ pub trait Store: Send + Sync {
         &self,
         workgroup: &WorkgroupId,
         amount: u32,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// Live pending invitations whose email is due to be posted again (`retry_at <= now`), one
-    /// page at a time: the delivery sweep's candidates, reached through the few invitations
-    /// that have one.
-    fn deliveries_due(
-        &self,
-        now: Timestamp,
-        page: PageRequest,
-    ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
-
-    /// Claims `key` for the request with `fingerprint`, atomically: a new key, or one whose
-    /// record is claimable at `now`, becomes this request's ([`Claim::Claimed`]); otherwise
-    /// the current record decides ([`KeyRecord::claim_by`]).
-    fn claim_key(
-        &self,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-        now: Timestamp,
-    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
-
-    /// Records the answer of the request that claimed `key` (if it still holds it).
-    fn record_answer(
-        &self,
-        key: &IdempotencyKey,
-        fingerprint: &str,
-        answer: &RecordedAnswer,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Counts `amount` more against `key`'s daily counter, atomically, if that keeps it within
@@ -271,6 +261,27 @@ pub trait Store: Send + Sync {
         key: &QuotaKey,
         amount: u32,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// `Idempotency-Key` records: who holds a key, and the answer its first request got.
+pub trait IdempotencyKeys: Send + Sync {
+    /// Claims `key` for the request with `fingerprint`, atomically: a new key, or one whose
+    /// record is claimable at `now`, becomes this request's ([`Claim::Claimed`]); otherwise
+    /// the current record decides ([`KeyRecord::claim_by`]).
+    fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+
+    /// Records the answer of the request that claimed `key` (if it still holds it).
+    fn record_answer(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: &str,
+        answer: &RecordedAnswer,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Gives `key` up (the request failed in a way a retry may fix), if it still holds it.
     fn release_key(
@@ -280,33 +291,21 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// The mail port: hands one rendered email to a mail service.
-pub trait Mailer: Send + Sync {
-    fn send(
-        &self,
-        email: &crate::message::Email,
-    ) -> impl Future<Output = Result<(), MailError>> + Send;
+/// The storage ports by name, for what follows from the ports a function's use cases are bound
+/// by: its grants on the table. [`SendSlots`](crate::delivery::SendSlots) is the senders' share
+/// of the mail service's rate, kept in the same table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Port {
+    People,
+    Invitations,
+    EventLog,
+    Counters,
+    IdempotencyKeys,
+    SendSlots,
 }
 
-/// The mail service refused the email or could not be reached.
-#[derive(Debug, thiserror::Error)]
-#[error("{context}")]
-pub struct MailError {
-    pub context: String,
-    /// What the sender should do about it.
-    pub kind: MailFailure,
-    #[source]
-    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
-}
+/// Every port of the storage at once, for what is built over one store that has them all (a
+/// deployment, the local server); each use case is bound by only the ports it uses.
+pub trait Store: People + Invitations + EventLog + Counters + IdempotencyKeys {}
 
-/// Why an email was not handed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailFailure {
-    /// The service asked to slow down: try again in a moment, the attempt not counted.
-    Throttled,
-    /// The service could not be reached or failed on its side: try again after a backoff.
-    Unavailable,
-    /// The service will not take this email (a suppressed or invalid recipient, a message it
-    /// rejects): never try it again.
-    Refused,
-}
+impl<T: People + Invitations + EventLog + Counters + IdempotencyKeys> Store for T {}

@@ -1,8 +1,12 @@
-//! What each function may do on AWS, derived from the store methods and mailer its use cases
-//! call. Both templates grant exactly this (a test reads them back); nothing is granted on `*`
-//! but CloudWatch Logs, which every function needs, and the send function's `ses:GetAccount`.
+//! What each function may do on AWS, derived from the storage ports its use cases are bound by
+//! (the `impl<S: …>` bounds in `domain::usecases::<name>`), the store methods of those ports
+//! they call, and the mailer. A function's table grants never leave its ports' (a test checks
+//! both, and that the ports listed here are the use cases' bounds). Both templates grant
+//! exactly this (a test reads them back); nothing is granted on `*` but CloudWatch Logs, which
+//! every function needs, and the send function's `ses:GetAccount`.
 
 use aws::dynamo::table::{BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN};
+use domain::store::Port;
 
 use crate::Function;
 
@@ -47,7 +51,77 @@ pub const QUEUE_ACTIONS: [&str; 4] = [
     "sqs:ReceiveMessage",
 ];
 
+/// What a port's methods may take of the table, at most: item actions, whether it queries the
+/// table's own key, and the indexes it queries (as [`Permissions`] names them).
+pub fn port_access(port: Port) -> (&'static [&'static str], bool, &'static [&'static str]) {
+    match port {
+        // person, membership: GetItem; create a workgroup: Puts; bind a sign-in: Update;
+        // memberships: by_person; agents: the table.
+        Port::People => (
+            &[
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            ],
+            true,
+            &[BY_PERSON.name],
+        ),
+        // by key, id, token, send, expiry day, retry; insert: ConditionCheck + Put; renew and
+        // claim: Put; delivery: Update; cancel, accept: Delete (+ Puts).
+        Port::Invitations => (
+            &[
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            ],
+            false,
+            &[
+                BY_INVITATION_ID.name,
+                BY_TOKEN.name,
+                BY_SEND.name,
+                BY_EXPIRY_DAY.name,
+                BY_RETRY.name,
+            ],
+        ),
+        // an event: Put; a workgroup's events: the table.
+        Port::EventLog => (&["dynamodb:PutItem"], true, &[]),
+        // pending counts and daily counters: Update.
+        Port::Counters => (&["dynamodb:UpdateItem"], false, &[]),
+        // claim: Put; answer: Update; release: Delete.
+        Port::IdempotencyKeys => (
+            &[
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+            ],
+            false,
+            &[],
+        ),
+        // a second's count: Update.
+        Port::SendSlots => (&["dynamodb:UpdateItem"], false, &[]),
+    }
+}
+
 impl Function {
+    /// The storage ports its use cases are bound by, and `IdempotencyKeys` where its handler
+    /// replays answers (invite, resend); the send function's pacing takes send slots.
+    pub fn ports(self) -> &'static [Port] {
+        use Port::*;
+        match self {
+            Function::Workgroups => &[People, EventLog, Counters],
+            Function::Invite => &[People, Invitations, EventLog, Counters, IdempotencyKeys],
+            Function::List => &[People, Invitations, EventLog, Counters],
+            Function::Manage => &[People, Invitations, EventLog, Counters, IdempotencyKeys],
+            Function::Accept => &[People, Invitations, EventLog, Counters],
+            Function::Remind => &[People, Invitations, EventLog, Counters],
+            Function::Send => &[Invitations, Counters, SendSlots],
+            Function::Feedback => &[Invitations],
+            Function::Publish => &[],
+        }
+    }
+
     /// Every function that answers a signed-in caller checks the person their address is
     /// registered to: GetItem. Those that may write also bind a person registered before
     /// sign-ins were bound and count a refused sign-in (Update) and record the refusal in the

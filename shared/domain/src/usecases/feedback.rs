@@ -7,7 +7,7 @@ use crate::{
     clock::Timestamp,
     invitation::Delivery,
     message::MailReference,
-    store::{Store, StoreError},
+    store::{Invitations, StoreError},
 };
 
 /// What came back about an email.
@@ -32,7 +32,7 @@ pub enum FeedbackOutcome {
 
 /// Marks the invitation the report is about, if the report is about its current send. Safe to
 /// receive twice: the second report records the same state again.
-pub async fn record_refusal<S: Store>(
+pub async fn record_refusal<S: Invitations>(
     store: &S,
     reference: &MailReference,
     refusal: Refusal,

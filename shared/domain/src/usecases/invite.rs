@@ -14,7 +14,7 @@ use crate::{
     people::Membership,
     quota::{OverQuota, PendingCapReached},
     role::{Action, Role, authorize},
-    store::{Inserted, Store, StoreError},
+    store::{Counters, EventLog, Inserted, Invitations, People, StoreError},
     usecases::limits::{EmailCharge, ReserveError},
 };
 
@@ -119,7 +119,7 @@ impl Invited {
     }
 }
 
-impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
+impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// Invites every valid pasted address into `request.role`. Addresses with a live invitation
     /// get it renewed (a resend); the answer keeps the input order.
     pub async fn invite(

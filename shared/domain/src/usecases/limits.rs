@@ -11,7 +11,7 @@ use crate::{
     delivery::Queue,
     ids::WorkgroupId,
     quota::{Counted, OverQuota, PendingCapReached, QuotaKey},
-    store::{Store, StoreError},
+    store::{Counters, StoreError},
 };
 
 /// Refused sign-ins recorded per person per day; later ones are only logged.
@@ -91,7 +91,7 @@ impl EmailCharge {
     }
 }
 
-impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
+impl<S: Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// The configured limit of a counter.
     fn limit_of(&self, counted: &Counted) -> u32 {
         let settings = &self.settings;

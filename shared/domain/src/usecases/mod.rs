@@ -1,12 +1,13 @@
-//! One module per group of use cases, each with its own error enum.
+//! The use cases, one module per function that runs them and named as it is (`invite` is the
+//! `invite` function's), each with its own error enum; `sign_in` and `limits` serve them all.
 
-pub mod events;
+pub mod accept;
 pub mod feedback;
-pub mod invitations;
 pub mod invite;
 pub(crate) mod limits;
+pub mod list;
+pub mod manage;
 pub mod remind;
-pub mod respond;
 pub mod send;
 pub mod sign_in;
 pub mod workgroups;

@@ -12,7 +12,7 @@ use crate::{
     clock::{Clock, Timestamp},
     delivery::{DueEmail, Queue},
     invitation::Invitation,
-    store::{PageRequest, Store, StoreError},
+    store::{Counters, EventLog, Invitations, PageRequest, People, StoreError},
 };
 
 /// How far back the expiry sweep looks for expiries to record: a sweep that stopped for
@@ -66,7 +66,7 @@ enum Sweep {
     Expiries,
 }
 
-impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
+impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// Queues every reminder due at `now`, each at most once per invitation and send: the
     /// reminder becomes the invitation's current email with a conditional write before it is
     /// posted, so two sweeps of one tick never queue it twice, and it is retried like any

@@ -8,16 +8,17 @@ use crate::{
     clock::Clock,
     delivery::{DueEmail, Queue, SendOutcome},
     invitation::{Delivery, Invitation},
+    mailer::{MailFailure, Mailer},
     message::{Occasion, invitation_email},
     quota::{Counted, QuotaKey},
-    store::{MailFailure, Mailer, Store, StoreError},
+    store::{Counters, Invitations, StoreError},
 };
 
 /// How long a throttled email waits before it comes back: SES's rate is per second, and the
 /// senders share it, so a few seconds is enough for the next free slot.
 pub const THROTTLED_WAIT_SECONDS: u32 = 5;
 
-impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
+impl<S: Invitations + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// Sends `due` with `mailer`, if it is still owed. The email is claimed on its invitation
     /// with a conditional write first, so a duplicated message, an overlapping sweep's post and
     /// the original send it once; what became of it is then recorded with its event. An email

@@ -12,7 +12,7 @@ use crate::{
     delivery::Queue,
     people::Person,
     quota::{Counted, QuotaKey},
-    store::{Store, StoreError},
+    store::{Counters, EventLog, People, StoreError},
     usecases::limits::SIGN_IN_REFUSALS_RECORDED_PER_DAY,
 };
 
@@ -34,7 +34,7 @@ impl From<IdentifyError> for AccessError {
     }
 }
 
-impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
+impl<S: People + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// The person registered with the caller's address, if any, once the caller is shown to
     /// be them. A person registered before sign-ins were bound is bound now, to this one; a
     /// caller under another issuer or subject is refused, and the refusal recorded. A

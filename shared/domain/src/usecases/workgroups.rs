@@ -1,6 +1,6 @@
-//! Creating workgroups, listing mine, listing a workgroup's agents.
+//! The `workgroups` function's use cases: creating a workgroup, listing mine.
 
-use super::{ListError, ListQuery, Listed, limits::QuotaError, listed};
+use super::limits::QuotaError;
 use crate::{
     app::{AccessError, App, Caller, MAX_ATTEMPTS},
     clock::Clock,
@@ -9,8 +9,8 @@ use crate::{
     message::Locale,
     people::{Agent, DisplayName, Membership, Person, Workgroup, WorkgroupName},
     quota::{Counted, OverQuota, QuotaKey},
-    role::{Action, Role},
-    store::{Store, StoreError},
+    role::Role,
+    store::{Counters, EventLog, People, StoreError},
 };
 
 /// Why a workgroup was not created.
@@ -38,7 +38,7 @@ impl From<QuotaError> for CreateWorkgroupError {
     }
 }
 
-impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
+impl<S: People + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// Creates a workgroup whose first administrator is the caller. A caller who has not
     /// registered yet is registered now, bound to their sign-in, named by their identity
     /// provider's `name` claim, or by their address's local part.
@@ -135,20 +135,5 @@ impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
             async { self.identify(caller).await.map_err(AccessError::from) },
         )?;
         Ok(memberships)
-    }
-
-    /// The workgroup's agents (the "All" tab).
-    pub async fn list_agents(
-        &self,
-        caller: &Caller,
-        workgroup: &WorkgroupId,
-        query: &ListQuery,
-    ) -> Result<Listed<Agent>, ListError> {
-        self.authorize(workgroup, caller, Action::ListAgents)
-            .await?;
-        let scope = format!("agents:{workgroup}");
-        let page = query.page(&self.key, &scope)?;
-        let page = self.store.agents(workgroup, page).await?;
-        Ok(listed(page, &self.key, &scope))
     }
 }

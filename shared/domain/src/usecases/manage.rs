@@ -1,16 +1,16 @@
-//! The "Invited" tab: listing, reading, cancelling and resending invitations.
+//! The `manage` function's use cases: cancelling and resending an invitation.
 
-use super::{ListError, ListQuery, Listed, invite::actor_of, listed};
+use super::invite::actor_of;
 use crate::{
     app::{AccessError, App, Caller, MAX_ATTEMPTS},
     audit::{Actor, Change, Event},
     clock::Clock,
     delivery::Queue,
     ids::{InvitationId, WorkgroupId},
-    invitation::{Invitation, Status},
+    invitation::Invitation,
     people::Membership,
     role::{Action, authorize},
-    store::{Store, StoreError},
+    store::{Counters, EventLog, Invitations, People, StoreError},
     usecases::limits::{EmailCharge, ReserveError},
 };
 
@@ -51,40 +51,7 @@ impl From<crate::role::Denied> for ManageError {
     }
 }
 
-impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
-    /// Pending and declined invitations until they expire, newest send first.
-    pub async fn list_invitations(
-        &self,
-        caller: &Caller,
-        workgroup: &WorkgroupId,
-        status: Option<Status>,
-        query: &ListQuery,
-    ) -> Result<Listed<Invitation>, ListError> {
-        self.authorize(workgroup, caller, Action::ViewInvitations)
-            .await?;
-        let scope = format!(
-            "invitations:{workgroup}:{}",
-            status.map_or("any", Status::as_str)
-        );
-        let page = query.page(&self.key, &scope)?;
-        let page = self
-            .store
-            .invitations(workgroup, status, self.now(), page)
-            .await?;
-        Ok(listed(page, &self.key, &scope))
-    }
-
-    pub async fn get_invitation(
-        &self,
-        caller: &Caller,
-        workgroup: &WorkgroupId,
-        id: &InvitationId,
-    ) -> Result<Invitation, ManageError> {
-        self.authorize(workgroup, caller, Action::ViewInvitations)
-            .await?;
-        self.live_invitation(workgroup, id).await
-    }
-
+impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// Removes a pending or declined invitation; its token stops working at once.
     pub async fn cancel_invitation(
         &self,
@@ -186,19 +153,6 @@ impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
             }
         }
         Err(StoreError::Conflict.into())
-    }
-
-    async fn live_invitation(
-        &self,
-        workgroup: &WorkgroupId,
-        id: &InvitationId,
-    ) -> Result<Invitation, ManageError> {
-        let now = self.now();
-        self.store
-            .invitation(workgroup, id)
-            .await?
-            .filter(|invitation| invitation.is_live(now))
-            .ok_or(ManageError::NotFound)
     }
 
     /// The live invitation, if the member may cancel or resend it.

@@ -1,4 +1,5 @@
-//! The invitee's side: looking an invitation up by its token, accepting, declining.
+//! The `accept` function's use cases, the invitee's side: looking an invitation up by its token,
+//! accepting, declining.
 
 use crate::{
     app::{App, Caller, MAX_ATTEMPTS, SignInRefused},
@@ -9,7 +10,7 @@ use crate::{
     invitation::Invitation,
     people::{Agent, DisplayName, InvalidText, Membership, Person},
     secret::InvitationToken,
-    store::{Store, StoreError},
+    store::{Counters, EventLog, Invitations, People, StoreError},
     usecases::sign_in::IdentifyError,
 };
 
@@ -65,7 +66,7 @@ impl From<IdentifyError> for AcceptError {
     }
 }
 
-impl<S: Store, Q: Queue, C: Clock> App<S, Q, C> {
+impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// The invitation a token opens, while it can still be answered.
     async fn open_invitation(&self, token: &str) -> Result<Invitation, TokenError> {
         let token = InvitationToken::parse(token).ok_or(TokenError::NotFound)?;

@@ -1,0 +1,328 @@
+//! Invitations in the SQLite database (the [`Invitations`] port).
+
+use domain::store::Invitations;
+
+use super::*;
+
+impl Invitations for EmbeddedStore {
+    async fn invitation(
+        &self,
+        workgroup: &WorkgroupId,
+        id: &InvitationId,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        let id = id.as_str().to_owned();
+        self.read(move |tx| {
+            select_one(
+                tx,
+                "SELECT data FROM invitations WHERE id = ?1 AND workgroup_id = ?2",
+                [id, workgroup],
+                "failed to read an invitation",
+            )
+        })
+        .await
+    }
+
+    async fn invitation_for(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        let email = email.as_str().to_owned();
+        self.read(move |tx| {
+            select_one(
+                tx,
+                "SELECT data FROM invitations WHERE workgroup_id = ?1 AND email = ?2",
+                [workgroup, email],
+                "failed to read an invitation",
+            )
+        })
+        .await
+    }
+
+    async fn invitation_by_token(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let hash = hash.as_str().to_owned();
+        self.read(move |tx| {
+            select_one(
+                tx,
+                "SELECT data FROM invitations WHERE token_hash = ?1",
+                [hash],
+                "failed to find an invitation by its token",
+            )
+        })
+        .await
+    }
+
+    async fn invitations(
+        &self,
+        workgroup: &WorkgroupId,
+        status: Option<Status>,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let workgroup = workgroup.as_str().to_owned();
+        let status = status.map(Status::as_str);
+        let now = now.timestamp();
+        let after = page
+            .after
+            .as_deref()
+            .map(parse_invitation_position)
+            .transpose()?;
+        let (after_sent, after_id) = after.map_or((None, None), |(sent_at, id)| {
+            (Some(sent_at), Some(id.as_str().to_owned()))
+        });
+        let limit = fetch_limit(&page);
+        self.read(move |tx| {
+            let context = "failed to list invitations";
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT sent_at, id, data FROM invitations
+                     WHERE workgroup_id = ?1
+                       AND expires_at > ?2
+                       AND (?3 IS NULL OR status = ?3)
+                       AND (?4 IS NULL OR (sent_at, id) < (?4, ?5))
+                     ORDER BY sent_at DESC, id DESC
+                     LIMIT ?6",
+                )
+                .map_err(db(context))?;
+            let rows = timed_rows(
+                &mut statement,
+                params![workgroup, now, status, after_sent, after_id, limit],
+                context,
+            )?;
+            let (items, next) = paged(rows, &page);
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn insert_invitation(
+        &self,
+        invitation: &Invitation,
+        now: Timestamp,
+        event: &Event,
+    ) -> Result<Inserted, StoreError> {
+        let row = InvitationRow::of(invitation)?;
+        let event = EventRow::of(event)?;
+        let moment = now;
+        let now = now.timestamp();
+        self.write(move |tx| {
+            let agent = tx
+                .query_row(
+                    "SELECT 1 FROM memberships WHERE workgroup_id = ?1 AND email = ?2",
+                    [&row.workgroup_id, &row.email],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(db("failed to read a membership"))?;
+            if agent.is_some() {
+                return Ok(Inserted::AlreadyAgent);
+            }
+            let existing: Option<(String, i64, String)> = tx
+                .query_row(
+                    "SELECT id, expires_at, data FROM invitations
+                     WHERE workgroup_id = ?1 AND email = ?2",
+                    [&row.workgroup_id, &row.email],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()
+                .map_err(db("failed to read an invitation"))?;
+            if let Some((id, expires_at, data)) = existing {
+                let existing: Invitation = decode(&data)?;
+                if expires_at > now || existing.lapse_due(moment) {
+                    return Ok(Inserted::Exists(Box::new(existing)));
+                }
+                tx.execute("DELETE FROM invitations WHERE id = ?1", [id])
+                    .map_err(db("failed to delete an expired invitation"))?;
+            }
+            row.insert(tx)?;
+            event.insert(tx)?;
+            Ok(Inserted::Created)
+        })
+        .await
+    }
+
+    async fn update_invitation(
+        &self,
+        next: &Invitation,
+        event: Option<&Event>,
+    ) -> Result<(), StoreError> {
+        let row = InvitationRow::of(next)?;
+        let event = event.map(EventRow::of).transpose()?;
+        let Some(previous) = next.version.checked_sub(1) else {
+            return Err(StoreError::Conflict);
+        };
+        let previous = stored_version(previous)?;
+        self.write(move |tx| {
+            let updated = tx
+                .execute(
+                    "UPDATE invitations
+                     SET status = ?1, sent_at = ?2, expires_at = ?3, token_hash = ?4,
+                         version = ?5, data = ?6
+                     WHERE id = ?7 AND workgroup_id = ?8 AND email = ?9 AND version = ?10",
+                    params![
+                        row.status,
+                        row.sent_at,
+                        row.expires_at,
+                        row.token_hash,
+                        row.version,
+                        row.data,
+                        row.id,
+                        row.workgroup_id,
+                        row.email,
+                        previous,
+                    ],
+                )
+                .map_err(db("failed to update an invitation"))?;
+            if updated == 0 {
+                return Err(StoreError::Conflict);
+            }
+            event.map_or(Ok(()), |event| event.insert(tx))
+        })
+        .await
+    }
+
+    async fn record_delivery(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let delivered = invitation.clone();
+        let event = EventRow::of(event)?;
+        self.write(move |tx| {
+            let stored: Option<Invitation> = select_one(
+                tx,
+                "SELECT data FROM invitations WHERE id = ?1 AND workgroup_id = ?2",
+                [delivered.id.as_str(), delivered.workgroup.id.as_str()],
+                "failed to read an invitation",
+            )?;
+            let Some(stored) = stored.filter(|stored| stored.nonce == delivered.nonce) else {
+                return Err(StoreError::Conflict);
+            };
+            let data = encode(&stored.with_delivery_of(&delivered))?;
+            tx.execute(
+                "UPDATE invitations SET data = ?1 WHERE id = ?2",
+                params![data, delivered.id.as_str()],
+            )
+            .map_err(db("failed to record a delivery"))?;
+            event.insert(tx)
+        })
+        .await
+    }
+
+    async fn delete_invitation(
+        &self,
+        invitation: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let row = InvitationRow::of(invitation)?;
+        let event = EventRow::of(event)?;
+        self.write(move |tx| {
+            delete_unchanged(tx, &row)?;
+            event.insert(tx)
+        })
+        .await
+    }
+
+    async fn accept_invitation(
+        &self,
+        invitation: &Invitation,
+        agent: &Agent,
+        new_person: Option<&Person>,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let row = InvitationRow::of(invitation)?;
+        let membership = MembershipRow::of(&invitation.workgroup.id, agent)?;
+        let person = new_person.map(PersonRow::of).transpose()?;
+        let event = EventRow::of(event)?;
+        self.write(move |tx| {
+            delete_unchanged(tx, &row)?;
+            membership.insert(tx)?;
+            if let Some(person) = person {
+                person.insert(tx)?;
+            }
+            event.insert(tx)
+        })
+        .await
+    }
+
+    async fn pending_expiring(
+        &self,
+        after: Timestamp,
+        until: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let (after, until) = (after.timestamp(), until.timestamp());
+        let (from, from_id) = match &page.after {
+            Some(position) => {
+                parse_invitation_position(position).map(|(at, id)| (at, id.as_str().to_owned()))?
+            }
+            // Whole seconds: after `after` is from the next second on, any id.
+            None => (after + 1, String::new()),
+        };
+        let limit = fetch_limit(&page);
+        self.read(move |tx| {
+            // The position is the only lower bound, so each page starts where the last ended
+            // instead of scanning the window from its start.
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT expires_at, id, data FROM invitations
+                     WHERE (expires_at, id) > (?1, ?2) AND expires_at <= ?3
+                       AND status = 'pending'
+                       AND COALESCE(json_extract(data, '$.expiry_recorded'), 0) = 0
+                     ORDER BY expires_at, id LIMIT ?4",
+                )
+                .map_err(db("failed to list invitations expiring soon"))?;
+            let rows = timed_rows(
+                &mut statement,
+                params![from, from_id, until, limit],
+                "failed to list invitations expiring soon",
+            )?;
+            let (items, next) = paged(rows, &page);
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn deliveries_due(
+        &self,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let now = now.timestamp();
+        let (from, from_id) = match &page.after {
+            Some(position) => {
+                parse_invitation_position(position).map(|(at, id)| (at, id.as_str().to_owned()))?
+            }
+            None => (i64::MIN, String::new()),
+        };
+        let limit = fetch_limit(&page);
+        // The `>=` on its own lets the index start at the position: SQLite does not start a
+        // range on an expression index from a row value.
+        self.read(move |tx| {
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT json_extract(data, '$.retry_at') AS retry_at, id, data FROM invitations
+                     WHERE json_extract(data, '$.retry_at') IS NOT NULL
+                       AND json_extract(data, '$.retry_at') <= ?1
+                       AND expires_at > ?1 AND status = 'pending'
+                       AND json_extract(data, '$.retry_at') >= ?2
+                       AND (json_extract(data, '$.retry_at'), id) > (?2, ?3)
+                     ORDER BY json_extract(data, '$.retry_at'), id LIMIT ?4",
+                )
+                .map_err(db("failed to list emails due for another attempt"))?;
+            let rows = timed_rows(
+                &mut statement,
+                params![now, from, from_id, limit],
+                "failed to list emails due for another attempt",
+            )?;
+            let (items, next) = paged(rows, &page);
+            Ok(Page { items, next })
+        })
+        .await
+    }
+}

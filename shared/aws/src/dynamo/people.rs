@@ -1,0 +1,122 @@
+//! Workgroups, people and memberships in the DynamoDB table (the [`People`] port).
+
+use domain::store::People;
+
+use super::*;
+
+impl People for DynamoStore {
+    async fn create_workgroup(
+        &self,
+        workgroup: &Workgroup,
+        founder: &Agent,
+        new_person: Option<&Person>,
+    ) -> Result<(), StoreError> {
+        let mut items = vec![
+            put_new(&self.table, to_item(&WorkgroupItem::of(workgroup))?)?,
+            put_new(
+                &self.table,
+                to_item(&MembershipItem::of(workgroup, founder))?,
+            )?,
+        ];
+        if let Some(person) = new_person {
+            items.push(put_new(&self.table, to_item(&PersonItem::of(person))?)?);
+        }
+        self.transact(items, "failed to create a workgroup").await
+    }
+
+    async fn person(&self, email: &EmailAddress) -> Result<Option<Person>, StoreError> {
+        let item: Option<PersonItem> = self
+            .get(key(keys::person(email), keys::PERSON.to_owned()))
+            .await?;
+        Ok(item.map(PersonItem::into_person))
+    }
+
+    async fn bind_sign_in(&self, email: &EmailAddress, sign_in: &SignIn) -> Result<(), StoreError> {
+        use items::person_attributes as p;
+        let sign_in = serde_dynamo::to_attribute_value(sign_in)
+            .map_err(|e| StoreError::backend("failed to encode a sign-in", e))?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::person(email), keys::PERSON.to_owned())))
+            .update_expression("SET #person.#sign_in = :sign_in")
+            .condition_expression(
+                "attribute_exists(#pk) AND attribute_not_exists(#person.#sign_in)",
+            )
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#person", p::PERSON)
+            .expression_attribute_names("#sign_in", p::SIGN_IN)
+            .expression_attribute_values(":sign_in", sign_in)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(refused("failed to bind a person to a sign-in"))
+    }
+
+    async fn membership(
+        &self,
+        workgroup: &WorkgroupId,
+        email: &EmailAddress,
+    ) -> Result<Option<Membership>, StoreError> {
+        let item: Option<MembershipItem> = self
+            .get(key(keys::workgroup(workgroup), keys::agent(email)))
+            .await?;
+        Ok(item.map(MembershipItem::into_membership))
+    }
+
+    async fn memberships_of(&self, email: &EmailAddress) -> Result<Vec<Membership>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_PERSON.name)
+            .key_condition_expression("#person = :person")
+            .expression_attribute_names("#person", BY_PERSON.partition)
+            .expression_attribute_values(":person", s(keys::person(email)));
+        self.every_item(query, "failed to query memberships")
+            .await?
+            .into_iter()
+            .map(|item| from_item::<MembershipItem>(item).map(MembershipItem::into_membership))
+            .collect()
+    }
+
+    async fn agents(
+        &self,
+        workgroup: &WorkgroupId,
+        page: PageRequest,
+    ) -> Result<Page<Agent>, StoreError> {
+        let pk = keys::workgroup(workgroup);
+        let start = match &page.after {
+            Some(after) => {
+                let email = keys::parse_agent_position(after)?;
+                Some(key(pk.clone(), keys::agent(&email)))
+            }
+            None => None,
+        };
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :agent)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_names("#sk", SORT_KEY)
+            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":agent", s(keys::AGENT_PREFIX))
+            .consistent_read(true);
+        let (items, more) = self
+            .page_of(query, start, page.limit.max(1), "failed to query agents")
+            .await?;
+        let agents = items
+            .into_iter()
+            .map(|item| from_item::<MembershipItem>(item).map(MembershipItem::into_agent))
+            .collect::<Result<Vec<_>, _>>()?;
+        let next = agents
+            .last()
+            .filter(|_| more)
+            .map(|last| keys::agent_position(&last.email));
+        Ok(Page {
+            items: agents,
+            next,
+        })
+    }
+}
