@@ -16,7 +16,7 @@ use domain::{
     idempotency::{Claim, IdempotencyKey, RecordedAnswer},
     ids::{AgentId, InvitationId, WorkgroupId},
     invitation::{self, Delivery, Invitation, Inviter, Reminder, Status},
-    message::Locale,
+    locale::Locale,
     people::{Agent, DisplayName, Membership, Person, SignIn, Workgroup, WorkgroupName},
     quota::{Counted, QuotaKey},
     role::Role,

@@ -1,6 +1,6 @@
 //! How many DynamoDB, SQS and SES calls each use case makes on the AWS adapters (against moto),
-//! as counted by an SDK interceptor; and that none of them is ever a `Scan`. The README's table
-//! of calls per operation is this test's table: what a request or a sweep calls, and what the
+//! as counted by an SDK interceptor; and that none of them is ever a `Scan`. The table of calls
+//! per operation in docs/dynamodb.md is this test's table: what a request or a sweep calls, and what the
 //! sender calls for each email it made due.
 
 use aws::{

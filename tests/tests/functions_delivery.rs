@@ -21,8 +21,8 @@ use domain::{
     clock::Clock,
     delivery::{DueEmail, Queue},
     ids::WorkgroupId,
+    invitation::Occasion,
     invitation::{DELIVERY_GRACE, Delivery, RETRY_BACKOFF, Status},
-    message::Occasion,
     role::Role,
 };
 use runtime::{Deployment, Function};

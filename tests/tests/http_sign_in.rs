@@ -6,7 +6,7 @@
 use domain::store::People as _;
 use domain::{
     ids::{AgentId, WorkgroupId},
-    message::Locale,
+    locale::Locale,
     people::{Agent, DisplayName, Person, Workgroup, WorkgroupName},
     role::Role,
 };

@@ -11,10 +11,12 @@ use domain::{
     audit::{Actor, Change, Event},
     clock::{Clock, Timestamp},
     ids::{InvitationId, WorkgroupId},
+    invitation::Occasion,
     invitation::{
         DELIVERY_GRACE, Delivery, Invitation, MAX_DELIVERY_ATTEMPTS, RETRY_BACKOFF, Status,
     },
-    message::{AcceptLinks, Email, Locale, Occasion},
+    locale::Locale,
+    message::{AcceptLinks, Email},
     people::WorkgroupName,
     role::{Denied, Role},
     secret::SecretKey,

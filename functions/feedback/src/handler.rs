@@ -11,6 +11,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use domain::{
     ids::{InvitationId, WorkgroupId},
     message::MailReference,
+    store::StoreError,
     usecases::feedback::{FeedbackOutcome, Refusal, record_refusal},
 };
 use lambda_runtime::LambdaEvent;
@@ -51,15 +52,16 @@ pub enum FeedbackReport {
     NotOurs,
 }
 
+/// The report could not be recorded: the store failed (its error is the source).
 #[derive(Debug, thiserror::Error)]
-#[error("the store failed: {0}")]
-pub struct FeedbackError(String);
+#[error("the store failed")]
+pub struct FeedbackError(#[source] pub StoreError);
 
 impl From<FeedbackError> for lambda_runtime::Diagnostic {
     fn from(error: FeedbackError) -> Self {
         Self {
             error_type: "StoreFailed".into(),
-            error_message: error.to_string(),
+            error_message: domain::app::error_chain(&error),
         }
     }
 }
@@ -108,7 +110,7 @@ pub async fn handle<S: domain::store::Store>(
         chrono::SubsecRound::trunc_subsecs(event.payload.time.unwrap_or_else(chrono::Utc::now), 0);
     let outcome = record_refusal(store, &reference, refusal, reported_at)
         .await
-        .map_err(|e| FeedbackError(domain::app::error_chain(&e)))?;
+        .map_err(FeedbackError)?;
     let report = match outcome {
         FeedbackOutcome::Recorded => FeedbackReport::Recorded,
         FeedbackOutcome::InvitationGone => FeedbackReport::InvitationGone,

@@ -12,20 +12,16 @@
 //! goes on where it stopped (what is done is no longer due).
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use chrono::{SubsecRound, TimeDelta};
+use chrono::SubsecRound;
 use domain::{
     clock::{Clock, Timestamp},
-    usecases::remind::SweepReport,
+    store::StoreError,
+    usecases::remind::{MAX_TICK_DRIFT, SweepReport},
 };
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 
 use runtime::Deployment;
-
-/// A tick further than this from the function's clock is skipped: an invocation retried long
-/// after its tick (or a replayed event) must not send reminders as of another time. The next
-/// tick covers what it would have done.
-pub const MAX_TICK_DRIFT: TimeDelta = TimeDelta::hours(1);
 
 /// Which sweep a tick asks for, in `detail.sweep`; both when it names none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -87,8 +83,8 @@ pub struct TickReport {
 pub enum TickError {
     #[error("the event carries no time: expected an EventBridge event with `time`")]
     NoTime,
-    #[error("the sweep failed: {0}")]
-    Store(String),
+    #[error("the sweep failed")]
+    Store(#[source] StoreError),
     #[error("the invocation's time ran low before the sweeps were done; the retry goes on")]
     Unfinished,
 }
@@ -102,7 +98,7 @@ impl From<TickError> for lambda_runtime::Diagnostic {
         };
         Self {
             error_type: error_type.into(),
-            error_message: error.to_string(),
+            error_message: domain::app::error_chain(&error),
         }
     }
 }
@@ -133,7 +129,7 @@ pub async fn handle(
             expiries: None,
         });
     }
-    let failed = |e: domain::store::StoreError| TickError::Store(domain::app::error_chain(&e));
+    let failed = TickError::Store;
     // An invocation without a deadline (none in Lambda) runs to the end.
     let deadline = (event.context.deadline > 0).then(|| event.context.deadline());
     let keep_going = || {

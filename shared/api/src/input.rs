@@ -6,7 +6,7 @@
 use domain::{
     Caller,
     ids::{InvitationId, WorkgroupId},
-    message::Locale,
+    locale::Locale,
     usecases::ListQuery,
 };
 use http::{StatusCode, header};

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     address::EmailAddress,
     ids::{InvitationId, WorkgroupId},
-    message::Occasion,
+    invitation::Occasion,
 };
 
 /// An email owed to an invitee, as a queue carries it: which send of which invitation, on

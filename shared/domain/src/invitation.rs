@@ -12,7 +12,7 @@ use crate::{
     address::EmailAddress,
     clock::{INVITATION_LIFETIME, Timestamp},
     ids::{AgentId, InvitationId},
-    message::{Locale, Occasion},
+    locale::Locale,
     people::{DisplayName, Workgroup},
     role::Role,
     secret::{InvitationToken, SecretKey, SendNonce, TokenHash},
@@ -41,6 +41,10 @@ impl Status {
             .find(|s| s.as_str() == input)
     }
 }
+
+/// How long storage keeps an invitation after its expiry before removing it: long enough for
+/// the expiry sweep to record it (it looks back a week), and for late delivery reports.
+pub const KEPT_AFTER_EXPIRY: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
 /// The state of the latest email of an invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -523,4 +527,14 @@ pub struct Reminder {
     pub days_before: u16,
     /// Every threshold this reminder settles (more than one after a missed sweep).
     pub covers: Vec<u16>,
+}
+
+/// Why an invitation email is being sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Occasion {
+    /// The first email, or a resend.
+    Invitation,
+    /// A reminder sent this many days before expiry.
+    Reminder { days_before: u16 },
 }

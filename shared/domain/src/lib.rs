@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod idempotency;
 pub mod ids;
 pub mod invitation;
+pub mod locale;
 pub mod mailer;
 pub mod message;
 pub mod people;

@@ -1,37 +1,15 @@
 //! Invitation and reminder emails, rendered by pure functions in English or Japanese.
 
-use std::{fmt::Write, str::FromStr};
-
-use serde::{Deserialize, Serialize};
+use std::fmt::Write;
 
 use crate::{
-    address::EmailAddress, clock::Timestamp, invitation::Invitation, role::Role,
+    address::EmailAddress,
+    clock::Timestamp,
+    invitation::{Invitation, Occasion},
+    locale::Locale,
+    role::Role,
     secret::InvitationToken,
 };
-
-/// The languages emails are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Locale {
-    #[default]
-    En,
-    Ja,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown locale `{0}`; expected en or ja")]
-pub struct UnknownLocale(pub String);
-
-impl FromStr for Locale {
-    type Err = UnknownLocale;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "en" => Ok(Locale::En),
-            "ja" => Ok(Locale::Ja),
-            _ => Err(UnknownLocale(s.chars().take(20).collect())),
-        }
-    }
-}
 
 /// One email, ready for any mail service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,16 +75,6 @@ impl AcceptLinks {
     pub fn accept(&self, token: &InvitationToken) -> String {
         format!("{}/accept#token={}", self.base, token.expose())
     }
-}
-
-/// Why an invitation email is being sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Occasion {
-    /// The first email, or a resend.
-    Invitation,
-    /// A reminder sent this many days before expiry.
-    Reminder { days_before: u16 },
 }
 
 /// Renders the email for `invitation`, carrying `link`, in the invitation's language.

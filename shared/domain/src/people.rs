@@ -8,7 +8,7 @@ use crate::{
     address::EmailAddress,
     clock::Timestamp,
     ids::{AgentId, WorkgroupId},
-    message::Locale,
+    locale::Locale,
     role::Role,
 };
 

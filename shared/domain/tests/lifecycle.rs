@@ -7,11 +7,12 @@ use domain::{
     address::EmailAddress,
     clock::{INVITATION_LIFETIME, Timestamp},
     ids::{AgentId, InvitationId, WorkgroupId},
+    invitation::Occasion,
     invitation::{
         BadSchedule, DELIVERY_GRACE, Delivery, Gone, Invitation, Inviter, MAX_DELIVERY_ATTEMPTS,
         RETRY_BACKOFF, Reminder, ReminderSchedule, Send, Status,
     },
-    message::{Locale, Occasion},
+    locale::Locale,
     people::{DisplayName, Workgroup, WorkgroupName},
     role::Role,
     secret::{BadCursor, InvitationToken, SecretKey, SendNonce},

@@ -45,3 +45,42 @@ impl EventLog for EmbeddedStore {
         .await
     }
 }
+
+impl EmbeddedStore {
+    /// Up to `limit` events not yet published, in the order written, with their sequence.
+    pub async fn unpublished_events(&self, limit: usize) -> Result<Vec<(i64, Event)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |tx| {
+            let context = "failed to read unpublished events";
+            let mut statement = tx
+                .prepare_cached(
+                    "SELECT seq, data FROM events WHERE published = 0 ORDER BY seq LIMIT ?1",
+                )
+                .map_err(db(context))?;
+            let rows = statement
+                .query_map([limit], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+                })
+                .map_err(db(context))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db(context))?;
+            rows.into_iter()
+                .map(|(seq, data)| Ok((seq, decode(&data)?)))
+                .collect()
+        })
+        .await
+    }
+
+    /// Marks every event up to `seq` published.
+    pub async fn mark_published(&self, seq: i64) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE events SET published = 1 WHERE published = 0 AND seq <= ?1",
+                [seq],
+            )
+            .map_err(db("failed to mark events published"))?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -84,3 +84,16 @@ impl IdempotencyKeys for EmbeddedStore {
         .await
     }
 }
+
+impl EmbeddedStore {
+    /// How many idempotency keys the file holds (for checks that old ones are forgotten).
+    pub async fn idempotency_key_count(&self) -> Result<i64, StoreError> {
+        self.read(|tx| {
+            tx.query_row("SELECT COUNT(*) FROM idempotency_keys", [], |row| {
+                row.get(0)
+            })
+            .map_err(db("failed to count idempotency keys"))
+        })
+        .await
+    }
+}

@@ -106,10 +106,6 @@ impl MembershipItem {
     }
 }
 
-/// How long an invitation item stays after its expiry before TTL removes it: long enough for
-/// the expiry sweep to record it (it looks back a week), and for late delivery reports.
-pub const KEPT_AFTER_EXPIRY: chrono::TimeDelta = chrono::TimeDelta::days(30);
-
 /// An invitation, with the attributes that conditions and filters read (`live_until`,
 /// `status`, `version`, `nonce`) copied to the top level from the invitation they derive from.
 #[derive(Debug, Serialize, Deserialize)]
@@ -130,7 +126,7 @@ pub struct InvitationItem {
     lsi1sk: String,
     /// The invitation's expiry, epoch seconds: what conditions and filters compare.
     live_until: i64,
-    /// The table's TTL attribute: [`KEPT_AFTER_EXPIRY`] past the expiry.
+    /// The table's TTL attribute: [`domain::invitation::KEPT_AFTER_EXPIRY`] past the expiry.
     expires_at: i64,
     status: Status,
     version: u64,
@@ -176,7 +172,7 @@ impl InvitationItem {
             gsi5sk: Self::retry_keys(invitation).map(|(_, sk)| sk),
             lsi1sk: keys::sent(invitation.sent_at, &invitation.id),
             live_until: expires_at.timestamp(),
-            expires_at: (expires_at + KEPT_AFTER_EXPIRY).timestamp(),
+            expires_at: (expires_at + domain::invitation::KEPT_AFTER_EXPIRY).timestamp(),
             status: invitation.status,
             version: invitation.version,
             nonce: String::from(invitation.nonce.clone()),
@@ -279,7 +275,7 @@ mod tests {
         address::EmailAddress,
         ids::{AgentId, WorkgroupId},
         invitation::{self, Inviter},
-        message::Locale,
+        locale::Locale,
         people::{DisplayName, WorkgroupName},
         role::Role,
         secret::SecretKey,
@@ -449,7 +445,7 @@ mod tests {
             item[invitation_attributes::LIVE_UNTIL],
             AttributeValue::N(expires_at.to_string())
         );
-        let removable = expires_at + KEPT_AFTER_EXPIRY.num_seconds();
+        let removable = expires_at + domain::invitation::KEPT_AFTER_EXPIRY.num_seconds();
         assert_eq!(
             item[TTL_ATTRIBUTE],
             AttributeValue::N(removable.to_string())

@@ -231,7 +231,7 @@ pub const PENDING: &str = "PENDING";
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};
-    use domain::{message::Locale, people::WorkgroupName};
+    use domain::{locale::Locale, people::WorkgroupName};
 
     use super::*;
 

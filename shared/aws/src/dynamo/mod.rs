@@ -1,87 +1,14 @@
 //! The DynamoDB store: one table, every item reached by key or by one index query, never a
-//! `Scan`.
-//!
-//! ## Items
-//!
-//! Keys are strings (`pk`, `sk`); [`table`] defines the table, `keys.rs` spells every key.
-//!
-//! | item | `pk` | `sk` | index keys |
-//! | --- | --- | --- | --- |
-//! | workgroup | `WG#<wg>` | `WORKGROUP` | |
-//! | person | `PERSON#<email>` | `PERSON` | |
-//! | membership (workgroup and agent copied in) | `WG#<wg>` | `AGENT#<email>` | `gsi1pk` `PERSON#<email>`, `gsi1sk` `<workgroup name>␁<wg>` |
-//! | invitation | `WG#<wg>` | `INVITEE#<email>` | `gsi2pk` `INVITATION#<id>`; `lsi1sk` `SENT#<sent_at>#<id>`; while pending: `gsi3pk` `TOKEN#<token hash>`; while pending and its expiry unrecorded: `gsi4pk` `EXPIRES#<yyyy-mm-dd>`, `gsi4sk` `<expires_at>#<id>`; while its email awaits an attempt: `gsi5pk` `RETRY`, `gsi5sk` `<retry_at>#<id>` |
-//! | event of the audit trail | `EVENTS#<wg>` | `EVENT#<at>#<event id>` | |
-//! | idempotency key | `KEY#<digest of workgroup, caller, key>` | `KEY` | |
-//! | daily counter (a limit: emails sent in a workgroup, sent, received; workgroups created; refused sign-ins recorded) | `QUOTA#<kind>#<owner>#<yyyy-mm-dd>` | `QUOTA` | |
-//! | pending count | `PENDING#<wg>` | `PENDING` | |
-//! | emails handed to SES in one second, across every sender | `RATE#<epoch second>` | `RATE` | |
-//!
-//! Times in keys are epoch seconds padded to 12 digits, so they sort as numbers. `␁` is U+0001,
-//! which sorts below any character of a name, so "Acme" comes before "Acme IT".
-//!
-//! Keys, quotas, events and invitations carry `expires_at`, the table's TTL attribute, so
-//! DynamoDB removes each some time after it stops mattering.
-//!
-//! Keying an invitation by its address makes "one invitation per address and workgroup" the
-//! primary key itself. Its expiry is `live_until` (epoch seconds); its `expires_at` (TTL) is 30
-//! days later, so the expiry sweep finds it to record its expiry before TTL removes it. Lists
-//! filter on `live_until > now`, an insert replaces an expired invitation once it is out of
-//! `by_expiry_day` (declined, or its expiry recorded), and the domain checks the expiry of
-//! whatever it reads.
-//!
-//! Events sit in a partition per workgroup apart from the workgroup's own, so they never count
-//! towards the 10 GB item collection the local index allows; the table's stream (new images)
-//! carries them to the publish function.
-//!
-//! ## Indexes (all project every attribute)
-//!
-//! | index | kind | keys | holds |
-//! | --- | --- | --- | --- |
-//! | `by_person` | global | `gsi1pk` / `gsi1sk` | memberships, by workgroup name |
-//! | `by_invitation_id` | global | `gsi2pk` | invitations |
-//! | `by_token` | global, sparse | `gsi3pk` | pending invitations |
-//! | `by_expiry_day` | global, sparse | `gsi4pk` / `gsi4sk` | pending invitations, by expiry |
-//! | `by_retry` | global, sparse, one partition | `gsi5pk` / `gsi5sk` | emails not yet handed to SES, by when a sweep should post them again (those in the queue now, and an outage's worth) |
-//! | `by_send` | local | `pk` / `lsi1sk` | invitations, by send |
-//!
-//! ## Access patterns
-//!
-//! | access pattern | reached by | call |
-//! | --- | --- | --- |
-//! | a person, a membership (they decide writes) | key | GetItem, consistent |
-//! | bind a person registered before sign-ins were bound | person present, unbound | UpdateItem |
-//! | the invitation of an address (at the pending cap) | key | GetItem, consistent |
-//! | record a refused sign-in (no change to record it with) | event absent | PutItem |
-//! | the agents of a workgroup, by email | `pk`, `begins_with(sk, "AGENT#")` | Query, consistent |
-//! | the workgroups of a person, by name | `by_person` | Query |
-//! | a workgroup's live invitations, newest first | `by_send` backwards, filter `expires_at > now` (and the status) | Query, consistent, read on until the page is full |
-//! | an invitation by id / by token | `by_invitation_id` / `by_token` | Query |
-//! | the reminder sweep's and the expiry sweep's candidates | `by_expiry_day`, one partition per day of the window | Query per day, concurrently |
-//! | a workgroup's events, newest first | `pk`, `begins_with(sk, "EVENT#")`, backwards | Query, consistent |
-//! | the delivery sweep's candidates, a page at a time | `by_retry`, `gsi5sk` after the page's start up to now, filter pending and live | Query |
-//! | the invitation a queued email names (the sender) | key | GetItem, consistent |
-//! | claim an idempotency key | absent, expired, or abandoned unanswered (the holder comes back on refusal) | PutItem |
-//! | record / release a key's answer | same fingerprint, unanswered | UpdateItem / DeleteItem |
-//! | reserve / give back under a daily limit | `count <= limit - amount` / `count >= amount` | UpdateItem |
-//! | take a send slot | `count <= rate - 1` | UpdateItem |
-//! | reserve / free pending places | `pending <= limit - amount` / `pending >= amount`; never in a transaction, so concurrent reservations queue on the item instead of cancelling each other | UpdateItem |
-//! | create a workgroup | workgroup, membership, person: each absent | TransactWriteItems |
-//! | invite | membership absent (ConditionCheck); invitation absent, or expired and out of `by_expiry_day` (Put); the event (Put) | TransactWriteItems |
-//! | resend, decline, claim a reminder, record an expiry | `version` is the previous one (Put); the event (Put) | TransactWriteItems |
-//! | claim an email (the sender), post one again (a sweep), give a throttled claim back (no event) | `version` is the previous one | PutItem |
-//! | record a delivery (and its next attempt) | same send (`nonce`) (Update); the event (Put) | TransactWriteItems |
-//! | cancel | `version` unchanged (Delete); the event (Put) | TransactWriteItems |
-//! | accept | invitation unchanged (Delete); membership and person absent (Put); the event (Put) | TransactWriteItems |
+//! `Scan`. The design (its items, keys and indexes, and the access pattern behind each call)
+//! is `docs/dynamodb.md`; [`table`] defines the table, `keys.rs` spells every key, `items.rs`
+//! shapes every item, and each port is implemented in its own module.
 //!
 //! A failed condition, or a concurrent transaction on the same items, refuses the whole write:
 //! it comes back as [`StoreError::Conflict`] (or, on invite, as what was found), and nothing is
 //! written. Expressions name every attribute through `#placeholders`, so no attribute name can
-//! collide with a reserved word.
-//!
-//! Page positions are the last listed item's keys: its address for agents, its `by_send` sort
-//! key and address for invitations. The domain seals them into opaque, tamper-proof cursors; a
-//! position this store did not write is refused.
+//! collide with a reserved word. Page positions are the last listed item's keys; the domain
+//! seals them into opaque, tamper-proof cursors, and a position this store did not write is
+//! refused.
 
 mod counters;
 mod events;

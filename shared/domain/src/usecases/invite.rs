@@ -10,7 +10,7 @@ use crate::{
     delivery::{DueEmail, Queue},
     ids::WorkgroupId,
     invitation::{Invitation, Inviter, Send, Status},
-    message::Locale,
+    locale::Locale,
     people::Membership,
     quota::{OverQuota, PendingCapReached},
     role::{Action, Role, authorize},

@@ -18,6 +18,11 @@ use crate::{
 /// How far back the expiry sweep looks for expiries to record: a sweep that stopped for
 /// longer leaves older ones to be recorded when their address is invited again. Stores keep
 /// expired invitations longer than this.
+/// A tick further than this from the clock is skipped: an invocation retried long after its
+/// tick (or a replayed event) must not send reminders as of another time. The next tick
+/// covers what it would have done.
+pub const MAX_TICK_DRIFT: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
 pub const EXPIRY_LOOKBACK: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 /// Candidates read, changed and posted at a time.

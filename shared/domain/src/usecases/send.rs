@@ -7,9 +7,10 @@ use crate::{
     audit::Event,
     clock::Clock,
     delivery::{DueEmail, Queue, SendOutcome},
+    invitation::Occasion,
     invitation::{Delivery, Invitation},
     mailer::{MailFailure, Mailer},
-    message::{Occasion, invitation_email},
+    message::invitation_email,
     quota::{Counted, QuotaKey},
     store::{Counters, Invitations, StoreError},
 };

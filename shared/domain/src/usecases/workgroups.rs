@@ -6,7 +6,7 @@ use crate::{
     clock::Clock,
     delivery::Queue,
     ids::{AgentId, WorkgroupId},
-    message::Locale,
+    locale::Locale,
     people::{Agent, DisplayName, Membership, Person, Workgroup, WorkgroupName},
     quota::{Counted, OverQuota, QuotaKey},
     role::Role,
