@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use api::web::SignIn;
 
-use crate::fakes::{ManualClock, RecordingMailer};
+use domain::fakes::{ManualClock, RecordingMailer};
 use local::store::EmbeddedStore;
 
 /// 2026-11-22T09:00:00Z, the moment every harness starts at.

@@ -1,11 +1,10 @@
-//! Black-box test support: fakes, the store conformance suite, the HTTP harness, moto, a
+//! Black-box test support: the store conformance suite, the HTTP harness, moto, a
 //! Lambda Runtime API emulator, the deploy rehearsal, the browser tests' Chromium and Playwright, and schemathesis.
 
 pub mod aws_stack;
 pub mod binaries;
 pub mod browser;
 pub mod conformance;
-pub mod fakes;
 pub mod harness;
 pub mod infra;
 pub mod local_server;

@@ -8,6 +8,7 @@ use aws::{
     ses::Sender,
 };
 use chrono::TimeDelta;
+use domain::fakes::ManualClock;
 use domain::{
     App, Caller, Settings,
     address::EmailAddress,
@@ -20,7 +21,7 @@ use domain::{
     secret::SecretKey,
     usecases::{ListQuery, invite::InviteRequest},
 };
-use tests::{fakes::ManualClock, harness::start_time, moto::moto};
+use tests::{harness::start_time, moto::moto};
 
 type AwsApp = App<DynamoStore, SqsQueue, ManualClock>;
 

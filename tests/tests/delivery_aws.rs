@@ -5,6 +5,7 @@
 //! everything else, so an outage can outlast every backoff.
 
 use aws::{DynamoStore, Paced, SesMailer, SqsQueue, ses::Sender};
+use domain::fakes::ManualClock;
 use domain::store::Invitations as _;
 use domain::{
     App, Caller, Settings,
@@ -22,7 +23,6 @@ use domain::{
 use futures::future::join_all;
 use tests::{
     aws_stack::AwsStack,
-    fakes::ManualClock,
     harness::start_time,
     ses_standin::{Down, Kind, SesStandIn},
 };

@@ -4,6 +4,7 @@ use domain::store::{Counters as _, Invitations as _, People as _};
 use std::ops::Deref;
 
 use chrono::{TimeDelta, TimeZone, Utc};
+use domain::fakes::{InlineQueue, ManualClock, MemoryStore, RecordingMailer};
 use domain::{
     App, Caller, Settings,
     address::{EmailAddress, PasteError},
@@ -28,7 +29,6 @@ use domain::{
         remind::SweepReport,
     },
 };
-use tests::fakes::{InlineQueue, ManualClock, MemoryStore, RecordingMailer};
 
 // --- the harness -----------------------------------------------------------------------------
 

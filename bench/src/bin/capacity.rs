@@ -19,6 +19,7 @@
 //!
 //! cargo run --release -p bench --bin capacity
 
+use domain::fakes::ManualClock;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
@@ -62,7 +63,7 @@ use domain::{
     usecases::{ListQuery, invite::InviteRequest},
 };
 use serde_json::Value;
-use tests::{fakes::ManualClock, harness::start_time, moto::moto};
+use tests::{harness::start_time, moto::moto};
 
 const INDEXES: [Index; 6] = [
     BY_PERSON,

@@ -29,6 +29,7 @@
 //!
 //! cargo run --release -p bench --bin delivery -- SCENARIO [options]
 
+use domain::fakes::ManualClock;
 use std::{
     collections::BTreeMap,
     sync::{
@@ -59,7 +60,6 @@ use domain::{
 use futures::future::join_all;
 use local::store::EmbeddedStore;
 use tests::{
-    fakes::ManualClock,
     harness::start_time,
     moto::moto,
     ses_standin::{Kind, SesStandIn},

@@ -35,6 +35,7 @@
 //! cargo run --release -p bench --bin scale [-- [N ...] [--stores embedded,dynamodb] [--reps R]
 //!     [--real-seed K] [--templates T] [--sweep-budget SECONDS]]
 
+use domain::fakes::ManualClock;
 use std::{
     collections::BTreeMap,
     sync::{
@@ -74,7 +75,7 @@ use domain::{
     },
 };
 use local::store::EmbeddedStore;
-use tests::{fakes::ManualClock, harness::start_time, moto::moto};
+use tests::{harness::start_time, moto::moto};
 
 const USAGE: &str = "usage: scale [N ...] [--stores embedded,dynamodb] [--reps R] \
                      [--real-seed K] [--templates T] [--sweep-budget SECONDS]";

@@ -9,6 +9,8 @@ pub mod app;
 pub mod audit;
 pub mod clock;
 pub mod delivery;
+#[cfg(feature = "test-util")]
+pub mod fakes;
 pub mod idempotency;
 pub mod ids;
 pub mod invitation;

@@ -1,37 +1,27 @@
-//! Hand-written fakes for fast tests: an in-memory store that checks every condition the port
-//! states (it runs the store conformance suite too), a recording mailer and a clock that only
-//! moves when told. Storage and email tests of the real adapters use the real adapters.
+//! The in-memory store: it checks every condition the ports state, and runs the store
+//! conformance suite like the real stores.
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::{
-        Arc, Mutex, MutexGuard,
-        atomic::{AtomicBool, AtomicUsize, Ordering},
-    },
+    sync::{Arc, Mutex, MutexGuard},
 };
 
-use chrono::TimeDelta;
-use domain::{
-    App, Settings,
+use crate::{
     address::EmailAddress,
     audit::Event,
-    clock::{Clock, Timestamp},
-    delivery::{DueEmail, Queue, QueueError, SendSlots},
+    clock::Timestamp,
+    delivery::SendSlots,
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
-    mailer::{MailError, MailFailure, Mailer},
-    message::{AcceptLinks, Email},
     people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
-    secret::{SecretKey, TokenHash},
+    secret::TokenHash,
     store::{
         Counters, EventLog, IdempotencyKeys, Inserted, Invitations, Page, PageRequest, People,
         StoreError,
     },
 };
-
-// --- the in-memory store ---------------------------------------------------------------------
 
 #[derive(Default)]
 struct Tables {
@@ -545,148 +535,5 @@ impl SendSlots for MemoryStore {
         }
         *used += 1;
         Ok(Some(*used - 1))
-    }
-}
-
-// --- the queue ---------------------------------------------------------------------------------
-
-/// Keeps what is posted, in order, until taken; can be told to refuse posts. Clones share one
-/// queue.
-#[derive(Clone, Default)]
-pub struct MemoryQueue {
-    posted: Arc<Mutex<Vec<DueEmail>>>,
-    failing: Arc<AtomicBool>,
-}
-
-impl MemoryQueue {
-    pub fn fail(&self, failing: bool) {
-        self.failing.store(failing, Ordering::SeqCst);
-    }
-
-    /// Everything posted since the last take, oldest first.
-    pub fn take(&self) -> Vec<DueEmail> {
-        std::mem::take(&mut *self.posted.lock().unwrap())
-    }
-
-    /// How many posts wait to be taken.
-    pub fn len(&self) -> usize {
-        self.posted.lock().unwrap().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-impl Queue for MemoryQueue {
-    async fn post(&self, emails: &[DueEmail]) -> Result<(), QueueError> {
-        if self.failing.load(Ordering::SeqCst) {
-            return Err(QueueError {
-                context: "the queue refused the emails".to_owned(),
-                source: None,
-            });
-        }
-        self.posted.lock().unwrap().extend_from_slice(emails);
-        Ok(())
-    }
-}
-
-/// A queue that sends what is posted at once, through the sender use case, into a mailer: the
-/// use-case tests see the emails a call made due as soon as it returns.
-#[derive(Clone)]
-pub struct InlineQueue {
-    pub store: MemoryStore,
-    pub mailer: RecordingMailer,
-    pub clock: ManualClock,
-    pub key: SecretKey,
-    pub links: AcceptLinks,
-}
-
-impl Queue for InlineQueue {
-    async fn post(&self, emails: &[DueEmail]) -> Result<(), QueueError> {
-        let sender = App {
-            store: self.store.clone(),
-            queue: MemoryQueue::default(),
-            clock: self.clock.clone(),
-            key: self.key.clone(),
-            settings: Settings::new(self.links.clone()),
-        };
-        for email in emails {
-            sender
-                .send_due(email, &self.mailer)
-                .await
-                .map_err(|error| QueueError {
-                    context: "the store failed while sending".to_owned(),
-                    source: Some(Box::new(error)),
-                })?;
-        }
-        Ok(())
-    }
-}
-
-// --- the recording mailer and the clock ------------------------------------------------------
-
-/// Keeps every email it accepts; can be told to fail them all, as an unreachable mail service
-/// or one that refuses them for good. Clones share one record.
-#[derive(Clone, Default)]
-pub struct RecordingMailer {
-    sent: Arc<Mutex<Vec<Email>>>,
-    failing: Arc<Mutex<Option<MailFailure>>>,
-    refused: Arc<AtomicUsize>,
-}
-
-impl RecordingMailer {
-    /// Fails every email as an unreachable mail service does (tried again later), or not.
-    pub fn fail(&self, failing: bool) {
-        self.fail_as(failing.then_some(MailFailure::Unavailable));
-    }
-
-    /// Fails every email the way `failure` says, or none.
-    pub fn fail_as(&self, failure: Option<MailFailure>) {
-        *self.failing.lock().unwrap() = failure;
-    }
-
-    pub fn sent(&self) -> Vec<Email> {
-        self.sent.lock().unwrap().clone()
-    }
-
-    /// How many emails it refused while failing.
-    pub fn refused(&self) -> usize {
-        self.refused.load(Ordering::SeqCst)
-    }
-}
-
-impl Mailer for RecordingMailer {
-    async fn send(&self, email: &Email) -> Result<(), MailError> {
-        if let Some(kind) = *self.failing.lock().unwrap() {
-            self.refused.fetch_add(1, Ordering::SeqCst);
-            return Err(MailError {
-                context: "the mail service did not take the email".to_owned(),
-                kind,
-                source: None,
-            });
-        }
-        self.sent.lock().unwrap().push(email.clone());
-        Ok(())
-    }
-}
-
-/// A clock that stands still until a test moves it. Clones share one time.
-#[derive(Clone)]
-pub struct ManualClock(Arc<Mutex<Timestamp>>);
-
-impl ManualClock {
-    pub fn at(start: Timestamp) -> Self {
-        Self(Arc::new(Mutex::new(start)))
-    }
-
-    pub fn advance(&self, by: TimeDelta) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().unwrap()
     }
 }
