@@ -11,7 +11,6 @@ use domain::{
     store::Store,
 };
 
-
 pub async fn deliveries_due_lists_pending_emails_awaiting_an_attempt<S: Store>(store: &S) {
     let scene = Scene::new(store, "Retries").await;
     let wg = &scene.workgroup.id;
