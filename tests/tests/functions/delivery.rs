@@ -1,7 +1,7 @@
 //! Faults on the delivery path, through the real adapters: DynamoDB and SQS in moto, SES a
 //! stand-in endpoint that can throttle, refuse connections or fail (`tests::ses_standin`), the
 //! functions built as their `main`s build them, and the `send` function's handler draining the
-//! queue as its event source mapping would (`support::drain`).
+//! queue as its event source mapping would (`tests::functions::drain`).
 //!
 //! After each fault the same invariant is checked: every invitee got exactly one email of each
 //! kind it was due (its invitation, and its reminder where one was due) and nothing else; every
@@ -10,9 +10,7 @@
 //!
 //! The send function runs on the system clock. Where a fault needs time to pass (a backoff, the
 //! grace after which a stopped sender's claim lapses), what came before it runs on a clock set
-//! back (`support::backdated`) and the sweeps take the tick's time, as the scheduler gives it.
-
-mod support;
+//! back (`tests::functions::backdated`) and the sweeps take the tick's time, as the scheduler gives it.
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use domain::store::Invitations as _;
@@ -27,7 +25,7 @@ use domain::{
 };
 use runtime::{Deployment, Function};
 use serde_json::{Value, json};
-use support::{Stack, backdated, drain, send, send_to_app, sweep_tick};
+use tests::functions::{Stack, backdated, drain, send, send_to_app, sweep_tick};
 use tests::{
     harness::api_gateway_event,
     ses_standin::{Down, Kind, SesStandIn},
@@ -64,7 +62,7 @@ impl Scene {
         let stack = Stack::new(label).await;
         let ses = SesStandIn::start(ses_rate).await;
         let workgroups = stack.deploy(Function::Workgroups).await;
-        let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
+        let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
         Self {
             invite: stack.deploy_with(Function::Invite, &ROOMY).await,
             remind: stack.deploy_with(Function::Remind, &ROOMY).await,

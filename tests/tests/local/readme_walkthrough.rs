@@ -4,8 +4,6 @@ use std::{process::Command, time::Duration};
 
 use tests::local_server::LocalServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_local");
-
 /// The first ```bash block of the README.
 fn walkthrough() -> String {
     let readme = include_str!("../../../README.md");
@@ -82,7 +80,7 @@ async fn the_readme_walkthrough_works_unchanged_on_dynamodb_and_ses() {
 fn run_walkthrough(args: &[&str]) -> String {
     let data = tempfile::tempdir().unwrap();
     let server = LocalServer::start(
-        BIN,
+        tests::binaries::local(),
         args,
         &[
             ("AWS_ACCESS_KEY_ID", "test"),
@@ -95,8 +93,9 @@ fn run_walkthrough(args: &[&str]) -> String {
     );
     let api = &server.base;
     // `cargo run -q -p local -- ARGS` stands for the binary this test was built with.
+    let bin = tests::binaries::local();
     let shim = format!(
-        "cargo() {{ local all=\"$*\"; [ \"${{all#run -q -p local -- }}\" != \"$all\" ] || {{ echo \"unexpected: cargo $*\" >&2; return 99; }}; shift 5; '{BIN}' \"$@\"; }}\n"
+        "cargo() {{ local all=\"$*\"; [ \"${{all#run -q -p local -- }}\" != \"$all\" ] || {{ echo \"unexpected: cargo $*\" >&2; return 99; }}; shift 5; '{bin}' \"$@\"; }}\n"
     );
     let script = format!("set -euo pipefail\n{shim}{}\n", walkthrough());
     let output = Command::new("bash")

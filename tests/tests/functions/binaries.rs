@@ -3,8 +3,6 @@
 //! DynamoDB, SQS, SES and Secrets Manager in moto. Together they run the seed story, the send
 //! function taking what the others queued as SQS events; their logs are read back.
 
-mod support;
-
 use std::{
     process::{Child, Command, Stdio},
     time::Duration,
@@ -13,7 +11,7 @@ use std::{
 use chrono::{SubsecRound, Utc};
 use runtime::Function;
 use serde_json::{Value, json};
-use support::{Stack, answer_of, emails_to, latest_token, scheduler_event};
+use tests::functions::{Stack, answer_of, emails_to, latest_token, scheduler_event};
 use tests::{
     harness::api_gateway_event,
     runtime_api::{Outcome, RuntimeApi},
@@ -229,7 +227,7 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
     .await
     .unwrap()
     .unwrap();
-    let bounce = support::ses_event(
+    let bounce = tests::functions::ses_event(
         "Bounce",
         None,
         cy,

@@ -18,8 +18,6 @@
 //! here. Queues and event source mappings are moto's own, and checked as SQS and Lambda hold
 //! them.
 
-mod support;
-
 use std::{
     collections::BTreeMap,
     process::{Child, Command, Stdio},
@@ -684,7 +682,7 @@ async fn scenario(d: &Deployment, people: &str) {
     .unwrap()
     .unwrap();
     let configuration_set = d.function("send").environment["SES_CONFIGURATION_SET"].clone();
-    let mut bounce = support::ses_event(
+    let mut bounce = tests::functions::ses_event(
         "Bounce",
         None,
         &cy,

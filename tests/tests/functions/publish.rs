@@ -2,13 +2,11 @@
 //! event items the store wrote, on DynamoDB in moto) forwarded to an EventBridge bus in moto,
 //! read back from the bus's archive.
 
-mod support;
-
 use aws::EventPublisher;
 use lambda_runtime::{Context, LambdaEvent};
 use runtime::Function;
 use serde_json::{Value, json};
-use support::{Stack, send};
+use tests::functions::{Stack, send};
 use tests::harness::api_gateway_event;
 
 const ADMIN: &str = "admin@acme.example";
@@ -19,7 +17,7 @@ async fn trail(stack: &Stack, n: usize) -> domain::ids::WorkgroupId {
     let workgroups = stack.deploy(Function::Workgroups).await;
     let invite = stack.deploy(Function::Invite).await;
     let sender = stack.deploy(Function::Send).await;
-    let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
+    let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
     let emails: Vec<String> = (0..n).map(|i| format!("p{i}@people.example")).collect();
     let invited = send(
         &invite,
@@ -32,7 +30,7 @@ async fn trail(stack: &Stack, n: usize) -> domain::ids::WorkgroupId {
     )
     .await;
     invited.assert_ok(200);
-    assert_eq!(support::drain(stack, &sender).await, n);
+    assert_eq!(tests::functions::drain(stack, &sender).await, n);
     domain::ids::WorkgroupId::parse(&wg).unwrap()
 }
 

@@ -1,11 +1,9 @@
 //! A deployment's AWS side on moto: a table, the secret key, a verified sender and the
 //! environment the templates give each function.
 
-#![allow(dead_code)] // Each test file uses its own part.
-
+use crate::{aws_stack::AwsStack, harness::Answer, moto::moto};
 use runtime::{Config, Deployment, Function};
 use serde_json::Value;
-use tests::{aws_stack::AwsStack, harness::Answer, moto::moto};
 
 /// The AWS side on moto, and the functions built on it as their `main`s build them.
 pub struct Stack(pub AwsStack);
@@ -84,7 +82,7 @@ pub async fn drain(stack: &Stack, send: &Deployment) -> usize {
 pub async fn send(deployment: &Deployment, event: &Value) -> Answer {
     let request = lambda_http::request::from_str(&event.to_string())
         .expect("a valid API Gateway HTTP API event");
-    let response = tests::harness::answer_http(deployment, request).await;
+    let response = crate::harness::answer_http(deployment, request).await;
     answer_of(
         response.status().as_u16(),
         response
@@ -100,13 +98,13 @@ pub fn answer_of(status: u16, content_type: Option<&str>, body: &[u8]) -> Answer
         headers: Default::default(),
         status,
         content_type: content_type.map(str::to_owned),
-        body: tests::harness::answer_body(content_type, body),
+        body: crate::harness::answer_body(content_type, body),
     }
 }
 
 /// Creates a workgroup through the `workgroups` function; its id.
 pub async fn workgroup(workgroups: &Deployment, admin: &str, name: &str) -> String {
-    let event = tests::harness::api_gateway_event(
+    let event = crate::harness::api_gateway_event(
         "POST",
         "/workgroups",
         Some(admin),
@@ -250,7 +248,7 @@ impl Stack {
 
     /// The send function at `rate` emails a second (`SES_MAX_SEND_RATE`), built as its `main`
     /// builds it but with its SES client sending to `ses`, a stand-in endpoint, instead of moto.
-    pub async fn sender_on(&self, ses: &tests::ses_standin::SesStandIn, rate: u32) -> Deployment {
+    pub async fn sender_on(&self, ses: &crate::ses_standin::SesStandIn, rate: u32) -> Deployment {
         let mut send = self
             .deploy_with(Function::Send, &[("SES_MAX_SEND_RATE", &rate.to_string())])
             .await;

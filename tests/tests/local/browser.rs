@@ -9,15 +9,13 @@ use tests::{
     local_server::LocalServer,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_local");
-
 #[test]
 fn the_seed_story_runs_in_a_real_browser_in_both_languages() {
     let chromium = chromium();
     let dir = browser_tests_dir();
     let data = tempfile::tempdir().unwrap();
     let server = LocalServer::start(
-        BIN,
+        tests::binaries::local(),
         &[],
         &[
             ("LOCAL_DATA_DIR", data.path().to_str().unwrap()),
@@ -31,7 +29,7 @@ fn the_seed_story_runs_in_a_real_browser_in_both_languages() {
         .current_dir(dir)
         .env("BASE_URL", base)
         .env("CHROMIUM_PATH", chromium)
-        .env("LOCAL_BIN", BIN)
+        .env("LOCAL_BIN", tests::binaries::local())
         .env("LOCAL_DATA_DIR", data.path())
         .env("SCREENSHOTS", &screenshots)
         .output()

@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tests::local_server::LocalServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_local");
-
 #[tokio::test(flavor = "multi_thread")]
 async fn invitations_go_through_an_sqs_queue_to_ses() {
     let moto = tests::moto::moto();
@@ -37,7 +35,7 @@ async fn invitations_go_through_an_sqs_queue_to_ses() {
         "invitations@sqs.example",
     ];
     let server = LocalServer::start(
-        BIN,
+        tests::binaries::local(),
         &args,
         &[
             ("AWS_ACCESS_KEY_ID", "test"),

@@ -7,8 +7,6 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tests::local_server::LocalServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_local");
-
 struct Client {
     agent: ureq::Agent,
     base: String,
@@ -114,7 +112,7 @@ fn tally(answers: &[(u16, Option<String>, Value)], ok: u16, kind: &str) -> (usiz
 fn the_local_server_enforces_each_daily_limit_from_its_environment() {
     let data = tempfile::tempdir().unwrap();
     let server = LocalServer::start(
-        BIN,
+        tests::binaries::local(),
         &["--data-dir", data.path().to_str().unwrap()],
         &[
             ("RUST_LOG", "warn"),

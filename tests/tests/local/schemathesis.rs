@@ -12,14 +12,12 @@ use tests::{
     robustness::{schemathesis, schemathesis_config},
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_local");
-
 #[test]
 fn schemathesis_finds_nothing_in_a_thousand_generated_requests() {
     let st = schemathesis();
     let data = tempfile::tempdir().unwrap();
     let server = LocalServer::start(
-        BIN,
+        tests::binaries::local(),
         &[],
         &[
             ("LOCAL_DATA_DIR", data.path().to_str().unwrap()),
@@ -32,7 +30,7 @@ fn schemathesis_finds_nothing_in_a_thousand_generated_requests() {
         ],
     );
     let base = &server.base;
-    let token = Command::new(BIN)
+    let token = Command::new(tests::binaries::local())
         .args(["token", "--email", "ada@example.com", "--name", "Ada"])
         .env("LOCAL_DATA_DIR", data.path())
         .output()

@@ -12,8 +12,6 @@ use std::{
 use serde_json::{Value, json};
 use tests::local_server::{RawReply, raw_exchange, socket_addr};
 
-const BIN: &str = env!("CARGO_BIN_EXE_local");
-
 /// A running server and everything it printed.
 struct Server {
     child: Child,
@@ -23,7 +21,7 @@ struct Server {
 
 impl Server {
     fn start(data: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(tests::binaries::local())
             .args(["--addr", "127.0.0.1:0", "--data-dir"])
             .arg(data)
             .args(extra)
@@ -125,7 +123,7 @@ impl Drop for Server {
 
 /// Runs a subcommand of the binary and returns what it printed.
 fn run(data: &Path, args: &[&str]) -> String {
-    let output = Command::new(BIN)
+    let output = Command::new(tests::binaries::local())
         .arg("--data-dir")
         .arg(data)
         .args(args)
@@ -386,7 +384,7 @@ fn assert_problem(reply: &RawReply, status: u16) {
 fn a_non_loopback_address_is_refused_at_start_unless_a_flag_allows_it() {
     let data = tempfile::tempdir().unwrap();
     let start = |args: &[&str]| {
-        Command::new(BIN)
+        Command::new(tests::binaries::local())
             .arg("--data-dir")
             .arg(data.path())
             .args(args)

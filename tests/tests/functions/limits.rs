@@ -3,12 +3,10 @@
 //! limit, the rest are 429 problem+json and change nothing; another subject with an agent's
 //! address is refused and recorded.
 
-mod support;
-
 use futures::future::join_all;
 use runtime::{Deployment, Function};
 use serde_json::{Value, json};
-use support::{Stack, emails_to, send};
+use tests::functions::{Stack, emails_to, send};
 use tests::harness::{Answer, api_gateway_event};
 
 const ADMIN: &str = "admin@acme.example";
@@ -58,7 +56,7 @@ async fn twenty_concurrent_workgroup_creations_make_exactly_the_limit_on_dynamod
     let stack = stack_with("workgroup-limit", &[("WORKGROUP_DAILY_LIMIT", "3")]).await;
     let workgroups = stack.deploy(Function::Workgroups).await;
     // Registered first, so the burst races on the limit, not on registering.
-    support::workgroup(&workgroups, ADMIN, "First").await;
+    tests::functions::workgroup(&workgroups, ADMIN, "First").await;
     let answers = join_all((0..20).map(|n| {
         let event = api_gateway_event(
             "POST",
@@ -81,7 +79,7 @@ async fn an_inviters_limit_holds_across_workgroups_on_dynamodb() {
     let invite = stack.deploy(Function::Invite).await;
     let mut groups = Vec::new();
     for n in 0..5 {
-        groups.push(support::workgroup(&workgroups, ADMIN, &format!("Group {n}")).await);
+        groups.push(tests::functions::workgroup(&workgroups, ADMIN, &format!("Group {n}")).await);
     }
     let answers = join_all((0..20).map(|n| {
         let event = invite_event(ADMIN, &groups[n % 5], &format!("target{n}@people.example"));
@@ -90,7 +88,7 @@ async fn an_inviters_limit_holds_across_workgroups_on_dynamodb() {
     }))
     .await;
     assert_eq!(counted(&answers, "too-many-invitations"), (10, 10));
-    support::drain(&stack, &stack.deploy(Function::Send).await).await;
+    tests::functions::drain(&stack, &stack.deploy(Function::Send).await).await;
     let sent: usize = (0..20)
         .map(|n| emails_to(&format!("target{n}@people.example")))
         .sum();
@@ -105,7 +103,7 @@ async fn an_address_receives_at_most_its_limit_whoever_sends_on_dynamodb() {
     let mut senders = Vec::new();
     for n in 0..20 {
         let admin = format!("admin{n}@shops.example");
-        let wg = support::workgroup(&workgroups, &admin, &format!("Shop {n}")).await;
+        let wg = tests::functions::workgroup(&workgroups, &admin, &format!("Shop {n}")).await;
         senders.push((admin, wg));
     }
     let target = "popular@people.example";
@@ -116,7 +114,7 @@ async fn an_address_receives_at_most_its_limit_whoever_sends_on_dynamodb() {
     }))
     .await;
     assert_eq!(counted(&answers, "too-many-invitations"), (5, 15));
-    support::drain(&stack, &stack.deploy(Function::Send).await).await;
+    tests::functions::drain(&stack, &stack.deploy(Function::Send).await).await;
     assert_eq!(emails_to(target), 5);
 }
 
@@ -126,7 +124,7 @@ async fn another_subject_with_an_agents_address_is_refused_and_recorded_on_dynam
     let workgroups = stack.deploy(Function::Workgroups).await;
     let invite = stack.deploy(Function::Invite).await;
     let list = stack.deploy(Function::List).await;
-    let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
+    let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
     let mut impostor = invite_event(ADMIN, &wg, "eve@people.example");
     impostor["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = json!("someone-else");
     let refused = send(&invite, &impostor).await;

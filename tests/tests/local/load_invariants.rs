@@ -15,7 +15,6 @@ use std::{
 use serde_json::{Value, json};
 use tests::local_server::LocalServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_local");
 const REQUESTS: usize = 10_016;
 const CLIENTS: usize = 32;
 const WORKGROUPS: usize = 4;
@@ -212,7 +211,7 @@ fn record(statuses: &Statuses, kind: &str, status: u16, body: &Value) {
 fn ten_thousand_mixed_requests_leave_every_invariant_standing() {
     let data = tempfile::tempdir().unwrap();
     let server = LocalServer::start(
-        BIN,
+        tests::binaries::local(),
         &[],
         &[
             ("LOCAL_DATA_DIR", data.path().to_str().unwrap()),

@@ -3,8 +3,6 @@
 //! JWT authorizer's claims, on DynamoDB, SES and Secrets Manager in moto. The reminder function
 //! takes real EventBridge Scheduler ticks.
 
-mod support;
-
 use std::time::Duration;
 
 use api::routes::ROUTES;
@@ -13,7 +11,7 @@ use domain::{App, clock::ShiftedClock};
 use lambda_runtime::{Context, LambdaEvent};
 use runtime::Function;
 use serde_json::json;
-use support::{Stack, emails_to, latest_token, scheduler_event, send};
+use tests::functions::{Stack, emails_to, latest_token, scheduler_event, send};
 use tests::harness::api_gateway_event;
 
 const ADMIN: &str = "admin@acme.example";
@@ -74,7 +72,7 @@ async fn the_seed_story_across_the_functions() {
         "the answer does not wait for SES: {results:?}"
     );
     assert_eq!((emails_to(ann), emails_to(bob)), (0, 0));
-    assert_eq!(support::drain(&stack, &sender).await, 2);
+    assert_eq!(tests::functions::drain(&stack, &sender).await, 2);
     assert_eq!((emails_to(ann), emails_to(bob)), (1, 1));
 
     let pending = send(
@@ -122,7 +120,7 @@ async fn the_seed_story_across_the_functions() {
     )
     .await;
     resent.assert_ok(200);
-    support::drain(&stack, &sender).await;
+    tests::functions::drain(&stack, &sender).await;
     assert_eq!(emails_to(ann), 2);
     let ann_token = latest_token(ann);
     assert_ne!(ann_token, first_ann_token);
@@ -250,7 +248,7 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     let remind = stack.deploy(Function::Remind).await;
     let workgroups = stack.deploy(Function::Workgroups).await;
     let sender = stack.deploy(Function::Send).await;
-    let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
+    let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
 
     // Invited 23 days ago (through the same table and sender, on a clock set back), so the
     // 7-day reminder is due now; another invited today is not.
@@ -275,10 +273,11 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     };
     let request = lambda_http::request::from_str(&event(old).to_string()).unwrap();
     let response = local::routes::answer(&back_then, &api::web::SignIn::None, &request).await;
-    let answer = support::answer_of(response.status().as_u16(), None, response.body().as_ref());
+    let answer =
+        tests::functions::answer_of(response.status().as_u16(), None, response.body().as_ref());
     assert_eq!(answer.status, 200, "{answer:?}");
     send(&invite, &event(new)).await.assert_ok(200);
-    support::drain(&stack, &sender).await;
+    tests::functions::drain(&stack, &sender).await;
     let original_link = latest_token(old);
 
     let tick = |time: chrono::DateTime<Utc>| {
@@ -299,7 +298,7 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     );
     let again = remind::handle(&remind, tick(now)).await.unwrap();
     assert_eq!(reminded(&again), 0, "{again:?}");
-    support::drain(&stack, &sender).await;
+    tests::functions::drain(&stack, &sender).await;
     assert_eq!(emails_to(old), 2, "the invitation and one reminder");
     assert_eq!(emails_to(new), 1, "not due: only the invitation");
     // The reminder carries the very link of the original email.
@@ -329,7 +328,7 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
     let remind = stack.deploy(Function::Remind).await;
     let sender = stack.deploy(Function::Send).await;
     let store = invite.app.store.clone();
-    let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
+    let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
     let wg_id = domain::ids::WorkgroupId::parse(&wg).unwrap();
     let (bounced, complaining) = ("gone@people.example", "annoyed@people.example");
     let invited = send(
@@ -346,7 +345,7 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
         .as_array()
         .unwrap()
         .clone();
-    support::drain(&stack, &sender).await;
+    tests::functions::drain(&stack, &sender).await;
     let id_of = |i: usize| {
         domain::ids::InvitationId::parse(results[i]["invitation"]["id"].as_str().unwrap()).unwrap()
     };
@@ -370,7 +369,8 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
     let event = |kind: &str, bounce_type: Option<&str>, to: &str, tags: &[(String, String)]| {
         let tags: Vec<(&str, &str)> = tags.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let payload =
-            serde_json::from_value(support::ses_event(kind, bounce_type, to, &tags)).unwrap();
+            serde_json::from_value(tests::functions::ses_event(kind, bounce_type, to, &tags))
+                .unwrap();
         LambdaEvent::new(payload, Context::default())
     };
     let feedback = |e| feedback::handle(&store, e);
@@ -427,7 +427,7 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
     )
     .await;
     assert_eq!(resent.assert_ok(200)["delivery"], "queued");
-    support::drain(&stack, &sender).await;
+    tests::functions::drain(&stack, &sender).await;
     assert_eq!(emails_to(bounced), 2);
     let late_report = feedback(event("Bounce", Some("Permanent"), bounced, &first_tags))
         .await
@@ -468,7 +468,7 @@ async fn concurrent_invites_never_pass_the_pending_cap_on_dynamodb() {
     let manage = stack.deploy(Function::Manage).await;
     let list = stack.deploy(Function::List).await;
     let sender = stack.deploy(Function::Send).await;
-    let wg = support::workgroup(&workgroups, ADMIN, "Acme").await;
+    let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
     let emails: Vec<String> = (0..12)
         .map(|i| format!("burst{i}@people.example"))
         .collect();
@@ -487,7 +487,7 @@ async fn concurrent_invites_never_pass_the_pending_cap_on_dynamodb() {
         answers.iter().filter(|a| a.status == 200).collect();
     let refused = answers.iter().filter(|a| a.status == 429).count();
     assert_eq!((invited.len(), refused), (5, 7), "{answers:?}");
-    assert_eq!(support::drain(&stack, &sender).await, 5);
+    assert_eq!(tests::functions::drain(&stack, &sender).await, 5);
     let events = send(
         &list,
         &api_gateway_event(
