@@ -135,8 +135,8 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
         .await;
     let wg = created.assert_ok(201)["id"].as_str().unwrap().to_owned();
 
-    let ann = "ann@people.example";
-    let cy = "cy@people.example";
+    let ann = "ann@binaries.example";
+    let cy = "cy@binaries.example";
     let invited = get(Function::Invite)
         .http(with_bearer(api_gateway_event(
             "POST",
