@@ -1,7 +1,7 @@
 //! DynamoDB capacity each use case consumes, beside its calls, on the DynamoDB store over moto.
 //! Use cases that make emails due post them to SQS (its calls counted with theirs); the sender
 //! then takes each email off the queue and hands it to SES, measured apart, per email, as the
-//! `send` function does it (`tests/tests/calls_aws.rs` asserts the same calls). Receiving and
+//! `send` function does it (`tests/tests/aws/calls.rs` asserts the same calls). Receiving and
 //! deleting the queue's messages is the event source mapping's, not counted.
 //!
 //! moto reports a fixed `ConsumedCapacity` per call whatever the items' sizes, so the units

@@ -19,7 +19,7 @@
 //!
 //! Both stores get the same queue, one that counts the due emails posted and keeps none, so the
 //! times are the store's and the use case's; on AWS the emails go out in `SendMessageBatch`es of
-//! ten, and the sender then makes the same calls for each (tests/tests/calls_aws.rs counts
+//! ten, and the sender then makes the same calls for each (tests/tests/aws/calls.rs counts
 //! them; `bench/src/bin/delivery.rs` measures the sending). DynamoDB calls are
 //! counted by `aws::calls::CallLog` on the store's client; seeding and the bench's own reads go
 //! through a second, uncounted client. moto is not DynamoDB: its times are moto's (a Python

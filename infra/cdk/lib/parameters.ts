@@ -1,7 +1,7 @@
 // The deploy settings, each with exactly the values the SAM template's parameter of the same name
 // (in UpperCamelCase) accepts: what the functions accept (shared/runtime/src/config.rs), or,
 // for what they never read, what the service accepts. A test in the Rust workspace
-// (tests/tests/infra_parameters.rs) checks both templates and the code against the same
+// (tests/tests/infra/parameters.rs) checks both templates and the code against the same
 // values. An empty count or day list means the function's default, as in SAM.
 
 import type { InvitationsProps } from './stack';

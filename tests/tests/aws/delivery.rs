@@ -1,7 +1,7 @@
 //! SES outages and refusals on the delivery path, through the use cases on the real adapters:
 //! DynamoDB and SQS in moto, SES v2 a stand-in endpoint (`tests::ses_standin`) that can be taken
 //! down and can refuse an address for good. Unlike the send function's own tests
-//! (`tests/tests/functions_delivery.rs`), the sender here runs on the same manual clock as
+//! (`tests/tests/functions/delivery.rs`), the sender here runs on the same manual clock as
 //! everything else, so an outage can outlast every backoff.
 
 use aws::{DynamoStore, Paced, SesMailer, SqsQueue, ses::Sender};

@@ -179,7 +179,7 @@ pub const VARIABLES: [Variable; 17] = [
 ];
 
 /// The whole numbers each count accepts, written as digits with no leading zero. The templates'
-/// parameters accept exactly these (tests/tests/infra_parameters.rs compares them).
+/// parameters accept exactly these (tests/tests/infra/parameters.rs compares them).
 pub const COUNTS: [(Variable, RangeInclusive<u32>); 7] = [
     (INVITE_MAX_ADDRESSES, 1..=1000),
     (SES_MAX_SEND_RATE, 1..=1000),
