@@ -511,19 +511,16 @@ async fn main() {
     let ann_token = app.key.invitation_token(&ann.id, &ann.nonce);
     measure!(
         "look an invitation up",
-        app.lookup_invitation(ann_token.expose()).await.unwrap()
+        app.lookup_invitation(&ann_token).await.unwrap()
     );
     measure!(
         "accept (first registration)",
-        app.accept_invitation(&caller("ann@example.com"), ann_token.expose(), Some("Ann"))
+        app.accept_invitation(&caller("ann@example.com"), &ann_token, Some("Ann"))
             .await
             .unwrap()
     );
     let bob_token = app.key.invitation_token(&bob.id, &bob.nonce);
-    measure!(
-        "decline",
-        app.decline_invitation(bob_token.expose()).await.unwrap()
-    );
+    measure!("decline", app.decline_invitation(&bob_token).await.unwrap());
     measure!(
         "resend (a declined invitation)",
         app.resend_invitation(&ada, &wg, &bob.id).await.unwrap()

@@ -3,7 +3,10 @@
 //! `POST /invitations/decline` declines. The token travels in the body, never in a path or
 //! query string. Use case: `domain::usecases::accept`.
 
-use domain::{App, clock::Clock, delivery::Queue, store::Store};
+use domain::{
+    App, clock::Clock, delivery::Queue, secret::InvitationToken, store::Store,
+    usecases::accept::TokenError,
+};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Deserialize;
@@ -47,9 +50,16 @@ struct TokenBody {
 }
 
 impl TokenBody {
-    fn token(&self) -> Result<&str, Problem> {
-        bounded("token", &self.token, max_len::TOKEN)
+    fn token(&self) -> Result<InvitationToken, Problem> {
+        token(&self.token)
     }
+}
+
+/// The token of a body, bounded, as the domain's type: text that is not a token answers as an
+/// unknown token does.
+fn token(text: &str) -> Result<InvitationToken, Problem> {
+    let text = bounded("token", text, max_len::TOKEN)?;
+    Ok(InvitationToken::parse(text).ok_or(TokenError::NotFound)?)
 }
 
 #[derive(Deserialize)]
@@ -65,7 +75,7 @@ pub async fn lookup<S: Store, Q: Queue, C: Clock>(
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let body: TokenBody = input.body()?;
-    let preview = app.lookup_invitation(body.token()?).await?;
+    let preview = app.lookup_invitation(&body.token()?).await?;
     Ok(json(StatusCode::OK, &LookupView::from(&preview)))
 }
 
@@ -75,13 +85,13 @@ pub async fn accept<S: Store, Q: Queue, C: Clock>(
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
     let body: AcceptBody = input.body()?;
-    let token = bounded("token", &body.token, max_len::TOKEN)?;
+    let token = token(&body.token)?;
     let name = body
         .name
         .as_deref()
         .map(|name| bounded("name", name, max_len::AGENT_NAME))
         .transpose()?;
-    let membership = app.accept_invitation(&caller, token, name).await?;
+    let membership = app.accept_invitation(&caller, &token, name).await?;
     Ok(json(
         StatusCode::OK,
         &AcceptAnswer {
@@ -96,7 +106,7 @@ pub async fn decline<S: Store, Q: Queue, C: Clock>(
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let body: TokenBody = input.body()?;
-    let declined = app.decline_invitation(body.token()?).await?;
+    let declined = app.decline_invitation(&body.token()?).await?;
     Ok(json(
         StatusCode::OK,
         &DeclineAnswer {

@@ -266,14 +266,14 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
             .unwrap()
             .nonce,
     );
-    app.lookup_invitation(ann_token.expose()).await.unwrap();
+    app.lookup_invitation(&ann_token).await.unwrap();
     expect(
         &calls(&log),
         &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
         "look an invitation up",
     );
 
-    app.accept_invitation(&caller("ann@example.com"), ann_token.expose(), Some("Ann"))
+    app.accept_invitation(&caller("ann@example.com"), &ann_token, Some("Ann"))
         .await
         .unwrap();
     expect(
@@ -289,7 +289,7 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     );
 
     let bob_token = app.key.invitation_token(&bob.id, &bob.nonce);
-    app.decline_invitation(bob_token.expose()).await.unwrap();
+    app.decline_invitation(&bob_token).await.unwrap();
     expect(
         &calls(&log),
         &[

@@ -252,7 +252,10 @@ async fn an_outage_longer_than_every_backoff_gives_the_email_up_and_a_resend_sta
     let token = scene.ses.latest(emails[0], Kind::Invitation).unwrap();
     let preview = scene
         .app
-        .lookup_invitation(token.token().expect("a link"))
+        .lookup_invitation(
+            &domain::secret::InvitationToken::parse(token.token().expect("a link"))
+                .expect("a token"),
+        )
         .await;
     assert!(preview.is_ok(), "the resend's link works");
     let stored = scene.stored(emails[0]).await;

@@ -13,7 +13,7 @@ use domain::{
     message::{AcceptLinks, Email},
     people::WorkgroupName,
     role::Role,
-    secret::SecretKey,
+    secret::{InvitationToken, SecretKey},
     usecases::{
         ListQuery,
         accept::TokenError,
@@ -195,7 +195,7 @@ impl TestApp {
     }
 
     /// The token in the accept link of the latest email to `to`.
-    pub(crate) fn token_sent_to(&self, to: &str) -> String {
+    pub(crate) fn token_sent_to(&self, to: &str) -> InvitationToken {
         token_of(&self.last_email_to(to))
     }
 
@@ -231,12 +231,12 @@ impl TestApp {
     }
 }
 
-pub(crate) fn token_of(email: &Email) -> String {
+pub(crate) fn token_of(email: &Email) -> InvitationToken {
     let (_, token) = email
         .accept_link
         .split_once("#token=")
         .expect("the link carries a token in its fragment");
-    token.to_owned()
+    InvitationToken::parse(token).expect("the link carries a token")
 }
 
 pub(crate) fn outcomes(results: &[InviteResult]) -> Vec<(&str, &'static str)> {

@@ -22,7 +22,8 @@ pub struct InvitationPreview {
     pub registration_needed: bool,
 }
 
-/// Unknown, used, cancelled, superseded and expired tokens all answer the same.
+/// Unknown, used, cancelled, superseded and expired tokens all answer the same, as does text
+/// that is not a token at all (refused where it is parsed, before the use case).
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error(
@@ -68,8 +69,7 @@ impl From<IdentifyError> for AcceptError {
 
 impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// The invitation a token opens, while it can still be answered.
-    async fn open_invitation(&self, token: &str) -> Result<Invitation, TokenError> {
-        let token = InvitationToken::parse(token).ok_or(TokenError::NotFound)?;
+    async fn open_invitation(&self, token: &InvitationToken) -> Result<Invitation, TokenError> {
         let now = self.now();
         self.store
             .invitation_by_token(&token.hash())
@@ -78,7 +78,10 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
             .ok_or(TokenError::NotFound)
     }
 
-    pub async fn lookup_invitation(&self, token: &str) -> Result<InvitationPreview, TokenError> {
+    pub async fn lookup_invitation(
+        &self,
+        token: &InvitationToken,
+    ) -> Result<InvitationPreview, TokenError> {
         let invitation = self.open_invitation(token).await?;
         let registration_needed = self.store.person(&invitation.email).await?.is_none();
         Ok(InvitationPreview {
@@ -88,7 +91,10 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
     }
 
     /// Declines without registering; the token stops working.
-    pub async fn decline_invitation(&self, token: &str) -> Result<Invitation, TokenError> {
+    pub async fn decline_invitation(
+        &self,
+        token: &InvitationToken,
+    ) -> Result<Invitation, TokenError> {
         for _ in 0..MAX_ATTEMPTS {
             let invitation = self.open_invitation(token).await?;
             let now = self.now();
@@ -113,7 +119,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
     pub async fn accept_invitation(
         &self,
         caller: &Caller,
-        token: &str,
+        token: &InvitationToken,
         name: Option<&str>,
     ) -> Result<Membership, AcceptError> {
         for _ in 0..MAX_ATTEMPTS {
