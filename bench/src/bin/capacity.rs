@@ -460,10 +460,8 @@ async fn main() {
             .unwrap()
     );
     let wg = founded.workgroup.id.clone();
-    let invite = |emails: &str| InviteRequest {
-        emails: vec![emails.into()],
-        role: Role::Manager,
-        locale: None,
+    let invite = |emails: &str| {
+        InviteRequest::pasted(&[emails], 50, Role::Manager, None).expect("valid addresses")
     };
     measure!(
         "invite 1 address",

@@ -225,13 +225,11 @@ async fn invite<S: Store, Q: Queue, C: Clock>(
 ) -> usize {
     let mut queued = 0;
     for start in (0..n).step_by(50) {
-        let request = InviteRequest {
-            emails: (start..(start + 50).min(n))
-                .map(|i| address(prefix, i))
-                .collect(),
-            role: Role::Associate,
-            locale: None,
-        };
+        let addresses: Vec<String> = (start..(start + 50).min(n))
+            .map(|i| address(prefix, i))
+            .collect();
+        let request =
+            InviteRequest::pasted(&addresses, 50, Role::Associate, None).expect("valid addresses");
         let results = app
             .invite(&admin(), wg, &request)
             .await

@@ -415,11 +415,9 @@ impl<S: Store> Scene<S> {
             let addresses: Vec<String> = (n * r / requests..n * (r + 1) / requests)
                 .map(address)
                 .collect();
-            let request = InviteRequest {
-                emails: addresses.clone(),
-                role: Role::Associate,
-                locale: None,
-            };
+            let request =
+                InviteRequest::pasted(&addresses, addresses.len().max(1), Role::Associate, None)
+                    .expect("valid addresses");
             let results = self
                 .app
                 .invite(&self.admin, &self.workgroup, &request)

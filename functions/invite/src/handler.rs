@@ -51,7 +51,7 @@ pub async fn invite<S: Store, Q: Queue, C: Clock>(
 ) -> Result<Response<Body>, Problem> {
     let caller = input.caller()?;
     let workgroup = input.workgroup()?;
-    let request = invite_request(input.body()?)?;
+    let request = invite_request(input.body()?, app.settings.max_addresses_per_request)?;
     idempotency::once(app, &input, || async {
         let results = app.invite(&caller, &workgroup, &request).await?;
         Ok(json(
@@ -62,15 +62,15 @@ pub async fn invite<S: Store, Q: Queue, C: Clock>(
     .await
 }
 
-/// The request as the use case takes it, every string within its bound.
-fn invite_request(body: Invite) -> Result<InviteRequest, Problem> {
-    Ok(InviteRequest {
-        emails: pasted(body.emails)?,
-        role: bounded("role", &body.role, max_len::ROLE)?
-            .parse::<Role>()
-            .map_err(|e| Problem::bad_request(e.to_string()))?,
-        locale: parse_locale(body.locale.as_deref())?,
-    })
+/// The request as the use case takes it: every string within its bound, the pasted text split
+/// into at most `limit` entries.
+fn invite_request(body: Invite, limit: usize) -> Result<InviteRequest, Problem> {
+    let pasted = pasted(body.emails)?;
+    let role = bounded("role", &body.role, max_len::ROLE)?
+        .parse::<Role>()
+        .map_err(|e| Problem::bad_request(e.to_string()))?;
+    let locale = parse_locale(body.locale.as_deref())?;
+    Ok(InviteRequest::pasted(&pasted, limit, role, locale)?)
 }
 
 /// The pasted strings, at most [`max_len::EMAILS`] bytes of them together.

@@ -173,11 +173,13 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
     );
     let wg = founded.workgroup.id.clone();
 
-    let invite = InviteRequest {
-        emails: vec!["ann@example.com, bob@example.com, cy@example.com".into()],
-        role: Role::Manager,
-        locale: None,
-    };
+    let invite = InviteRequest::pasted(
+        &["ann@example.com, bob@example.com, cy@example.com"],
+        50,
+        Role::Manager,
+        None,
+    )
+    .unwrap();
     app.invite(&ada, &wg, &invite).await.unwrap();
     expect(
         &calls(&log),

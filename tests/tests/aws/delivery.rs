@@ -92,11 +92,7 @@ impl Scene {
     }
 
     async fn invite(&self, emails: &[&str]) -> Result<Vec<Invitation>, InviteError> {
-        let request = InviteRequest {
-            emails: emails.iter().map(|e| (*e).to_owned()).collect(),
-            role: Role::Associate,
-            locale: None,
-        };
+        let request = InviteRequest::pasted(emails, 50, Role::Associate, None)?;
         let results = self.app.invite(&self.admin, &self.wg, &request).await?;
         Ok(results
             .iter()

@@ -129,11 +129,9 @@ impl TestApp {
         emails: &str,
         role: Role,
     ) -> Result<Vec<InviteResult>, InviteError> {
-        let request = InviteRequest {
-            emails: vec![emails.to_owned()],
-            role,
-            locale: None,
-        };
+        // As the edge parses it, with this deployment's limit.
+        let limit = self.app.settings.max_addresses_per_request;
+        let request = InviteRequest::pasted(&[emails], limit, role, None)?;
         self.app.invite(by, workgroup, &request).await
     }
 

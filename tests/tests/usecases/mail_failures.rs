@@ -260,11 +260,8 @@ async fn a_workgroup_emails_in_its_language_unless_the_invite_asks_for_another()
     let email = app.last_email_to("ann@example.com");
     assert!(email.subject.contains("招待"), "{}", email.subject);
 
-    let request = InviteRequest {
-        emails: vec!["carl@example.com".to_owned()],
-        role: Role::Manager,
-        locale: Some(Locale::En),
-    };
+    let request =
+        InviteRequest::pasted(&["carl@example.com"], 50, Role::Manager, Some(Locale::En)).unwrap();
     app.app.invite(&alice(), &wg, &request).await.unwrap();
     let email = app.last_email_to("carl@example.com");
     assert!(

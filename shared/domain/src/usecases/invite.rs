@@ -18,13 +18,30 @@ use crate::{
     usecases::limits::{EmailCharge, ReserveError},
 };
 
-/// An invite request, parsed at the edge except for the addresses.
+/// An invite request, parsed at the edge.
 #[derive(Debug, Clone)]
 pub struct InviteRequest {
-    /// As pasted: each string may hold several addresses.
-    pub emails: Vec<String>,
+    /// The pasted entries, in input order: each address, or the text that is none.
+    pub entries: Vec<PastedEntry>,
     pub role: Role,
     pub locale: Option<Locale>,
+}
+
+impl InviteRequest {
+    /// The request for what was pasted: `texts` may each hold several addresses, at most
+    /// `limit` entries in all (the deployment's `max_addresses_per_request`).
+    pub fn pasted<T: AsRef<str>>(
+        texts: &[T],
+        limit: usize,
+        role: Role,
+        locale: Option<Locale>,
+    ) -> Result<Self, PasteError> {
+        Ok(Self {
+            entries: parse_pasted(texts, limit)?,
+            role,
+            locale,
+        })
+    }
 }
 
 /// What happened to one pasted entry.
@@ -137,7 +154,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
                 },
             )
             .await?;
-        let entries = parse_pasted(&request.emails, self.settings.max_addresses_per_request)?;
+        let entries = &request.entries;
         let valid: Vec<&EmailAddress> = entries
             .iter()
             .filter_map(|entry| match entry {
