@@ -1,7 +1,8 @@
 //! The `accept` Lambda function: API Gateway's requests for its routes, answered by
 //! [`accept::Handler`].
 
-#[tokio::main]
+// A sandbox handles one event at a time: one thread, no worker wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     runtime::serve_http::<accept::Handler>(runtime::Function::Accept).await
 }

@@ -1,6 +1,7 @@
 //! The `feedback` Lambda function: SES's bounce and complaint events, through EventBridge, handled by [`feedback::handle`].
 
-#[tokio::main]
+// A sandbox handles one event at a time: one thread, no worker wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let store = runtime::table_only(runtime::Function::Feedback).await;
     let store = &store;

@@ -1,7 +1,8 @@
 //! The `invite` Lambda function: API Gateway's requests for its routes, answered by
 //! [`invite::Handler`].
 
-#[tokio::main]
+// A sandbox handles one event at a time: one thread, no worker wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     runtime::serve_http::<invite::Handler>(runtime::Function::Invite).await
 }

@@ -1,7 +1,8 @@
 //! The `list` Lambda function: API Gateway's requests for its routes, answered by
 //! [`list::Handler`].
 
-#[tokio::main]
+// A sandbox handles one event at a time: one thread, no worker wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     runtime::serve_http::<list::Handler>(runtime::Function::List).await
 }

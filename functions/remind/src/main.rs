@@ -1,6 +1,7 @@
 //! The `remind` Lambda function: EventBridge Scheduler's ticks, handled by [`remind::handle`].
 
-#[tokio::main]
+// A sandbox handles one event at a time: one thread, no worker wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let deployment = runtime::start(runtime::Function::Remind).await;
     let deployment = &deployment;

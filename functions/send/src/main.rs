@@ -1,6 +1,7 @@
 //! The `send` Lambda function: the SQS queue of due emails, a batch at a time, handled by [`send::handle`].
 
-#[tokio::main]
+// A sandbox handles one event at a time: one thread, no worker wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let deployment = runtime::start(runtime::Function::Send).await;
     let deployment = &deployment;

@@ -20,6 +20,7 @@ pub mod deployment;
 pub mod function;
 pub mod logs;
 pub mod permissions;
+pub mod sdk;
 
 pub use config::{Config, ConfigError};
 pub use deployment::Deployment;
@@ -99,7 +100,7 @@ pub async fn table_only(function: Function) -> aws::DynamoStore {
         function,
         config::table_from_lookup(|name| std::env::var(name).ok()),
     );
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = or_exit(function, sdk::sdk_config(env).await);
     aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table)
 }
 
@@ -110,7 +111,7 @@ pub async fn bus_only(function: Function) -> aws::EventPublisher {
         function,
         config::required_from_lookup(config::EVENT_BUS_NAME, |name| std::env::var(name).ok()),
     );
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let sdk = or_exit(function, sdk::sdk_config(env).await);
     aws::EventPublisher::new(aws_sdk_eventbridge::Client::new(&sdk), bus)
 }
 
@@ -118,12 +119,14 @@ pub async fn bus_only(function: Function) -> aws::EventPublisher {
 /// (JSON like every other) names what is wrong.
 pub async fn start(function: Function) -> Deployment {
     logs::init();
-    let started = async {
-        let config = Config::from_env(function)?;
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Deployment::connect(config, &sdk).await
-    };
-    or_exit(function, started.await)
+    let config = or_exit(function, Config::from_env(function));
+    let sdk = or_exit(function, sdk::sdk_config(env).await);
+    or_exit(function, Deployment::connect(config, &sdk).await)
+}
+
+/// A variable of the process's environment.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// The started value, or the end of the process with one log line naming what is wrong.

@@ -1,4 +1,6 @@
-//! The Lambda functions: their handlers against moto, their binaries under an emulated Runtime API, delivery through the send function, and the ports their grants follow from.
+//! The Lambda functions: their handlers against moto, their binaries under an emulated Runtime
+//! API, delivery through the send function, the ports their grants follow from, and the roots
+//! their HTTPS client trusts.
 
 mod binaries;
 mod delivery;
@@ -6,3 +8,4 @@ mod handlers;
 mod limits;
 mod ports;
 mod publish;
+mod trust;
