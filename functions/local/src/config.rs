@@ -8,8 +8,8 @@ use std::{
 use aws_config::{BehaviorVersion, Region, SdkConfig, meta::region::RegionProviderChain};
 use aws_sdk_dynamodb::config::Credentials;
 use domain::{
-    App, Settings, clock::Clock, delivery::SendSlots, invitation::ReminderSchedule,
-    message::AcceptLinks, secret::SecretKey, store::Store,
+    App, Settings, clock::Clock, invitation::ReminderSchedule, message::AcceptLinks,
+    secret::SecretKey, store::SendSlots, store::Store,
 };
 
 use crate::{

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use domain::{
     clock::{Clock, ShiftedClock},
-    delivery::SendSlots,
+    store::SendSlots,
     store::Store,
 };
 use local::{

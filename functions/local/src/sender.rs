@@ -7,7 +7,8 @@ use std::{sync::Arc, time::Duration};
 use domain::{
     App,
     clock::Clock,
-    delivery::{DueEmail, Queue, QueueError, SendOutcome, SendSlots},
+    delivery::{DueEmail, Queue, QueueError, SendOutcome},
+    store::SendSlots,
     store::Store,
 };
 use futures::future::join_all;

@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use domain::{
-    delivery::SendSlots,
     mailer::{MailError, MailFailure, Mailer},
     message::Email,
+    store::SendSlots,
 };
 
 /// Throttled sends tried again before the email is given back to the queue.

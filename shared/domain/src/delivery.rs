@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use crate::{
     address::EmailAddress,
     ids::{InvitationId, WorkgroupId},
-    invitation::Occasion,
 };
 
 /// An email owed to an invitee, as a queue carries it: which send of which invitation, on
@@ -61,18 +60,6 @@ pub struct QueueError {
     pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
-/// Shares the mail service's sending rate between every sender: one slot per email, counted
-/// per second, across all concurrent senders.
-pub trait SendSlots: Send + Sync {
-    /// Takes one of the `rate` slots of the epoch second `second`: its place in the second,
-    /// from 0 (so a sender can space its send within the second), or `None` when all are taken.
-    fn take_send_slot(
-        &self,
-        second: i64,
-        rate: u32,
-    ) -> impl Future<Output = Result<Option<u32>, crate::store::StoreError>> + Send;
-}
-
 /// The longest a message to try again is hidden for.
 pub const MAX_RETRY_WAIT_SECONDS: u32 = 900;
 
@@ -112,4 +99,14 @@ mod tests {
         assert_eq!(retry_wait(5, 0), 5, "a count SQS did not give is the first");
         assert_eq!(retry_wait(5, u32::MAX), MAX_RETRY_WAIT_SECONDS);
     }
+}
+
+/// Why an invitation email is being sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Occasion {
+    /// The first email, or a resend.
+    Invitation,
+    /// A reminder sent this many days before expiry.
+    Reminder { days_before: u16 },
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     address::EmailAddress,
     clock::{INVITATION_LIFETIME, Timestamp},
+    delivery::{DueEmail, Occasion},
     ids::{AgentId, InvitationId},
     locale::Locale,
     people::{DisplayName, Workgroup},
@@ -367,8 +368,8 @@ impl Invitation {
     }
 
     /// The email a queue should carry for this invitation's current send.
-    pub fn due_email(&self) -> crate::delivery::DueEmail {
-        crate::delivery::DueEmail {
+    pub fn due_email(&self) -> DueEmail {
+        DueEmail {
             workgroup: self.workgroup.id.clone(),
             invitation: self.id.clone(),
             to: self.email.clone(),
@@ -381,7 +382,7 @@ impl Invitation {
     /// the same send and occasion, unsettled and unheld. A version change, so of a duplicated
     /// message, an overlapping sweep's post and the original, one claim wins; the claim lapses
     /// after the grace, and a sweep posts the email again.
-    pub fn claimed_for(&self, due: &crate::delivery::DueEmail, now: Timestamp) -> Option<Self> {
+    pub fn claimed_for(&self, due: &DueEmail, now: Timestamp) -> Option<Self> {
         let current = self.id == due.invitation
             && self.nonce.fingerprint() == due.send
             && self.occasion == due.occasion;
@@ -527,14 +528,4 @@ pub struct Reminder {
     pub days_before: u16,
     /// Every threshold this reminder settles (more than one after a missed sweep).
     pub covers: Vec<u16>,
-}
-
-/// Why an invitation email is being sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Occasion {
-    /// The first email, or a resend.
-    Invitation,
-    /// A reminder sent this many days before expiry.
-    Reminder { days_before: u16 },
 }

@@ -3,12 +3,8 @@
 use std::fmt::Write;
 
 use crate::{
-    address::EmailAddress,
-    clock::Timestamp,
-    invitation::{Invitation, Occasion},
-    locale::Locale,
-    role::Role,
-    secret::InvitationToken,
+    address::EmailAddress, clock::Timestamp, delivery::Occasion, invitation::Invitation,
+    locale::Locale, role::Role, secret::InvitationToken,
 };
 
 /// One email, ready for any mail service.

@@ -291,8 +291,20 @@ pub trait IdempotencyKeys: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// Shares the mail service's sending rate between every sender: one slot per email, counted
+/// per second, across all concurrent senders.
+pub trait SendSlots: Send + Sync {
+    /// Takes one of the `rate` slots of the epoch second `second`: its place in the second,
+    /// from 0 (so a sender can space its send within the second), or `None` when all are taken.
+    fn take_send_slot(
+        &self,
+        second: i64,
+        rate: u32,
+    ) -> impl Future<Output = Result<Option<u32>, StoreError>> + Send;
+}
+
 /// The storage ports by name, for what follows from the ports a function's use cases are bound
-/// by: its grants on the table. [`SendSlots`](crate::delivery::SendSlots) is the senders' share
+/// by: its grants on the table. [`SendSlots`] is the senders' share
 /// of the mail service's rate, kept in the same table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Port {

@@ -3,11 +3,11 @@
 
 use domain::{
     audit::{Actor, Event},
-    delivery::SendSlots,
     ids::WorkgroupId,
     people::SignIn,
     quota::{Counted, QuotaKey},
     role::Role,
+    store::SendSlots,
     store::Store,
 };
 use futures::future::join_all;

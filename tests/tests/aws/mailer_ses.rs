@@ -26,8 +26,8 @@ use chrono::{TimeZone, Utc};
 use domain::{
     address::EmailAddress,
     app::error_chain,
+    delivery::Occasion,
     ids::{AgentId, WorkgroupId},
-    invitation::Occasion,
     invitation::{Invitation, Inviter, Send},
     locale::Locale,
     mailer::Mailer,

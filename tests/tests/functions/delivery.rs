@@ -17,9 +17,9 @@ use domain::store::Invitations as _;
 use domain::{
     address::EmailAddress,
     clock::Clock,
+    delivery::Occasion,
     delivery::{DueEmail, Queue},
     ids::WorkgroupId,
-    invitation::Occasion,
     invitation::{DELIVERY_GRACE, Delivery, RETRY_BACKOFF, Status},
     role::Role,
 };

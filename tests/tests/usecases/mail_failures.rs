@@ -4,7 +4,7 @@ use domain::store::Invitations as _;
 
 use domain::{
     clock::Clock,
-    invitation::Occasion,
+    delivery::Occasion,
     invitation::{
         DELIVERY_GRACE, Delivery, Invitation, MAX_DELIVERY_ATTEMPTS, RETRY_BACKOFF, Status,
     },

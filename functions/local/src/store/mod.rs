@@ -24,13 +24,14 @@ use domain::{
     address::EmailAddress,
     audit::Event,
     clock::Timestamp,
-    delivery::{DueEmail, Queue, QueueError, SendSlots},
+    delivery::{DueEmail, Queue, QueueError},
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
     secret::TokenHash,
+    store::SendSlots,
     store::{Inserted, Page, PageRequest, StoreError},
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};

@@ -40,13 +40,13 @@ use domain::{
     address::EmailAddress,
     audit::Event,
     clock::Timestamp,
-    delivery::SendSlots,
     idempotency::{Claim, IdempotencyKey, KeyRecord, RecordedAnswer},
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
     secret::TokenHash,
+    store::SendSlots,
     store::{Inserted, Page, PageRequest, StoreError},
 };
 use serde::de::DeserializeOwned;

@@ -4,8 +4,8 @@ use chrono::{TimeZone, Utc};
 use domain::{
     address::EmailAddress,
     clock::Timestamp,
+    delivery::Occasion,
     ids::{AgentId, WorkgroupId},
-    invitation::Occasion,
     invitation::{Invitation, Inviter, Send},
     locale::Locale,
     message::{AcceptLinks, BadBaseUrl, Email, escape_html, invitation_email},

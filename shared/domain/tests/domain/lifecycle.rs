@@ -6,8 +6,8 @@ use chrono::{TimeDelta, TimeZone, Utc};
 use domain::{
     address::EmailAddress,
     clock::{INVITATION_LIFETIME, Timestamp},
+    delivery::Occasion,
     ids::{AgentId, InvitationId, WorkgroupId},
-    invitation::Occasion,
     invitation::{
         BadSchedule, DELIVERY_GRACE, Delivery, Gone, Invitation, Inviter, MAX_DELIVERY_ATTEMPTS,
         RETRY_BACKOFF, Reminder, ReminderSchedule, Send, Status,
