@@ -2,7 +2,7 @@
 //! environment the templates give each function.
 
 use crate::{aws_stack::AwsStack, harness::Answer, moto::moto};
-use runtime::{Config, Deployment, Function};
+use runtime::{Config, Deployment, Function, Sending};
 use serde_json::Value;
 
 /// The AWS side on moto, and the functions built on it as their `main`s build them.
@@ -39,12 +39,19 @@ impl Stack {
             .await
             .expect("the function starts")
     }
+
+    /// The send function as its `main` builds it, on moto.
+    pub async fn sender(&self) -> Sending {
+        Sending::connect(self.config(Function::Send), &self.sdk)
+            .await
+            .expect("the send function starts")
+    }
 }
 
 /// Runs the send function over everything the stack's queue holds, batch by batch, as its
 /// event source mapping would: a message it reports back is made visible again, the others
 /// deleted. Returns how many messages it handled.
-pub async fn drain(stack: &Stack, send: &Deployment) -> usize {
+pub async fn drain(stack: &Stack, send: &Sending) -> usize {
     let queue = stack.queue();
     let mut handled = 0;
     while let Some(event) = stack.queued_batch(30).await {
@@ -248,21 +255,21 @@ impl Stack {
 
     /// The send function at `rate` emails a second (`SES_MAX_SEND_RATE`), built as its `main`
     /// builds it but with its SES client sending to `ses`, a stand-in endpoint, instead of moto.
-    pub async fn sender_on(&self, ses: &crate::ses_standin::SesStandIn, rate: u32) -> Deployment {
-        let mut send = self
+    pub async fn sender_on(&self, ses: &crate::ses_standin::SesStandIn, rate: u32) -> Sending {
+        let deployment = self
             .deploy_with(Function::Send, &[("SES_MAX_SEND_RATE", &rate.to_string())])
             .await;
-        let sender = send
+        let sender = deployment
             .config
             .sender
             .clone()
             .expect("the send function has a sender");
-        send.mailer = Some(aws::Paced::new(
+        let mailer = aws::Paced::new(
             aws::SesMailer::new(ses.client(&self.sdk), sender),
-            send.app.store.clone(),
+            deployment.app.store.clone(),
             rate,
-        ));
-        send
+        );
+        Sending { deployment, mailer }
     }
 }
 

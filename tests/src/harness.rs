@@ -339,11 +339,11 @@ pub async fn answer_http(
 ) -> lambda_http::Response<lambda_http::Body> {
     use runtime::{Function, answer_http};
     match deployment.config.function {
-        Function::Workgroups => answer_http::<workgroups::Handler>(deployment, request).await,
-        Function::Invite => answer_http::<invite::Handler>(deployment, request).await,
-        Function::List => answer_http::<list::Handler>(deployment, request).await,
-        Function::Manage => answer_http::<manage::Handler>(deployment, request).await,
-        Function::Accept => answer_http::<accept::Handler>(deployment, request).await,
+        Function::Workgroups => answer_http::<workgroups::Handler, _>(deployment, request).await,
+        Function::Invite => answer_http::<invite::Handler, _>(deployment, request).await,
+        Function::List => answer_http::<list::Handler, _>(deployment, request).await,
+        Function::Manage => answer_http::<manage::Handler, _>(deployment, request).await,
+        Function::Accept => answer_http::<accept::Handler, _>(deployment, request).await,
         other => panic!("the {} function answers no HTTP request", other.name()),
     }
 }

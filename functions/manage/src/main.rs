@@ -4,5 +4,5 @@
 // A sandbox handles one event at a time: one thread, no worker wake-ups.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve_http::<manage::Handler>(runtime::Function::Manage).await
+    runtime::serve_http::<manage::Handler, runtime::FunctionQueue>(runtime::Function::Manage).await
 }

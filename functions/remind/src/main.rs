@@ -3,7 +3,7 @@
 // A sandbox handles one event at a time: one thread, no worker wake-ups.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let deployment = runtime::start(runtime::Function::Remind).await;
+    let deployment = runtime::start::<runtime::FunctionQueue>(runtime::Function::Remind).await;
     let deployment = &deployment;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
         remind::handle(deployment, event)

@@ -14,17 +14,14 @@ use domain::{
 use futures::future::join_all;
 use lambda_runtime::LambdaEvent;
 
-use runtime::Deployment;
+use runtime::{Deployment, Sending};
 
 /// Sends every email of the batch; the messages to deliver again.
 pub async fn handle(
-    deployment: &Deployment,
+    sending: &Sending,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, lambda_runtime::Error> {
-    let mailer = deployment
-        .mailer
-        .as_ref()
-        .ok_or("this function is not configured to send email")?;
+    let (deployment, mailer) = (&sending.deployment, &sending.mailer);
     let outcomes = join_all(event.payload.records.iter().map(|record| async move {
         let id = record.message_id.clone().unwrap_or_default();
         let Some(due) = record.body.as_deref().and_then(DueEmail::from_message) else {

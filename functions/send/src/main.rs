@@ -3,10 +3,10 @@
 // A sandbox handles one event at a time: one thread, no worker wake-ups.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let deployment = runtime::start(runtime::Function::Send).await;
-    let deployment = &deployment;
+    let sending = runtime::start_sending(runtime::Function::Send).await;
+    let sending = &sending;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
-        send::handle(deployment, event)
+        send::handle(sending, event)
     }))
     .await
 }

@@ -11,23 +11,34 @@ use domain::{
 
 use crate::Config;
 
-/// The application of one function on DynamoDB, posting due emails to SQS.
-pub type FunctionApp = App<aws::DynamoStore, FunctionQueue, SystemClock>;
+/// The application of one function on DynamoDB, posting due emails through `Q`.
+pub type FunctionApp<Q = FunctionQueue> = App<aws::DynamoStore, Q, SystemClock>;
 
 /// SES, at the sending rate shared through the table: the send function's mailer.
 pub type FunctionMailer = aws::Paced<aws::SesMailer, aws::DynamoStore>;
 
-/// A started function.
-pub struct Deployment {
+/// A started function. `Q` is its queue of due emails: [`FunctionQueue`] in the functions
+/// that post to it, [`NoQueue`] in those that never do, so their binaries do not link SQS.
+pub struct Deployment<Q = FunctionQueue> {
     pub config: Config,
-    pub app: FunctionApp,
-    /// Present in the send function only.
-    pub mailer: Option<FunctionMailer>,
+    pub app: FunctionApp<Q>,
+}
+
+/// The started send function: the deployment and SES. Only this function builds an SES
+/// client, so only its binary links the SES SDK.
+pub struct Sending {
+    pub deployment: Deployment,
+    pub mailer: FunctionMailer,
+}
+
+/// How a function's queue is built at start, from its configuration.
+pub trait StartQueue: Queue + Sized {
+    fn start(config: &Config, sdk: &SdkConfig) -> Self;
 }
 
 /// The queue in the functions that make emails due, and in the send function (which only
-/// delays what it will try again); nothing in the others, which have neither its address nor
-/// any permission on it.
+/// delays what it will try again): SQS at the configured address, or nothing where no
+/// address is configured.
 #[derive(Clone)]
 pub struct FunctionQueue(Option<aws::SqsQueue>);
 
@@ -37,15 +48,43 @@ impl FunctionQueue {
     }
 }
 
+impl StartQueue for FunctionQueue {
+    fn start(config: &Config, sdk: &SdkConfig) -> Self {
+        FunctionQueue(
+            config
+                .queue_url
+                .clone()
+                .map(|url| aws::SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url)),
+        )
+    }
+}
+
 impl Queue for FunctionQueue {
     async fn post(&self, emails: &[DueEmail]) -> Result<(), QueueError> {
         match &self.0 {
             Some(sqs) => sqs.post(emails).await,
-            None => Err(QueueError {
-                context: "this function is not configured to post emails".into(),
-                source: None,
-            }),
+            None => NoQueue.post(emails).await,
         }
+    }
+}
+
+/// The queue of the functions that make no email due (`workgroups`, `list`, `accept`): they
+/// have neither its address nor any permission on it.
+#[derive(Debug, Clone, Copy)]
+pub struct NoQueue;
+
+impl StartQueue for NoQueue {
+    fn start(_: &Config, _: &SdkConfig) -> Self {
+        NoQueue
+    }
+}
+
+impl Queue for NoQueue {
+    async fn post(&self, _: &[DueEmail]) -> Result<(), QueueError> {
+        Err(QueueError {
+            context: "this function is not configured to post emails".into(),
+            source: None,
+        })
     }
 }
 
@@ -60,7 +99,7 @@ pub enum StartError {
     SecretMalformed { arn: String },
 }
 
-impl Deployment {
+impl<Q: StartQueue> Deployment<Q> {
     /// Builds the clients from one SDK configuration and reads the secret key.
     pub async fn connect(config: Config, sdk: &SdkConfig) -> Result<Self, StartError> {
         let store = aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table.clone());
@@ -75,41 +114,41 @@ impl Deployment {
             }
         };
         let (key, ()) = tokio::join!(read_secret_key(&config.secret_key_arn, sdk), warm_up);
-        let key = key?;
-        let queue = FunctionQueue(
-            config
-                .queue_url
-                .clone()
-                .map(|url| aws::SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url)),
-        );
-        let mailer = match config.sender.clone() {
-            Some(sender) => {
-                let ses = aws_sdk_sesv2::Client::new(sdk);
-                let rate = match config.send_rate {
-                    Some(rate) => rate,
-                    None => account_send_rate(&ses).await,
-                };
-                tracing::info!(rate, "emails per second handed to SES");
-                Some(aws::Paced::new(
-                    aws::SesMailer::new(ses, sender),
-                    store.clone(),
-                    rate,
-                ))
-            }
-            None => None,
-        };
         let app = App {
             store,
-            queue,
+            queue: Q::start(&config, sdk),
             clock: SystemClock,
-            key,
+            key: key?,
             settings: config.settings.clone(),
         };
-        Ok(Self {
-            config,
-            app,
-            mailer,
-        })
+        Ok(Self { config, app })
+    }
+}
+
+impl Sending {
+    /// Builds the send function: the deployment, then SES at the configured rate (or the
+    /// account's, asked of SES).
+    pub async fn connect(config: Config, sdk: &SdkConfig) -> Result<Self, StartError> {
+        let sender = config
+            .sender
+            .clone()
+            .ok_or_else(|| crate::ConfigError {
+                name: crate::config::SES_SENDER.name,
+                problem: "is required by the function that sends email".into(),
+            })?;
+        let deployment = Deployment::connect(config, sdk).await?;
+        let ses = aws_sdk_sesv2::Client::new(sdk);
+        let rate = match deployment.config.send_rate {
+            Some(rate) => rate,
+            None => account_send_rate(&ses).await,
+        };
+        tracing::info!(rate, "emails per second handed to SES");
+        let mailer = aws::Paced::new(
+            aws::SesMailer::new(ses, sender),
+            deployment.app.store.clone(),
+            rate,
+        );
+        Ok(Self { deployment, mailer })
     }
 }
 

@@ -23,7 +23,7 @@ pub mod permissions;
 pub mod sdk;
 
 pub use config::{Config, ConfigError};
-pub use deployment::Deployment;
+pub use deployment::{Deployment, FunctionQueue, NoQueue, Sending, StartQueue};
 pub use function::Function;
 
 use std::convert::Infallible;
@@ -43,14 +43,17 @@ use lambda_http::{
 /// seen it once never try plain HTTP there for a year, subdomains included.
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
 
-/// Starts an HTTP function whose handler is `F`: reads its configuration, builds its clients
-/// once, then answers API Gateway requests until the sandbox is shut down. A bad
-/// configuration ends the start with a message naming the variable.
-pub async fn serve_http<F: HttpFunction>(function: Function) -> Result<(), lambda_http::Error> {
-    let deployment = start(function).await;
+/// Starts an HTTP function whose handler is `F` and whose queue of due emails is `Q`: reads
+/// its configuration, builds its clients once, then answers API Gateway requests until the
+/// sandbox is shut down. A bad configuration ends the start with a message naming the
+/// variable.
+pub async fn serve_http<F: HttpFunction, Q: StartQueue>(
+    function: Function,
+) -> Result<(), lambda_http::Error> {
+    let deployment = start::<Q>(function).await;
     let deployment = &deployment;
     lambda_http::run(service_fn(move |request: Request| async move {
-        Ok::<_, Infallible>(answer_http::<F>(deployment, request).await)
+        Ok::<_, Infallible>(answer_http::<F, Q>(deployment, request).await)
     }))
     .await
 }
@@ -59,8 +62,8 @@ pub async fn serve_http<F: HttpFunction>(function: Function) -> Result<(), lambd
 /// route key names the operation and its path parameters come parsed. A request for a route
 /// `F` does not answer is a 404, as if it did not exist. Every answer tells browsers to reach
 /// the API over HTTPS only.
-pub async fn answer_http<F: HttpFunction>(
-    deployment: &Deployment,
+pub async fn answer_http<F: HttpFunction, Q: StartQueue>(
+    deployment: &Deployment<Q>,
     request: Request,
 ) -> Response<Body> {
     // The route template (`POST /workgroups/{wg}/invitations`), never the path or the body.
@@ -117,11 +120,19 @@ pub async fn bus_only(function: Function) -> aws::EventPublisher {
 
 /// Builds the function, or ends the process: Lambda reports the failed init, and the log line
 /// (JSON like every other) names what is wrong.
-pub async fn start(function: Function) -> Deployment {
+pub async fn start<Q: StartQueue>(function: Function) -> Deployment<Q> {
     logs::init();
     let config = or_exit(function, Config::from_env(function));
     let sdk = or_exit(function, sdk::sdk_config(env).await);
     or_exit(function, Deployment::connect(config, &sdk).await)
+}
+
+/// Starts the send function: as [`start`], and SES.
+pub async fn start_sending(function: Function) -> Sending {
+    logs::init();
+    let config = or_exit(function, Config::from_env(function));
+    let sdk = or_exit(function, sdk::sdk_config(env).await);
+    or_exit(function, Sending::connect(config, &sdk).await)
 }
 
 /// A variable of the process's environment.

@@ -23,7 +23,7 @@ use domain::{
     invitation::{DELIVERY_GRACE, Delivery, RETRY_BACKOFF, Status},
     role::Role,
 };
-use runtime::{Deployment, Function};
+use runtime::{Deployment, Function, Sending};
 use serde_json::{Value, json};
 use tests::functions::{Stack, backdated, drain, send, send_to_app, sweep_tick};
 use tests::{
@@ -55,7 +55,7 @@ struct Scene {
     invite: Deployment,
     remind: Deployment,
     accept: Deployment,
-    sender: Deployment,
+    sender: Sending,
     wg: String,
 }
 

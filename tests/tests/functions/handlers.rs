@@ -26,7 +26,7 @@ async fn the_seed_story_across_the_functions() {
     let list = stack.deploy(Function::List).await;
     let manage = stack.deploy(Function::Manage).await;
     let accept = stack.deploy(Function::Accept).await;
-    let sender = stack.deploy(Function::Send).await;
+    let sender = stack.sender().await;
 
     let created = send(
         &workgroups,
@@ -249,7 +249,7 @@ async fn a_scheduler_tick_sends_each_due_reminder_once_even_when_run_twice() {
     let stack = Stack::new("remind").await;
     let remind = stack.deploy(Function::Remind).await;
     let workgroups = stack.deploy(Function::Workgroups).await;
-    let sender = stack.deploy(Function::Send).await;
+    let sender = stack.sender().await;
     let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
 
     // Invited 23 days ago (through the same table and sender, on a clock set back), so the

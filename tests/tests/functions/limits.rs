@@ -88,7 +88,7 @@ async fn an_inviters_limit_holds_across_workgroups_on_dynamodb() {
     }))
     .await;
     assert_eq!(counted(&answers, "too-many-invitations"), (10, 10));
-    tests::functions::drain(&stack, &stack.deploy(Function::Send).await).await;
+    tests::functions::drain(&stack, &stack.sender().await).await;
     let sent: usize = (0..20)
         .map(|n| emails_to(&format!("target{n}@people.example")))
         .sum();
@@ -114,7 +114,7 @@ async fn an_address_receives_at_most_its_limit_whoever_sends_on_dynamodb() {
     }))
     .await;
     assert_eq!(counted(&answers, "too-many-invitations"), (5, 15));
-    tests::functions::drain(&stack, &stack.deploy(Function::Send).await).await;
+    tests::functions::drain(&stack, &stack.sender().await).await;
     assert_eq!(emails_to(target), 5);
 }
 

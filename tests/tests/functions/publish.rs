@@ -16,7 +16,7 @@ const ADMIN: &str = "admin@acme.example";
 async fn trail(stack: &Stack, n: usize) -> domain::ids::WorkgroupId {
     let workgroups = stack.deploy(Function::Workgroups).await;
     let invite = stack.deploy(Function::Invite).await;
-    let sender = stack.deploy(Function::Send).await;
+    let sender = stack.sender().await;
     let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
     let emails: Vec<String> = (0..n).map(|i| format!("p{i}@people.example")).collect();
     let invited = send(

@@ -85,8 +85,8 @@ async fn a_sender_stopped_between_its_claim_and_its_record_leaves_the_email_to_t
     }
     // Their messages came back a minute later, within the grace: the claims held, so no
     // sender sent them, and the messages were done with.
-    let within_grace = backdated(&scene.sender, then + TimeDelta::minutes(1));
-    let mailer = scene.sender.mailer.as_ref().expect("a mailer");
+    let within_grace = backdated(&scene.sender.deployment, then + TimeDelta::minutes(1));
+    let mailer = &scene.sender.mailer;
     for message in &taken {
         let due = message.email.clone().expect("a due email");
         let outcome = within_grace.send_due(&due, mailer).await.expect("handled");

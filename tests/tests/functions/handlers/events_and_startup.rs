@@ -9,7 +9,7 @@ async fn ses_bounces_and_complaints_mark_the_invitation_and_stop_its_email() {
     let invite = stack.deploy(Function::Invite).await;
     let manage = stack.deploy(Function::Manage).await;
     let remind = stack.deploy(Function::Remind).await;
-    let sender = stack.deploy(Function::Send).await;
+    let sender = stack.sender().await;
     let store = invite.app.store.clone();
     let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
     let wg_id = domain::ids::WorkgroupId::parse(&wg).unwrap();
@@ -150,7 +150,7 @@ async fn concurrent_invites_never_pass_the_pending_cap_on_dynamodb() {
     let invite = stack.deploy(Function::Invite).await;
     let manage = stack.deploy(Function::Manage).await;
     let list = stack.deploy(Function::List).await;
-    let sender = stack.deploy(Function::Send).await;
+    let sender = stack.sender().await;
     let wg = tests::functions::workgroup(&workgroups, ADMIN, "Acme").await;
     let emails: Vec<String> = (0..12)
         .map(|i| format!("burst{i}@people.example"))
