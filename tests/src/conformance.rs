@@ -52,6 +52,7 @@ macro_rules! store_conformance {
             a_second_live_invitation_for_one_address_is_refused,
             an_expired_invitation_is_replaced_by_a_new_one,
             an_update_from_a_stale_version_conflicts,
+            a_renewal_freeing_a_place_gives_it_back_in_the_same_write,
             a_delete_of_a_changed_invitation_conflicts,
             a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version,
             an_invitation_is_found_by_its_current_token_only,

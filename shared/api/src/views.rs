@@ -32,6 +32,7 @@ pub struct AgentView {
     pub email: String,
     pub name: String,
     pub role: String,
+    #[serde(with = "domain::clock::rfc3339")]
     pub joined_at: Timestamp,
 }
 
@@ -62,7 +63,9 @@ pub struct InvitationView {
     pub status: String,
     /// Whoever sent it last.
     pub invited_by: PersonView,
+    #[serde(with = "domain::clock::rfc3339")]
     pub sent_at: Timestamp,
+    #[serde(with = "domain::clock::rfc3339")]
     pub expires_at: Timestamp,
     /// The state of its latest email.
     pub delivery: String,
@@ -143,6 +146,7 @@ pub struct LookupView {
     pub email: String,
     pub role: String,
     pub invited_by: PersonView,
+    #[serde(with = "domain::clock::rfc3339")]
     pub expires_at: Timestamp,
     /// The invitee has not registered yet: accepting needs a `name`.
     pub registration_needed: bool,

@@ -150,6 +150,7 @@ pub struct AgentSubject {
 pub struct Event {
     pub id: EventId,
     pub workgroup: WorkgroupId,
+    #[serde(with = "crate::clock::rfc3339")]
     pub at: Timestamp,
     pub actor: Actor,
     #[serde(flatten)]

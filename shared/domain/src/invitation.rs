@@ -123,6 +123,7 @@ pub struct Invitation {
     pub role: Role,
     pub status: Status,
     pub invited_by: Inviter,
+    #[serde(with = "crate::clock::rfc3339")]
     pub sent_at: Timestamp,
     /// The language asked for on invite; `None` follows the workgroup's.
     pub locale: Option<Locale>,

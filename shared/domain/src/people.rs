@@ -117,6 +117,7 @@ pub struct Person {
     pub id: AgentId,
     pub email: EmailAddress,
     pub name: DisplayName,
+    #[serde(with = "crate::clock::rfc3339")]
     pub registered_at: Timestamp,
     /// The sign-in that registered them: a token with their address under another subject is
     /// refused. `None` only for people registered before sign-ins were bound; their next
@@ -132,6 +133,7 @@ pub struct Agent {
     pub email: EmailAddress,
     pub name: DisplayName,
     pub role: Role,
+    #[serde(with = "crate::clock::rfc3339")]
     pub joined_at: Timestamp,
 }
 

@@ -164,6 +164,17 @@ pub trait Invitations: Send + Sync {
         event: Option<&Event>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// As [`Self::update_invitation`] with its event, and in the same write frees one place
+    /// under the workgroup's pending cap: a re-invite of a pending invitation, which reserved
+    /// a place for an address that turned out to hold one already, gives it back with the
+    /// renewal rather than in a write of its own. Conflict: as `update_invitation`; nothing
+    /// is written then, the place included.
+    fn renew_freeing_place(
+        &self,
+        next: &Invitation,
+        event: &Event,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Records `invitation.delivery` on the stored invitation if it is still on the same send
     /// (the same nonce), leaving its version as it is: a report on an email is not a change
     /// of the invitation, so it never makes a concurrent resend, decline or cancel conflict.

@@ -245,6 +245,46 @@ pub async fn an_update_from_a_stale_version_conflicts<S: Store>(store: &S) {
     assert_eq!(read(never_stored.id.clone()).await, None);
 }
 
+pub async fn a_renewal_freeing_a_place_gives_it_back_in_the_same_write<S: Store>(store: &S) {
+    let scene = Scene::new(store, "Places").await;
+    let wg = &scene.workgroup.id;
+    let v1 = scene
+        .invite(store, &address("ann"), Role::Associate, start())
+        .await;
+    // Ann's place, and the one a re-invite of her address reserved.
+    assert!(ok(store.reserve_pending(wg, 2, 10).await, "reserving"));
+    // Whether `free` more places fit under a cap of 10, given back at once if they do.
+    let fits = |free: u32| async move {
+        let fitted = ok(store.reserve_pending(wg, free, 10).await, "probing the count");
+        if fitted {
+            ok(store.release_pending(wg, free).await, "giving the probe back");
+        }
+        fitted
+    };
+    let v2 = scene.renew(&v1, at(days(1)));
+    let rival = scene.renew(&v1, at(days(2)));
+    ok(
+        store.renew_freeing_place(&v2, &event(&v2)).await,
+        "renewing",
+    );
+    assert_eq!(
+        ok(store.invitation(wg, &v1.id).await, "reading"),
+        Some(v2.clone())
+    );
+    assert!(fits(9).await && !fits(10).await, "one place counted, Ann's");
+
+    assert_conflict(
+        store.renew_freeing_place(&rival, &event(&rival)).await,
+        "a second renewal from version 1",
+    );
+    assert_eq!(
+        ok(store.invitation(wg, &v1.id).await, "reading"),
+        Some(v2),
+        "unchanged"
+    );
+    assert!(fits(9).await && !fits(10).await, "no place freed by the refused renewal");
+}
+
 pub async fn a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version<S: Store>(
     store: &S,
 ) {

@@ -215,6 +215,25 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         );
     }
 
+    let again = InviteRequest::pasted(&["cy@example.com"], 50, Role::Manager, None).unwrap();
+    app.invite(&ada, &wg, &again).await.unwrap();
+    expect(
+        &calls(&log),
+        &[
+            ("DynamoDB GetItem", 2),
+            // The insert, refused (the address has a pending invitation), then its renewal
+            // with its event, which gives back the place reserved for the address.
+            ("DynamoDB TransactWriteItems", 2),
+            // The inviter's two daily counts, the address's, and the place reserved before
+            // the request knew the invitation was pending.
+            ("DynamoDB UpdateItem", 4),
+            ("SQS SendMessageBatch", 1),
+        ],
+        "re-invite a pending address",
+    );
+    assert_eq!(send_queued(&app, &mailer, &log).await, 1);
+    SENDER_CALLS.with(|calls| calls.borrow_mut().clear());
+
     let page = app
         .list_invitations(&ada, &wg, Some(Status::Pending), &ListQuery::default())
         .await

@@ -224,3 +224,28 @@ async fn two_expiry_sweeps_at_once_record_each_expiry_once() {
     assert_eq!(app.store.pending_count(&wg), 0);
     assert!(app.listed(&admin, &wg).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_re_invite_below_the_cap_counts_only_the_addresses_that_became_pending() {
+    let app = capped(10);
+    let admin = alice();
+    let wg = app.workgroup(&admin, "Support desk").await;
+    app.invite(&admin, &wg, "ann@example.com, bob@example.com", Role::Associate)
+        .await;
+    assert_eq!(app.store.pending_count(&wg), 2);
+    // Places are reserved for both addresses before the request knows Ann's is pending; hers
+    // goes back with her renewal.
+    let again = app
+        .invite(&admin, &wg, "ann@example.com, cy@example.com", Role::Associate)
+        .await;
+    let outcomes: Vec<&str> = again.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["resent", "invited"]);
+    assert_eq!(app.store.pending_count(&wg), 3);
+    let resent = app
+        .store
+        .stored_events()
+        .into_iter()
+        .filter(|event| event.change == Change::Resent)
+        .count();
+    assert_eq!(resent, 1, "the renewal's event, written once");
+}

@@ -4,6 +4,49 @@ use domain::store::Invitations;
 
 use super::*;
 
+/// The version the stored invitation must still have for `next` to replace it.
+fn previous_version(next: &Invitation) -> Result<i64, StoreError> {
+    let previous = next.version.checked_sub(1).ok_or(StoreError::Conflict)?;
+    stored_version(previous)
+}
+
+/// Replaces the stored row with `row` if it is still at version `previous`; else Conflict.
+fn update_unchanged(tx: &Transaction<'_>, row: &InvitationRow, previous: i64) -> Result<(), StoreError> {
+    let updated = tx
+        .execute(
+            "UPDATE invitations
+             SET status = ?1, sent_at = ?2, expires_at = ?3, token_hash = ?4,
+                 version = ?5, data = ?6
+             WHERE id = ?7 AND workgroup_id = ?8 AND email = ?9 AND version = ?10",
+            params![
+                row.status,
+                row.sent_at,
+                row.expires_at,
+                row.token_hash,
+                row.version,
+                row.data,
+                row.id,
+                row.workgroup_id,
+                row.email,
+                previous,
+            ],
+        )
+        .map_err(db("failed to update an invitation"))?;
+    if updated == 0 {
+        return Err(StoreError::Conflict);
+    }
+    Ok(())
+}
+
+/// A page of a workgroup's live invitations, newest sent first.
+pub(super) const LIST_INVITATIONS: &str = "SELECT sent_at, id, data FROM invitations
+     WHERE workgroup_id = ?1
+       AND expires_at > ?2
+       AND (?3 IS NULL OR status = ?3)
+       AND (?4 IS NULL OR (sent_at, id) < (?4, ?5))
+     ORDER BY sent_at DESC, id DESC
+     LIMIT ?6";
+
 impl Invitations for EmbeddedStore {
     async fn invitation(
         &self,
@@ -79,15 +122,7 @@ impl Invitations for EmbeddedStore {
         self.read(move |tx| {
             let context = "failed to list invitations";
             let mut statement = tx
-                .prepare_cached(
-                    "SELECT sent_at, id, data FROM invitations
-                     WHERE workgroup_id = ?1
-                       AND expires_at > ?2
-                       AND (?3 IS NULL OR status = ?3)
-                       AND (?4 IS NULL OR (sent_at, id) < (?4, ?5))
-                     ORDER BY sent_at DESC, id DESC
-                     LIMIT ?6",
-                )
+                .prepare_cached(LIST_INVITATIONS)
                 .map_err(db(context))?;
             let rows = timed_rows(
                 &mut statement,
@@ -153,35 +188,27 @@ impl Invitations for EmbeddedStore {
     ) -> Result<(), StoreError> {
         let row = InvitationRow::of(next)?;
         let event = event.map(EventRow::of).transpose()?;
-        let Some(previous) = next.version.checked_sub(1) else {
-            return Err(StoreError::Conflict);
-        };
-        let previous = stored_version(previous)?;
+        let previous = previous_version(next)?;
         self.write(move |tx| {
-            let updated = tx
-                .execute(
-                    "UPDATE invitations
-                     SET status = ?1, sent_at = ?2, expires_at = ?3, token_hash = ?4,
-                         version = ?5, data = ?6
-                     WHERE id = ?7 AND workgroup_id = ?8 AND email = ?9 AND version = ?10",
-                    params![
-                        row.status,
-                        row.sent_at,
-                        row.expires_at,
-                        row.token_hash,
-                        row.version,
-                        row.data,
-                        row.id,
-                        row.workgroup_id,
-                        row.email,
-                        previous,
-                    ],
-                )
-                .map_err(db("failed to update an invitation"))?;
-            if updated == 0 {
-                return Err(StoreError::Conflict);
-            }
+            update_unchanged(tx, &row, previous)?;
             event.map_or(Ok(()), |event| event.insert(tx))
+        })
+        .await
+    }
+
+    async fn renew_freeing_place(&self, next: &Invitation, event: &Event) -> Result<(), StoreError> {
+        let row = InvitationRow::of(next)?;
+        let event = EventRow::of(event)?;
+        let previous = previous_version(next)?;
+        self.write(move |tx| {
+            update_unchanged(tx, &row, previous)?;
+            event.insert(tx)?;
+            tx.execute(
+                "UPDATE pending_counts SET pending = MAX(pending - 1, 0) WHERE workgroup_id = ?1",
+                [&row.workgroup_id],
+            )
+            .map_err(db("failed to free a pending place"))?;
+            Ok(())
         })
         .await
     }
@@ -324,5 +351,35 @@ impl Invitations for EmbeddedStore {
             Ok(Page { items, next })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+
+    use super::*;
+
+    #[test]
+    fn a_page_reuses_its_compiled_statement_whatever_the_values_bound() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let store = EmbeddedStore::open(&folder.path().join("store.db")).expect("opened");
+        let connection = store.connection.lock().expect("not poisoned");
+        let mut recompiled = 0;
+        for (now, limit) in [(1_000, 51), (2_000, 11), (3_000, 2)] {
+            let mut statement = connection
+                .prepare_cached(LIST_INVITATIONS)
+                .expect("prepared");
+            let rows = statement
+                .query_map(
+                    params!["wg", now, None::<&str>, None::<i64>, None::<&str>, limit],
+                    |_| Ok(()),
+                )
+                .expect("queried")
+                .count();
+            assert_eq!(rows, 0);
+            recompiled = statement.get_status(StatementStatus::RePrepare);
+        }
+        assert_eq!(recompiled, 0, "compiled once, at prepare");
     }
 }

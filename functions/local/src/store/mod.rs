@@ -34,7 +34,9 @@ use domain::{
     store::SendSlots,
     store::{Inserted, Page, PageRequest, StoreError},
 };
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OptionalExtension, Transaction, TransactionBehavior, config::DbConfig, params,
+};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// Bumped with every change to [`SCHEMA`]; a file written by a newer program is refused.
@@ -176,6 +178,13 @@ impl EmbeddedStore {
         connection
             .pragma_update(None, "foreign_keys", true)
             .map_err(db("failed to enable foreign keys"))?;
+        // Each query's plan is the one its index was made for, whatever the values bound. By
+        // default SQLite compiles a statement again whenever a value it might plan around is
+        // bound anew, which undid the statement cache: every page was compiled again
+        // (`bench/RESULTS.md`, "The warm path").
+        connection
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(db("failed to keep query plans stable"))?;
         migrate(&mut connection)?;
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),

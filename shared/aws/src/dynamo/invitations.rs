@@ -168,45 +168,51 @@ impl Invitations for DynamoStore {
         next: &Invitation,
         event: Option<&Event>,
     ) -> Result<(), StoreError> {
-        let previous = next.version.checked_sub(1).ok_or(StoreError::Conflict)?;
-        let condition = "attribute_exists(#pk) AND #version = :previous AND #invitation.#id = :id";
-        let names = HashMap::from([
-            ("#pk".to_owned(), PARTITION_KEY.to_owned()),
-            ("#version".to_owned(), attr::VERSION.to_owned()),
-            ("#invitation".to_owned(), attr::INVITATION.to_owned()),
-            ("#id".to_owned(), attr::ID.to_owned()),
-        ]);
-        let values = HashMap::from([
-            (":previous".to_owned(), n(previous)),
-            (":id".to_owned(), s(next.id.as_str())),
-        ]);
-        let item = to_item(&InvitationItem::of(next))?;
+        let put = self.put_unchanged(next)?;
         let Some(event) = event else {
             return self
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression(condition)
-                .set_expression_attribute_names(Some(names))
-                .set_expression_attribute_values(Some(values))
+                .set_item(Some(put.item))
+                .set_condition_expression(put.condition_expression)
+                .set_expression_attribute_names(put.expression_attribute_names)
+                .set_expression_attribute_values(put.expression_attribute_values)
                 .send()
                 .await
                 .map(|_| ())
                 .map_err(refused("failed to update an invitation"));
         };
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
-            .build();
         let items = vec![
-            TransactWriteItem::builder().put(built(put)?).build(),
+            TransactWriteItem::builder().put(put).build(),
             put_event(&self.table, event)?,
         ];
         self.transact(items, "failed to update an invitation").await
+    }
+
+    async fn renew_freeing_place(&self, next: &Invitation, event: &Event) -> Result<(), StoreError> {
+        // No condition on the count: the place this frees was reserved by the same request
+        // and is still counted, so the count is at least one here.
+        let free_place = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                keys::pending(&next.workgroup.id),
+                keys::PENDING.to_owned(),
+            )))
+            .update_expression("SET #count = #count - :one")
+            .expression_attribute_names("#count", COUNT)
+            .expression_attribute_values(":one", n(1))
+            .build();
+        let items = vec![
+            TransactWriteItem::builder()
+                .put(self.put_unchanged(next)?)
+                .build(),
+            put_event(&self.table, event)?,
+            TransactWriteItem::builder()
+                .update(built(free_place)?)
+                .build(),
+        ];
+        self.transact(items, "failed to renew an invitation").await
     }
 
     async fn record_delivery(
@@ -390,5 +396,28 @@ impl Invitations for DynamoStore {
             let at = invitation.retry_at.unwrap_or(now);
             keys::retry(at, &invitation.id)
         })
+    }
+}
+
+impl DynamoStore {
+    /// The Put of `next` over the stored invitation, on the condition that it is still
+    /// `next.version - 1`.
+    fn put_unchanged(&self, next: &Invitation) -> Result<Put, StoreError> {
+        let previous = next.version.checked_sub(1).ok_or(StoreError::Conflict)?;
+        built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(to_item(&InvitationItem::of(next))?))
+                .condition_expression(
+                    "attribute_exists(#pk) AND #version = :previous AND #invitation.#id = :id",
+                )
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_names("#version", attr::VERSION)
+                .expression_attribute_names("#invitation", attr::INVITATION)
+                .expression_attribute_names("#id", attr::ID)
+                .expression_attribute_values(":previous", n(previous))
+                .expression_attribute_values(":id", s(next.id.as_str()))
+                .build(),
+        )
     }
 }

@@ -49,3 +49,5 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
         (**self).now()
     }
 }
+
+pub mod rfc3339;

@@ -302,6 +302,20 @@ impl Invitations for MemoryStore {
         }
     }
 
+    async fn renew_freeing_place(&self, next: &Invitation, event: &Event) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        match tables.invitations.get_mut(&next.id) {
+            Some(stored) if stored.version + 1 == next.version => {
+                *stored = next.clone();
+                tables.events.push(event.clone());
+                let count = tables.pending.entry(next.workgroup.id.clone()).or_default();
+                *count = count.saturating_sub(1);
+                Ok(())
+            }
+            _ => Err(StoreError::Conflict),
+        }
+    }
+
     async fn record_delivery(
         &self,
         invitation: &Invitation,

@@ -124,6 +124,9 @@ struct Invited {
     emailed: bool,
     /// An invitation became pending that was not: it holds a place under the pending cap.
     newly_pending: bool,
+    /// The place reserved for the address was given back by the renewal of its pending
+    /// invitation, which needed none.
+    freed_place: bool,
 }
 
 impl Invited {
@@ -132,6 +135,7 @@ impl Invited {
             outcome,
             emailed: false,
             newly_pending: false,
+            freed_place: false,
         }
     }
 }
@@ -179,7 +183,8 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         let invited = join_all(
             valid
                 .iter()
-                .map(|address| self.invite_one(&inviter, address, request)),
+                .zip(&placed)
+                .map(|(address, placed)| self.invite_one(&inviter, address, request, *placed)),
         )
         .await;
         let due: Vec<DueEmail> = invited
@@ -261,13 +266,13 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         placed: &[bool],
         invited: &[Result<Invited, StoreError>],
     ) {
-        let newly_pending = invited
-            .iter()
-            .map(|invited| invited.as_ref().is_ok_and(|i| i.newly_pending));
         let (mut unused, mut unplaced) = (0, 0);
-        for (placed, pending) in placed.iter().zip(newly_pending) {
+        for (placed, invited) in placed.iter().zip(invited) {
+            let (pending, freed) = invited
+                .as_ref()
+                .map_or((false, false), |i| (i.newly_pending, i.freed_place));
             match (placed, pending) {
-                (true, false) => unused += 1,
+                (true, false) if !freed => unused += 1,
                 (false, true) => unplaced += 1,
                 _ => {}
             }
@@ -276,12 +281,14 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         self.count_pending(workgroup, unplaced).await;
     }
 
-    /// Invites one address.
+    /// Invites one address; `holds_place` says whether a place under the pending cap was
+    /// reserved for it.
     async fn invite_one(
         &self,
         inviter: &Membership,
         address: &EmailAddress,
         request: &InviteRequest,
+        holds_place: bool,
     ) -> Result<Invited, StoreError> {
         let started = self.now();
         let mut lost_a_race = false;
@@ -311,6 +318,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
                         emailed: true,
                         outcome: InviteOutcome::Invited(invitation),
                         newly_pending: true,
+                        freed_place: false,
                     });
                 }
                 Inserted::AlreadyAgent => {
@@ -344,13 +352,22 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
                 actor_of(&renewed),
                 renewed.sent_at,
             );
-            match self.store.update_invitation(&renewed, Some(&event)).await {
+            // A pending invitation holds its place already: the one reserved for this address
+            // goes back with the renewal, in the same write.
+            let frees_place = holds_place && was_pending;
+            let renewal = if frees_place {
+                self.store.renew_freeing_place(&renewed, &event).await
+            } else {
+                self.store.update_invitation(&renewed, Some(&event)).await
+            };
+            match renewal {
                 Ok(()) => {
                     self.give_back_unsent(&existing).await;
                     return Ok(Invited {
                         emailed: true,
                         outcome: InviteOutcome::Resent(renewed),
                         newly_pending: !was_pending,
+                        freed_place: frees_place,
                     });
                 }
                 Err(StoreError::Conflict) => lost_a_race = true,

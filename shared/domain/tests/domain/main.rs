@@ -5,3 +5,4 @@ mod addresses;
 mod emails;
 mod lifecycle;
 mod privileges;
+mod stored_forms;
