@@ -6,18 +6,24 @@
 //! - `hello` from `<binary dir>`, the floor: a bare `lambda_runtime` function (`bench/hello`);
 //! - `python`, the peer: `GET /workgroups` in Python and boto3 under `awslambdaric`
 //!   (`bench/python/peer.py`), doing the `workgroups` function's work;
-//! - with `--before <dir>`, the HTTP functions of another build (to compare two commits, such
-//!   as the connection pre-warming one).
+//! - with `--before <dir>`, the functions of another build (to compare two commits, such as
+//!   the connection pre-warming one).
 //!
 //! Per target it reports the wall time from spawn to the first poll for an event (init) and to
 //! the first answered invocation; with `--callgrind`, the instructions (valgrind's callgrind)
 //! up to each of those two moments, from one more start of each ended there by SIGTERM.
 //!
+//! With `--memory 128,256,1024`, every target is also started under a Lambda-like share of one
+//! CPU for each of those memory sizes (Lambda gives a function one vCPU at 1,769 MB and a
+//! share in proportion below that): a cgroup (v1) CPU quota of `size / 1769` of each 100 ms
+//! period, which holds the started process only (moto and the emulated Runtime API run
+//! unthrottled). It prints a second table, of first answers under each share.
+//!
 //! DynamoDB is reached as `localhost` and the other services as `127.0.0.1`, so that, as on
 //! AWS, the table's connection is not the one the secret was read on.
 //!
 //! cargo run --release -p bench --bin coldstart -- <binary dir> [--runs N] [--callgrind]
-//!     [--before <dir>] [--env NAME=VALUE] [target ...]
+//!     [--before <dir>] [--memory 128,256,1024 [--share-runs N]] [--env NAME=VALUE] [target ...]
 
 use std::{
     path::{Path, PathBuf},
@@ -34,17 +40,22 @@ use tests::{
     runtime_api::{Outcome, RuntimeApi},
 };
 
-const FUNCTIONS: [&str; 8] = [
+const FUNCTIONS: [&str; 9] = [
     "workgroups",
     "invite",
     "list",
     "manage",
     "accept",
     "remind",
+    "send",
     "feedback",
     "publish",
 ];
-const HTTP_FUNCTIONS: [&str; 5] = ["workgroups", "invite", "list", "manage", "accept"];
+
+/// Lambda's memory size with one whole vCPU.
+const MEMORY_OF_ONE_VCPU: u32 = 1769;
+/// The CPU quota's period: the kernel's default.
+const QUOTA_PERIOD_US: u32 = 100_000;
 
 /// The peer's pinned packages.
 const PYTHON_PEER: [&str; 2] = ["awslambdaric==4.2.2", "boto3==1.44.5"];
@@ -97,7 +108,8 @@ fn first_event(function: &str) -> serde_json::Value {
             "account": "123456789012", "time": now(), "region": "us-east-1",
             "resources": [], "detail": {}
         }),
-        "publish" => json!({ "Records": [] }),
+        // An empty batch of the queue (the send function) or of the table's stream (publish).
+        "publish" | "send" => json!({ "Records": [] }),
         // The reminder function's tick (every sweep) over a table with no invitation: the
         // function refuses ticks far from its clock, so it is stamped now.
         _ => json!({
@@ -128,6 +140,10 @@ struct Args {
     before: Option<PathBuf>,
     /// More environment for every start (`--env NAME=VALUE`), to try a setting.
     extra_env: Vec<(String, String)>,
+    /// Memory sizes (MB) whose CPU share to start every target under (`--memory`).
+    memory: Vec<u32>,
+    /// Starts per target under each share (`--share-runs`, default `--runs`).
+    share_runs: Option<usize>,
     chosen: Vec<String>,
 }
 
@@ -139,6 +155,8 @@ fn parse_args() -> Args {
         callgrind: false,
         before: None,
         extra_env: Vec::new(),
+        memory: Vec::new(),
+        share_runs: None,
         chosen: Vec::new(),
     };
     let mut dir = None;
@@ -147,6 +165,16 @@ fn parse_args() -> Args {
             "--runs" => parsed.runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--callgrind" => parsed.callgrind = true,
             "--before" => parsed.before = Some(args.next().expect("--before <dir>").into()),
+            "--share-runs" => {
+                parsed.share_runs = args.next().and_then(|n| n.parse().ok());
+            }
+            "--memory" => {
+                let sizes = args.next().expect("--memory 128,256,1024");
+                parsed.memory = sizes
+                    .split(',')
+                    .map(|size| size.trim().parse().expect("a memory size in MB"))
+                    .collect();
+            }
             "--env" => {
                 let setting = args.next().expect("--env NAME=VALUE");
                 let (name, value) = setting.split_once('=').expect("--env NAME=VALUE");
@@ -157,7 +185,7 @@ fn parse_args() -> Args {
         }
     }
     parsed.dir = dir.expect(
-        "usage: coldstart <binary dir> [--runs N] [--callgrind] [--before <dir>] [--env NAME=VALUE] [target ...]",
+        "usage: coldstart <binary dir> [--runs N] [--callgrind] [--before <dir>] [--memory 128,256,1024] [--env NAME=VALUE] [target ...]",
     );
     parsed
 }
@@ -184,7 +212,7 @@ fn targets(args: &Args) -> Vec<Target> {
         all.push(binary(function.into(), &args.dir, function, function));
     }
     if let Some(before) = &args.before {
-        for function in HTTP_FUNCTIONS {
+        for function in FUNCTIONS {
             all.push(binary(
                 format!("{function} (before)"),
                 before,
@@ -219,16 +247,69 @@ fn environment(
     env
 }
 
-fn spawn(target: &Target, env: &[(String, String)], valgrind: Option<&Path>) -> Child {
-    let mut command = match valgrind {
-        Some(out) => {
+/// A cgroup (v1) whose processes share `memory / 1769` of one CPU, as a Lambda function of
+/// that memory size does; removed when dropped.
+struct CpuShare {
+    memory: u32,
+    dir: PathBuf,
+}
+
+impl CpuShare {
+    fn new(memory: u32) -> Self {
+        let dir = PathBuf::from(format!(
+            "/sys/fs/cgroup/cpu/coldstart-{memory}mb-{}",
+            std::process::id()
+        ));
+        let quota = u64::from(QUOTA_PERIOD_US) * u64::from(memory) / u64::from(MEMORY_OF_ONE_VCPU);
+        let set = |file: &str, value: String| {
+            std::fs::write(dir.join(file), value)
+                .unwrap_or_else(|e| panic!("{}/{file}: {e} (needs cgroup v1 and root)", dir.display()))
+        };
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e} (needs cgroup v1 and root)", dir.display()));
+        set("cpu.cfs_period_us", QUOTA_PERIOD_US.to_string());
+        set("cpu.cfs_quota_us", quota.to_string());
+        Self { memory, dir }
+    }
+
+    fn procs(&self) -> PathBuf {
+        self.dir.join("cgroup.procs")
+    }
+}
+
+impl Drop for CpuShare {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// How a start is run: plainly, under callgrind, or in a cgroup with a CPU quota.
+enum Under<'a> {
+    Nothing,
+    Callgrind(&'a Path),
+    CpuShare(&'a CpuShare),
+}
+
+fn spawn(target: &Target, env: &[(String, String)], under: Under<'_>) -> Child {
+    let mut command = match under {
+        Under::Callgrind(out) => {
             let mut c = Command::new("valgrind");
             c.arg("--tool=callgrind")
                 .arg(format!("--callgrind-out-file={}", out.display()))
                 .arg(&target.program);
             c
         }
-        None => Command::new(&target.program),
+        // The shell moves itself into the cgroup, then becomes the target: the target runs
+        // under the quota from its first instruction.
+        Under::CpuShare(share) => {
+            let mut c = Command::new("/bin/sh");
+            c.arg("-c")
+                .arg(r#"echo $$ > "$0" && exec "$@""#)
+                .arg(share.procs())
+                .arg(&target.program);
+            c
+        }
+        Under::Nothing => Command::new(&target.program),
     };
     command
         .args(&target.args)
@@ -251,11 +332,16 @@ fn spawn(target: &Target, env: &[(String, String)], valgrind: Option<&Path>) -> 
 }
 
 /// Wall times of one start: to the first poll, and to the first answer.
-async fn wall_start(target: &Target, stack_env: &[(String, String)]) -> (Duration, Duration) {
+async fn wall_start(
+    target: &Target,
+    stack_env: &[(String, String)],
+    share: Option<&CpuShare>,
+) -> (Duration, Duration) {
     let runtime = RuntimeApi::start().await;
     let env = environment(stack_env, &runtime, target);
     let started = Instant::now();
-    let mut child = spawn(target, &env, None);
+    let under = share.map_or(Under::Nothing, Under::CpuShare);
+    let mut child = spawn(target, &env, under);
     // The event is queued before the first poll, so the poll takes it at once.
     let answer = async {
         let outcome = runtime
@@ -280,7 +366,7 @@ async fn instructions(target: &Target, stack_env: &[(String, String)], answer: b
     let runtime = RuntimeApi::start().await;
     let env = environment(stack_env, &runtime, target);
     let out = tempfile_path(&target.label);
-    let mut child = spawn(target, &env, Some(&out));
+    let mut child = spawn(target, &env, Under::Callgrind(&out));
     runtime
         .wait_for_first_poll(Duration::from_secs(600))
         .await
@@ -338,7 +424,7 @@ async fn seed(dir: &Path, stack_env: &[(String, String)]) {
     };
     let runtime = RuntimeApi::start().await;
     let env = environment(stack_env, &runtime, &target);
-    let mut child = spawn(&target, &env, None);
+    let mut child = spawn(&target, &env, Under::Nothing);
     let created = runtime
         .invoke(
             &api_gateway_event(
@@ -363,6 +449,8 @@ struct Row {
     init: (f64, f64),
     answer: (f64, f64),
     instructions: Option<(u64, u64)>,
+    /// Per memory size: the first answer's p50 and p90 (ms) under its CPU share.
+    shared: Vec<(u32, f64, f64)>,
 }
 
 fn ratio(value: f64, base: f64) -> String {
@@ -376,16 +464,30 @@ async fn main() {
     let mut env = stack.process_env();
     env.extend(args.extra_env.iter().cloned());
     seed(&args.dir, &env).await;
+    let shares: Vec<CpuShare> = args.memory.iter().map(|mb| CpuShare::new(*mb)).collect();
     let mut rows = Vec::new();
     for target in targets(&args) {
         let (mut inits, mut answers) = (Vec::new(), Vec::new());
         for _ in 0..args.runs {
-            let (init, answer) = wall_start(&target, &env).await;
+            let (init, answer) = wall_start(&target, &env, None).await;
             inits.push(init);
             answers.push(answer);
         }
         inits.sort();
         answers.sort();
+        let mut shared = Vec::new();
+        for share in &shares {
+            let mut answers = Vec::new();
+            for _ in 0..args.share_runs.unwrap_or(args.runs) {
+                answers.push(wall_start(&target, &env, Some(share)).await.1);
+            }
+            answers.sort();
+            shared.push((
+                share.memory,
+                ms(percentile(&answers, 0.5)),
+                ms(percentile(&answers, 0.9)),
+            ));
+        }
         let instructions = if args.callgrind {
             Some((
                 instructions(&target, &env, false).await,
@@ -399,6 +501,7 @@ async fn main() {
             init: (ms(percentile(&inits, 0.5)), ms(percentile(&inits, 0.9))),
             answer: (ms(percentile(&answers, 0.5)), ms(percentile(&answers, 0.9))),
             instructions,
+            shared,
         };
         eprintln!(
             "{}: init p50 {:.1} ms, first answer p50 {:.1} ms, instructions {:?}",
@@ -407,6 +510,34 @@ async fn main() {
         rows.push(row);
     }
     print_table(&rows, args.runs);
+    if !shares.is_empty() {
+        println!();
+        print_shared_table(&rows, args.share_runs.unwrap_or(args.runs));
+    }
+}
+
+/// First answers under each memory size's CPU share, beside the floor's under the same share.
+fn print_shared_table(rows: &[Row], runs: usize) {
+    let Some(floor) = rows.iter().find(|r| r.label.starts_with("hello")) else {
+        return;
+    };
+    let sizes: Vec<u32> = floor.shared.iter().map(|(mb, _, _)| *mb).collect();
+    let mut header = format!("| start ({runs} runs each) |");
+    for mb in &sizes {
+        let share = f64::from(*mb) / f64::from(MEMORY_OF_ONE_VCPU) * 100.0;
+        header.push_str(&format!(
+            " {mb} MB ({share:.1}% of a CPU): first answer p50 / p90 (ms) | vs floor |"
+        ));
+    }
+    println!("{header}");
+    println!("|{}", " --- |".repeat(1 + 2 * sizes.len()));
+    for row in rows {
+        let mut line = format!("| {} |", row.label);
+        for ((_, p50, p90), (_, floor_p50, _)) in row.shared.iter().zip(&floor.shared) {
+            line.push_str(&format!(" {p50:.1} / {p90:.1} | {} |", ratio(*p50, *floor_p50)));
+        }
+        println!("{line}");
+    }
 }
 
 fn print_table(rows: &[Row], runs: usize) {

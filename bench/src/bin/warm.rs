@@ -6,6 +6,10 @@
 //! much of each figure is the emulator's own latency.
 //!
 //! cargo run --release -p bench --bin warm -- <binary dir> [--runs N]
+//!
+//! `--reinvite-against <dir>` measures only the warm re-invite of one pending address, by the
+//! `invite` function of `<binary dir>` and of another build, in turns of 20 on one stack, with
+//! each process's CPU per request from `/proc` (native: no instrumentation).
 
 use std::{
     collections::HashMap,
@@ -67,12 +71,23 @@ impl Warm {
         expected: u16,
         event: impl Fn(usize) -> Value,
     ) -> (Vec<Duration>, f64) {
-        for i in 0..WARM_UP {
+        self.time_after(WARM_UP, runs, expected, event).await
+    }
+
+    /// As [`Self::time`], after `warm_up` untimed calls.
+    async fn time_after(
+        &self,
+        warm_up: usize,
+        runs: usize,
+        expected: u16,
+        event: impl Fn(usize) -> Value,
+    ) -> (Vec<Duration>, f64) {
+        for i in 0..warm_up {
             self.call(&event(i), expected).await;
         }
         let mut times = Vec::with_capacity(runs);
         let cpu_before = self.cpu();
-        for i in WARM_UP..WARM_UP + runs {
+        for i in warm_up..warm_up + runs {
             let request = event(i);
             let started = Instant::now();
             self.call(&request, expected).await;
@@ -216,6 +231,56 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[index].as_secs_f64() * 1000.0
 }
 
+/// The warm re-invite of one pending address by two builds' `invite`, in turns, on one stack.
+async fn reinvite_against(dir: &Path, before: &Path, runs: usize) {
+    const TURN: usize = 20;
+    let stack = AwsStack::new("warm-reinvite").await;
+    let mut env = stack.process_env();
+    env.push(("INVITE_DAILY_LIMIT".into(), "1000000".into()));
+    env.push(("INVITER_DAILY_LIMIT".into(), "1000000".into()));
+    env.push(("RECIPIENT_DAILY_LIMIT".into(), "1000000".into()));
+    let workgroups = Warm::start(dir, "workgroups", &env).await;
+    let created = workgroups
+        .call(
+            &post("/workgroups", Some(ADMIN), json!({ "name": "Warm" })),
+            201,
+        )
+        .await;
+    let wg = created["id"].as_str().expect("a workgroup id").to_owned();
+    let builds = [
+        (dir.display().to_string(), Warm::start(dir, "invite", &env).await),
+        (before.display().to_string(), Warm::start(before, "invite", &env).await),
+    ];
+    invite_all(&builds[0].1, &wg, &addresses("p", 1)).await;
+    let reinvite = post(
+        &format!("/workgroups/{wg}/invitations"),
+        Some(ADMIN),
+        json!({ "emails": "p0@example.com", "role": "associate" }),
+    );
+    let mut measured: Vec<(Vec<Duration>, f64)> = vec![(Vec::new(), 0.0), (Vec::new(), 0.0)];
+    for turn in 0..runs.div_ceil(TURN) {
+        for (build, (times, cpu)) in builds.iter().zip(measured.iter_mut()) {
+            let warm_up = if turn == 0 { WARM_UP } else { 0 };
+            let (more, cpu_ms) = build.1.time_after(warm_up, TURN, 200, |_| reinvite.clone()).await;
+            times.extend(more);
+            *cpu += cpu_ms * TURN as f64;
+        }
+    }
+    println!(
+        "| build | re-invite one pending address ({runs} warm, in turns of {TURN}) | p50 ms | p99 ms | function CPU ms per request |"
+    );
+    println!("| --- | --- | --- | --- | --- |");
+    for ((label, _), (mut times, cpu)) in builds.iter().zip(measured) {
+        times.sort();
+        println!(
+            "| {label} | POST /workgroups/{{wg}}/invitations | {:.2} | {:.2} | {:.2} |",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            cpu / times.len() as f64,
+        );
+    }
+}
+
 struct Row {
     function: &'static str,
     request: String,
@@ -229,13 +294,18 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let mut dir = None;
     let mut runs = 200;
+    let mut against = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
+            "--reinvite-against" => against = args.next().map(PathBuf::from),
             _ => dir = Some(PathBuf::from(arg)),
         }
     }
-    let dir = dir.expect("usage: warm <binary dir> [--runs N]");
+    let dir = dir.expect("usage: warm <binary dir> [--runs N] [--reinvite-against <dir>]");
+    if let Some(before) = against {
+        return reinvite_against(&dir, &before, runs).await;
+    }
     let n = WARM_UP + runs;
 
     let stack = AwsStack::new("warm").await;
