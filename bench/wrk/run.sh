@@ -4,15 +4,18 @@
 # seeds one workgroup with 50 pending invitations, then runs wrk (THREADS threads, default 2;
 # CONNECTIONS connections, default 32; 10 s, after a 3 s warm-up) on each route it can repeat.
 # Prints a Markdown table. `THREADS=1 CONNECTIONS=1` measures one request at a time: the warm
-# latency of each route without queueing.
+# latency of each route without queueing. `LOCAL_BIN=<path>` measures that build of the server
+# instead of building one; `ONLY=<text>` measures only the routes whose name holds the text.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PORT=${PORT:-3917}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 API=http://127.0.0.1:$PORT
-cargo build -q --release -p local
-BIN=${CARGO_TARGET_DIR:-target}/release/local
+if [ -z "${LOCAL_BIN:-}" ]; then
+  cargo build -q --release -p local
+fi
+BIN=${LOCAL_BIN:-${CARGO_TARGET_DIR:-target}/release/local}
 DATA=$(mktemp -d)
 # The daily limits would refuse the repeated re-invite: they are not what this measures.
 INVITE_DAILY_LIMIT=1000000000 INVITER_DAILY_LIMIT=1000000000 RECIPIENT_DAILY_LIMIT=1000000000 \
@@ -33,6 +36,7 @@ INVITATION=$(curl -s "$API/workgroups/$WG/invitations?limit=1" -H "Authorization
 
 measure() { # name, wrk arguments...
   local name=$1; shift
+  [[ -z "${ONLY:-}" || "$name" == *"$ONLY"* ]] || return 0
   wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$@" >/dev/null
   local out; out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d10s --latency "$@")
   local rps p50 p99

@@ -262,8 +262,9 @@ impl CpuShare {
         ));
         let quota = u64::from(QUOTA_PERIOD_US) * u64::from(memory) / u64::from(MEMORY_OF_ONE_VCPU);
         let set = |file: &str, value: String| {
-            std::fs::write(dir.join(file), value)
-                .unwrap_or_else(|e| panic!("{}/{file}: {e} (needs cgroup v1 and root)", dir.display()))
+            std::fs::write(dir.join(file), value).unwrap_or_else(|e| {
+                panic!("{}/{file}: {e} (needs cgroup v1 and root)", dir.display())
+            })
         };
         std::fs::create_dir_all(&dir)
             .unwrap_or_else(|e| panic!("{}: {e} (needs cgroup v1 and root)", dir.display()));
@@ -534,7 +535,10 @@ fn print_shared_table(rows: &[Row], runs: usize) {
     for row in rows {
         let mut line = format!("| {} |", row.label);
         for ((_, p50, p90), (_, floor_p50, _)) in row.shared.iter().zip(&floor.shared) {
-            line.push_str(&format!(" {p50:.1} / {p90:.1} | {} |", ratio(*p50, *floor_p50)));
+            line.push_str(&format!(
+                " {p50:.1} / {p90:.1} | {} |",
+                ratio(*p50, *floor_p50)
+            ));
         }
         println!("{line}");
     }

@@ -248,8 +248,14 @@ async fn reinvite_against(dir: &Path, before: &Path, runs: usize) {
         .await;
     let wg = created["id"].as_str().expect("a workgroup id").to_owned();
     let builds = [
-        (dir.display().to_string(), Warm::start(dir, "invite", &env).await),
-        (before.display().to_string(), Warm::start(before, "invite", &env).await),
+        (
+            dir.display().to_string(),
+            Warm::start(dir, "invite", &env).await,
+        ),
+        (
+            before.display().to_string(),
+            Warm::start(before, "invite", &env).await,
+        ),
     ];
     invite_all(&builds[0].1, &wg, &addresses("p", 1)).await;
     let reinvite = post(
@@ -261,7 +267,10 @@ async fn reinvite_against(dir: &Path, before: &Path, runs: usize) {
     for turn in 0..runs.div_ceil(TURN) {
         for (build, (times, cpu)) in builds.iter().zip(measured.iter_mut()) {
             let warm_up = if turn == 0 { WARM_UP } else { 0 };
-            let (more, cpu_ms) = build.1.time_after(warm_up, TURN, 200, |_| reinvite.clone()).await;
+            let (more, cpu_ms) = build
+                .1
+                .time_after(warm_up, TURN, 200, |_| reinvite.clone())
+                .await;
             times.extend(more);
             *cpu += cpu_ms * TURN as f64;
         }

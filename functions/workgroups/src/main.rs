@@ -4,5 +4,6 @@
 // A sandbox handles one event at a time: one thread, no worker wake-ups.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    runtime::serve_http::<workgroups::Handler, runtime::NoQueue>(runtime::Function::Workgroups).await
+    runtime::serve_http::<workgroups::Handler, runtime::NoQueue>(runtime::Function::Workgroups)
+        .await
 }

@@ -161,9 +161,8 @@ fn is_plainly_normalised(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
         return false;
     };
-    let atext = |c: char| {
-        c.is_ascii_lowercase() || c.is_ascii_digit() || "!#$%&'*+-/=?^_`{|}~".contains(c)
-    };
+    let atext =
+        |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "!#$%&'*+-/=?^_`{|}~".contains(c);
     let plain_label = |label: &str| {
         (1..=63).contains(&label.len())
             && label
@@ -177,7 +176,9 @@ fn is_plainly_normalised(text: &str) -> bool {
     text.len() <= MAX_ADDRESS_LEN
         && domain.len() <= 253
         && (1..=64).contains(&local.len())
-        && local.split('.').all(|atom| !atom.is_empty() && atom.chars().all(atext))
+        && local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(atext))
         && !holds_encoded_word(local)
         && labels.clone().count() >= 2
         && labels.clone().all(plain_label)

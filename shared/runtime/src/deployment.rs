@@ -129,13 +129,10 @@ impl Sending {
     /// Builds the send function: the deployment, then SES at the configured rate (or the
     /// account's, asked of SES).
     pub async fn connect(config: Config, sdk: &SdkConfig) -> Result<Self, StartError> {
-        let sender = config
-            .sender
-            .clone()
-            .ok_or_else(|| crate::ConfigError {
-                name: crate::config::SES_SENDER.name,
-                problem: "is required by the function that sends email".into(),
-            })?;
+        let sender = config.sender.clone().ok_or_else(|| crate::ConfigError {
+            name: crate::config::SES_SENDER.name,
+            problem: "is required by the function that sends email".into(),
+        })?;
         let deployment = Deployment::connect(config, sdk).await?;
         let ses = aws_sdk_sesv2::Client::new(sdk);
         let rate = match deployment.config.send_rate {

@@ -255,9 +255,15 @@ pub async fn a_renewal_freeing_a_place_gives_it_back_in_the_same_write<S: Store>
     assert!(ok(store.reserve_pending(wg, 2, 10).await, "reserving"));
     // Whether `free` more places fit under a cap of 10, given back at once if they do.
     let fits = |free: u32| async move {
-        let fitted = ok(store.reserve_pending(wg, free, 10).await, "probing the count");
+        let fitted = ok(
+            store.reserve_pending(wg, free, 10).await,
+            "probing the count",
+        );
         if fitted {
-            ok(store.release_pending(wg, free).await, "giving the probe back");
+            ok(
+                store.release_pending(wg, free).await,
+                "giving the probe back",
+            );
         }
         fitted
     };
@@ -282,7 +288,10 @@ pub async fn a_renewal_freeing_a_place_gives_it_back_in_the_same_write<S: Store>
         Some(v2),
         "unchanged"
     );
-    assert!(fits(9).await && !fits(10).await, "no place freed by the refused renewal");
+    assert!(
+        fits(9).await && !fits(10).await,
+        "no place freed by the refused renewal"
+    );
 }
 
 pub async fn a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version<S: Store>(

@@ -230,13 +230,23 @@ async fn a_re_invite_below_the_cap_counts_only_the_addresses_that_became_pending
     let app = capped(10);
     let admin = alice();
     let wg = app.workgroup(&admin, "Support desk").await;
-    app.invite(&admin, &wg, "ann@example.com, bob@example.com", Role::Associate)
-        .await;
+    app.invite(
+        &admin,
+        &wg,
+        "ann@example.com, bob@example.com",
+        Role::Associate,
+    )
+    .await;
     assert_eq!(app.store.pending_count(&wg), 2);
     // Places are reserved for both addresses before the request knows Ann's is pending; hers
     // goes back with her renewal.
     let again = app
-        .invite(&admin, &wg, "ann@example.com, cy@example.com", Role::Associate)
+        .invite(
+            &admin,
+            &wg,
+            "ann@example.com, cy@example.com",
+            Role::Associate,
+        )
         .await;
     let outcomes: Vec<&str> = again.iter().map(|r| r.outcome.as_str()).collect();
     assert_eq!(outcomes, ["resent", "invited"]);

@@ -11,7 +11,11 @@ fn previous_version(next: &Invitation) -> Result<i64, StoreError> {
 }
 
 /// Replaces the stored row with `row` if it is still at version `previous`; else Conflict.
-fn update_unchanged(tx: &Transaction<'_>, row: &InvitationRow, previous: i64) -> Result<(), StoreError> {
+fn update_unchanged(
+    tx: &Transaction<'_>,
+    row: &InvitationRow,
+    previous: i64,
+) -> Result<(), StoreError> {
     let updated = tx
         .execute(
             "UPDATE invitations
@@ -121,9 +125,7 @@ impl Invitations for EmbeddedStore {
         let limit = fetch_limit(&page);
         self.read(move |tx| {
             let context = "failed to list invitations";
-            let mut statement = tx
-                .prepare_cached(LIST_INVITATIONS)
-                .map_err(db(context))?;
+            let mut statement = tx.prepare_cached(LIST_INVITATIONS).map_err(db(context))?;
             let rows = timed_rows(
                 &mut statement,
                 params![workgroup, now, status, after_sent, after_id, limit],
@@ -196,7 +198,11 @@ impl Invitations for EmbeddedStore {
         .await
     }
 
-    async fn renew_freeing_place(&self, next: &Invitation, event: &Event) -> Result<(), StoreError> {
+    async fn renew_freeing_place(
+        &self,
+        next: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         let row = InvitationRow::of(next)?;
         let event = EventRow::of(event)?;
         let previous = previous_version(next)?;

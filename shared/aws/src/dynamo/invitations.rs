@@ -190,7 +190,11 @@ impl Invitations for DynamoStore {
         self.transact(items, "failed to update an invitation").await
     }
 
-    async fn renew_freeing_place(&self, next: &Invitation, event: &Event) -> Result<(), StoreError> {
+    async fn renew_freeing_place(
+        &self,
+        next: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         // No condition on the count: the place this frees was reserved by the same request
         // and is still counted, so the count is at least one here.
         let free_place = Update::builder()

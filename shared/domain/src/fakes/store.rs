@@ -302,7 +302,11 @@ impl Invitations for MemoryStore {
         }
     }
 
-    async fn renew_freeing_place(&self, next: &Invitation, event: &Event) -> Result<(), StoreError> {
+    async fn renew_freeing_place(
+        &self,
+        next: &Invitation,
+        event: &Event,
+    ) -> Result<(), StoreError> {
         let mut tables = self.tables();
         match tables.invitations.get_mut(&next.id) {
             Some(stored) if stored.version + 1 == next.version => {

@@ -27,8 +27,21 @@ impl Texts {
             "\"ann\"", "a b", "ä", "x", "a_b-c", "{}", "a@b", "",
         ];
         let labels = [
-            "example", "Example", "xn--bcher-kva", "ab--cd", "-ab", "ab-", "a", "123", "co",
-            "bücher", "", "a_b", "x1", "com", "9",
+            "example",
+            "Example",
+            "xn--bcher-kva",
+            "ab--cd",
+            "-ab",
+            "ab-",
+            "a",
+            "123",
+            "co",
+            "bücher",
+            "",
+            "a_b",
+            "x1",
+            "com",
+            "9",
         ];
         let mut text = self.pick(&locals).to_owned();
         if self.next() % 9 == 0 {
@@ -88,10 +101,17 @@ fn timestamps_read_and_write_as_chrono_does() {
             2 => (texts.next() % 1_000_000) as u32 * 1_000,
             _ => (texts.next() % 1_000_000_000) as u32,
         };
-        let time = Utc.timestamp_opt(seconds, nanos).single().expect("in range");
+        let time = Utc
+            .timestamp_opt(seconds, nanos)
+            .single()
+            .expect("in range");
         let chrono_text = serde_json::to_value(time).expect("written");
         let ours = rfc3339::format(&time);
-        assert_eq!(chrono_text, serde_json::Value::String(ours.clone()), "{time:?}");
+        assert_eq!(
+            chrono_text,
+            serde_json::Value::String(ours.clone()),
+            "{time:?}"
+        );
         assert_eq!(rfc3339::parse(&ours), Ok(time), "{ours}");
     }
 }
