@@ -167,8 +167,9 @@ pub trait Invitations: Send + Sync {
     /// As [`Self::update_invitation`] with its event, and in the same write frees one place
     /// under the workgroup's pending cap: a re-invite of a pending invitation, which reserved
     /// a place for an address that turned out to hold one already, gives it back with the
-    /// renewal rather than in a write of its own. Conflict: as `update_invitation`; nothing
-    /// is written then, the place included.
+    /// renewal rather than in a write of its own. The count never goes below zero: a store
+    /// may refuse the write as a conflict rather than let it. Conflict: as
+    /// `update_invitation`; nothing is written then, the place included.
     fn renew_freeing_place(
         &self,
         next: &Invitation,

@@ -285,13 +285,27 @@ pub async fn a_renewal_freeing_a_place_gives_it_back_in_the_same_write<S: Store>
     );
     assert_eq!(
         ok(store.invitation(wg, &v1.id).await, "reading"),
-        Some(v2),
+        Some(v2.clone()),
         "unchanged"
     );
     assert!(
         fits(9).await && !fits(10).await,
         "no place freed by the refused renewal"
     );
+
+    // A count that drifted to zero is never taken below it: the renewal is refused whole.
+    ok(store.release_pending(wg, 1).await, "emptying the count");
+    let v3 = scene.renew(&v2, at(days(3)));
+    assert_conflict(
+        store.renew_freeing_place(&v3, &event(&v3)).await,
+        "a renewal freeing a place nobody counts",
+    );
+    assert_eq!(
+        ok(store.invitation(wg, &v1.id).await, "reading"),
+        Some(v2),
+        "unchanged by the refused renewal"
+    );
+    assert!(fits(10).await && !fits(11).await, "still none counted");
 }
 
 pub async fn a_delivery_is_recorded_on_the_same_send_only_and_keeps_the_version<S: Store>(

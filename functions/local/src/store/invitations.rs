@@ -207,14 +207,19 @@ impl Invitations for EmbeddedStore {
         let event = EventRow::of(event)?;
         let previous = previous_version(next)?;
         self.write(move |tx| {
+            let freed = tx
+                .execute(
+                    "UPDATE pending_counts SET pending = pending - 1
+                     WHERE workgroup_id = ?1 AND pending >= 1",
+                    [&row.workgroup_id],
+                )
+                .map_err(db("failed to free a pending place"))?;
+            // The count never goes below zero: refused whole, as DynamoDB refuses it.
+            if freed == 0 {
+                return Err(StoreError::Conflict);
+            }
             update_unchanged(tx, &row, previous)?;
-            event.insert(tx)?;
-            tx.execute(
-                "UPDATE pending_counts SET pending = MAX(pending - 1, 0) WHERE workgroup_id = ?1",
-                [&row.workgroup_id],
-            )
-            .map_err(db("failed to free a pending place"))?;
-            Ok(())
+            event.insert(tx)
         })
         .await
     }

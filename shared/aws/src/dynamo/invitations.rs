@@ -195,8 +195,8 @@ impl Invitations for DynamoStore {
         next: &Invitation,
         event: &Event,
     ) -> Result<(), StoreError> {
-        // No condition on the count: the place this frees was reserved by the same request
-        // and is still counted, so the count is at least one here.
+        // The count never goes below zero: a count drifted low refuses the whole write (a
+        // conflict), and the use case renews without it.
         let free_place = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(
@@ -204,6 +204,7 @@ impl Invitations for DynamoStore {
                 keys::PENDING.to_owned(),
             )))
             .update_expression("SET #count = #count - :one")
+            .condition_expression("#count >= :one")
             .expression_attribute_names("#count", COUNT)
             .expression_attribute_values(":one", n(1))
             .build();

@@ -92,11 +92,13 @@ fn parse_plain(text: &[u8]) -> Option<Timestamp> {
     (time.second() < 60 && nanos < 1_000_000_000).then(|| time.and_utc())
 }
 
+/// Writes `time` as [`format`] does.
 pub fn serialize<S: Serializer>(time: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&format(time))
 }
 
+/// Reads a timestamp as [`parse`] does.
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
-    let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+    let text = String::deserialize(deserializer)?;
     parse(&text).map_err(D::Error::custom)
 }

@@ -308,12 +308,14 @@ impl Invitations for MemoryStore {
         event: &Event,
     ) -> Result<(), StoreError> {
         let mut tables = self.tables();
+        let counted = tables.pending.get(&next.workgroup.id).copied().unwrap_or(0);
         match tables.invitations.get_mut(&next.id) {
-            Some(stored) if stored.version + 1 == next.version => {
+            Some(stored) if stored.version + 1 == next.version && counted >= 1 => {
                 *stored = next.clone();
                 tables.events.push(event.clone());
-                let count = tables.pending.entry(next.workgroup.id.clone()).or_default();
-                *count = count.saturating_sub(1);
+                tables
+                    .pending
+                    .insert(next.workgroup.id.clone(), counted - 1);
                 Ok(())
             }
             _ => Err(StoreError::Conflict),

@@ -1,5 +1,7 @@
 //! Inviting pasted addresses: one outcome per entry, in input order.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use futures::future::{join_all, try_join_all};
 
 use crate::{
@@ -124,9 +126,6 @@ struct Invited {
     emailed: bool,
     /// An invitation became pending that was not: it holds a place under the pending cap.
     newly_pending: bool,
-    /// The place reserved for the address was given back by the renewal of its pending
-    /// invitation, which needed none.
-    freed_place: bool,
 }
 
 impl Invited {
@@ -135,7 +134,6 @@ impl Invited {
             outcome,
             emailed: false,
             newly_pending: false,
-            freed_place: false,
         }
     }
 }
@@ -180,12 +178,15 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
                 return Err(refused.into());
             }
         };
-        let invited = join_all(
-            valid
-                .iter()
-                .zip(&placed)
-                .map(|(address, placed)| self.invite_one(&inviter, address, request, *placed)),
-        )
+        // Per address: whether the renewal of its pending invitation gave back (or, failing
+        // half-way, may have given back) the place reserved for it.
+        let freed: Vec<AtomicBool> = valid.iter().map(|_| AtomicBool::new(false)).collect();
+        let invited = join_all(valid.iter().zip(&placed).zip(&freed).map(
+            |((address, placed), freed)| {
+                let reserved_place = placed.then_some(freed);
+                self.invite_one(&inviter, address, request, reserved_place)
+            },
+        ))
         .await;
         let due: Vec<DueEmail> = invited
             .iter()
@@ -200,7 +201,8 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
             .map(|invited| invited.as_ref().is_ok_and(|i| i.emailed))
             .collect();
         self.settle_emails(&charge, &emailed).await;
-        self.settle_places(workgroup, &placed, &invited).await;
+        self.settle_places(workgroup, &placed, &freed, &invited)
+            .await;
         let mut invited = invited.into_iter();
         entries
             .iter()
@@ -257,22 +259,21 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         Ok(needs_place)
     }
 
-    /// Gives back the places reserved for addresses that did not become pending, and counts
-    /// those that became pending without one (their pending invitation was answered or
-    /// cancelled meanwhile, which freed its place).
+    /// Gives back the places reserved for addresses that did not become pending (unless a
+    /// renewal gave theirs back already), and counts those that became pending without one
+    /// (their pending invitation was answered or cancelled meanwhile, which freed its place).
     async fn settle_places(
         &self,
         workgroup: &WorkgroupId,
         placed: &[bool],
+        freed: &[AtomicBool],
         invited: &[Result<Invited, StoreError>],
     ) {
         let (mut unused, mut unplaced) = (0, 0);
-        for (placed, invited) in placed.iter().zip(invited) {
-            let (pending, freed) = invited
-                .as_ref()
-                .map_or((false, false), |i| (i.newly_pending, i.freed_place));
+        for ((placed, freed), invited) in placed.iter().zip(freed).zip(invited) {
+            let pending = invited.as_ref().is_ok_and(|i| i.newly_pending);
             match (placed, pending) {
-                (true, false) if !freed => unused += 1,
+                (true, false) if !freed.load(Ordering::Relaxed) => unused += 1,
                 (false, true) => unplaced += 1,
                 _ => {}
             }
@@ -281,17 +282,18 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         self.count_pending(workgroup, unplaced).await;
     }
 
-    /// Invites one address; `holds_place` says whether a place under the pending cap was
-    /// reserved for it.
+    /// Invites one address. `reserved_place` is present when a place under the pending cap
+    /// was reserved for it: a renewal that gives the place back marks it.
     async fn invite_one(
         &self,
         inviter: &Membership,
         address: &EmailAddress,
         request: &InviteRequest,
-        holds_place: bool,
+        reserved_place: Option<&AtomicBool>,
     ) -> Result<Invited, StoreError> {
         let started = self.now();
         let mut lost_a_race = false;
+        let mut free_in_renewal = reserved_place.is_some();
         for _ in 0..MAX_ATTEMPTS {
             let send = self.send_by(inviter, request.role, request.locale);
             let (invitation, _) = Invitation::issue(&inviter.workgroup, address.clone(), send);
@@ -318,7 +320,6 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
                         emailed: true,
                         outcome: InviteOutcome::Invited(invitation),
                         newly_pending: true,
-                        freed_place: false,
                     });
                 }
                 Inserted::AlreadyAgent => {
@@ -354,24 +355,40 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
             );
             // A pending invitation holds its place already: the one reserved for this address
             // goes back with the renewal, in the same write.
-            let frees_place = holds_place && was_pending;
+            let frees_place = free_in_renewal && existing.holds_pending_place();
             let renewal = if frees_place {
                 self.store.renew_freeing_place(&renewed, &event).await
             } else {
                 self.store.update_invitation(&renewed, Some(&event)).await
             };
+            let mark_freed = || {
+                if let Some(freed) = reserved_place.filter(|_| frees_place) {
+                    freed.store(true, Ordering::Relaxed);
+                }
+            };
             match renewal {
                 Ok(()) => {
+                    mark_freed();
                     self.give_back_unsent(&existing).await;
                     return Ok(Invited {
                         emailed: true,
                         outcome: InviteOutcome::Resent(renewed),
                         newly_pending: !was_pending,
-                        freed_place: frees_place,
                     });
                 }
-                Err(StoreError::Conflict) => lost_a_race = true,
-                Err(error) => return Err(error),
+                // Nothing was written, the place included. The store may also have refused
+                // the count going below zero (a count drifted low): the next attempt renews
+                // plainly and the place goes back with the request's others.
+                Err(StoreError::Conflict) => {
+                    lost_a_race = true;
+                    free_in_renewal = false;
+                }
+                // It may have been written all the same: the place is taken as given back, so
+                // it is never given back twice (the cap errs on the strict side).
+                Err(error) => {
+                    mark_freed();
+                    return Err(error);
+                }
             }
         }
         Err(StoreError::Conflict)
