@@ -375,22 +375,24 @@ mod tests {
     fn a_page_reuses_its_compiled_statement_whatever_the_values_bound() {
         let folder = tempfile::tempdir().expect("a temporary folder");
         let store = EmbeddedStore::open(&folder.path().join("store.db")).expect("opened");
-        let connection = store.connection.lock().expect("not poisoned");
-        let mut recompiled = 0;
-        for (now, limit) in [(1_000, 51), (2_000, 11), (3_000, 2)] {
-            let mut statement = connection
-                .prepare_cached(LIST_INVITATIONS)
-                .expect("prepared");
-            let rows = statement
-                .query_map(
-                    params!["wg", now, None::<&str>, None::<i64>, None::<&str>, limit],
-                    |_| Ok(()),
-                )
-                .expect("queried")
-                .count();
-            assert_eq!(rows, 0);
-            recompiled = statement.get_status(StatementStatus::RePrepare);
-        }
+        let recompiled = store.readers.with_one(|connection| {
+            let mut recompiled = 0;
+            for (now, limit) in [(1_000, 51), (2_000, 11), (3_000, 2)] {
+                let mut statement = connection
+                    .prepare_cached(LIST_INVITATIONS)
+                    .expect("prepared");
+                let rows = statement
+                    .query_map(
+                        params!["wg", now, None::<&str>, None::<i64>, None::<&str>, limit],
+                        |_| Ok(()),
+                    )
+                    .expect("queried")
+                    .count();
+                assert_eq!(rows, 0);
+                recompiled = statement.get_status(StatementStatus::RePrepare);
+            }
+            recompiled
+        });
         assert_eq!(recompiled, 0, "compiled once, at prepare");
     }
 }

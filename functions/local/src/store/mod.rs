@@ -10,15 +10,12 @@ mod events;
 mod idempotency;
 mod invitations;
 mod people;
+mod pool;
 mod queue;
 
 pub use queue::Received;
 
-use std::{
-    path::Path,
-    sync::{Arc, Mutex, PoisonError},
-    time::Duration,
-};
+use std::{path::Path, sync::Arc, time::Duration};
 
 use domain::{
     address::EmailAddress,
@@ -34,9 +31,7 @@ use domain::{
     store::SendSlots,
     store::{Inserted, Page, PageRequest, StoreError},
 };
-use rusqlite::{
-    Connection, OptionalExtension, Transaction, TransactionBehavior, config::DbConfig, params,
-};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// Bumped with every change to [`SCHEMA`]; a file written by a newer program is refused.
@@ -141,7 +136,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The [`Store`] of the local server: one SQLite file.
 #[derive(Clone)]
 pub struct EmbeddedStore {
-    connection: Arc<Mutex<Connection>>,
+    /// Writes, one at a time: SQLite has one writer.
+    writer: Arc<pool::Pool>,
+    /// Reads, as many at once as there are cores, beside the writer.
+    readers: Arc<pool::Pool>,
 }
 
 impl std::fmt::Debug for EmbeddedStore {
@@ -164,71 +162,35 @@ enum Unreadable {
 impl EmbeddedStore {
     /// Opens the store in `path`, creating the file and its tables if they do not exist.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut connection = Connection::open(path).map_err(db("failed to open the store file"))?;
-        connection
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(db("failed to set the busy timeout"))?;
-        connection
-            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
-            .map_err(db("failed to switch to write-ahead logging"))?;
-        // In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits.
-        connection
-            .pragma_update(None, "synchronous", "NORMAL")
-            .map_err(db("failed to set the synchronous mode"))?;
-        connection
-            .pragma_update(None, "foreign_keys", true)
-            .map_err(db("failed to enable foreign keys"))?;
-        // Each query's plan is the one its index was made for, whatever the values bound. By
-        // default SQLite compiles a statement again whenever a value it might plan around is
-        // bound anew, which undid the statement cache: every page was compiled again
-        // (`bench/RESULTS.md`, "The warm path").
-        connection
-            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-            .map_err(db("failed to keep query plans stable"))?;
-        migrate(&mut connection)?;
+        let mut writer = pool::connect(path)?;
+        migrate(&mut writer)?;
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let readers = (0..cores.clamp(2, 8))
+            .map(|_| pool::connect(path))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            connection: Arc::new(Mutex::new(connection)),
+            writer: pool::Pool::of(vec![writer]),
+            readers: pool::Pool::of(readers),
         })
     }
 
-    /// Runs `work` in one transaction on a blocking thread; an error rolls it back.
-    async fn run<T, F>(&self, behavior: TransactionBehavior, work: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
-    {
-        let connection = Arc::clone(&self.connection);
-        tokio::task::spawn_blocking(move || {
-            // A panic inside `work` dropped its transaction, which rolled it back: the
-            // connection is still sound.
-            let mut connection = connection.lock().unwrap_or_else(PoisonError::into_inner);
-            let transaction = connection
-                .transaction_with_behavior(behavior)
-                .map_err(db("failed to begin a transaction"))?;
-            let value = work(&transaction)?;
-            transaction
-                .commit()
-                .map_err(db("failed to commit a transaction"))?;
-            Ok(value)
-        })
-        .await
-        .map_err(|e| StoreError::backend("the store task did not finish", e))?
-    }
-
+    /// Runs `work` in a read transaction; an error rolls it back.
     async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        self.run(TransactionBehavior::Deferred, work).await
+        self.readers.run(TransactionBehavior::Deferred, work).await
     }
 
+    /// Runs `work` in a write transaction (the file's write lock taken as it begins); an
+    /// error rolls it back.
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        self.run(TransactionBehavior::Immediate, work).await
+        self.writer.run(TransactionBehavior::Immediate, work).await
     }
 }
 
