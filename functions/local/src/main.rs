@@ -85,6 +85,11 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("expected an RFC 3339 time such as 2026-12-20T09:00:00Z: {e}"))
 }
 
+/// glibc's allocator took 18% of a page's CPU under load, much of it consolidating the many
+/// small allocations of JSON and SQLite rows (bench/RESULTS.md §12).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()

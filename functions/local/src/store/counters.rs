@@ -17,14 +17,14 @@ impl Counters for EmbeddedStore {
         let workgroup = workgroup.as_str().to_owned();
         self.write(move |tx| {
             // Checked and counted in one statement, under the write lock.
-            let counted = tx
-                .execute(
-                    "INSERT INTO pending_counts (workgroup_id, pending) VALUES (?1, ?2)
+            let counted = cached_execute(
+                tx,
+                "INSERT INTO pending_counts (workgroup_id, pending) VALUES (?1, ?2)
                      ON CONFLICT (workgroup_id)
                      DO UPDATE SET pending = pending + ?2 WHERE pending + ?2 <= ?3",
-                    params![workgroup, amount, limit],
-                )
-                .map_err(db("failed to count pending invitations"))?;
+                params![workgroup, amount, limit],
+            )
+            .map_err(db("failed to count pending invitations"))?;
             Ok(counted == 1)
         })
         .await
@@ -37,7 +37,8 @@ impl Counters for EmbeddedStore {
     ) -> Result<(), StoreError> {
         let workgroup = workgroup.as_str().to_owned();
         self.write(move |tx| {
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE pending_counts SET pending = MAX(pending - ?2, 0) WHERE workgroup_id = ?1",
                 params![workgroup, amount],
             )
@@ -59,16 +60,17 @@ impl Counters for EmbeddedStore {
         let (counter, day) = (key.counter(), key.day_text());
         self.write(move |tx| {
             // Counted in the statement itself: the write lock makes check and count one step.
-            let counted = tx
-                .execute(
-                    "INSERT INTO daily_counts (counter, day, used) VALUES (?1, ?2, ?3)
+            let counted = cached_execute(
+                tx,
+                "INSERT INTO daily_counts (counter, day, used) VALUES (?1, ?2, ?3)
                      ON CONFLICT (counter, day)
                      DO UPDATE SET used = used + ?3 WHERE used + ?3 <= ?4",
-                    params![counter, day, amount, limit],
-                )
-                .map_err(db("failed to count against a daily limit"))?;
+                params![counter, day, amount, limit],
+            )
+            .map_err(db("failed to count against a daily limit"))?;
             // Days before yesterday no longer limit anything.
-            tx.execute(
+            cached_execute(
+                tx,
                 "DELETE FROM daily_counts WHERE (counter, day) IN
                      (SELECT counter, day FROM daily_counts
                       WHERE day < date(?1, '-1 day') LIMIT 20)",
@@ -83,7 +85,8 @@ impl Counters for EmbeddedStore {
     async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
         let (counter, day) = (key.counter(), key.day_text());
         self.write(move |tx| {
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE daily_counts SET used = MAX(used - ?3, 0) WHERE counter = ?1 AND day = ?2",
                 params![counter, day, amount],
             )

@@ -74,7 +74,8 @@ impl EmbeddedStore {
     /// Marks every event up to `seq` published.
     pub async fn mark_published(&self, seq: i64) -> Result<(), StoreError> {
         self.write(move |tx| {
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE events SET published = 1 WHERE published = 0 AND seq <= ?1",
                 [seq],
             )

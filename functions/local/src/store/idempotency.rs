@@ -22,7 +22,8 @@ impl IdempotencyKeys for EmbeddedStore {
                 claimed_at: now,
                 answer: None,
             };
-            tx.execute(
+            cached_execute(
+                tx,
                 "INSERT INTO idempotency_keys (digest, expires_at, data) VALUES (?1, ?2, ?3)
                  ON CONFLICT (digest) DO UPDATE
                  SET expires_at = excluded.expires_at, data = excluded.data",
@@ -30,7 +31,8 @@ impl IdempotencyKeys for EmbeddedStore {
             )
             .map_err(db("failed to claim an idempotency key"))?;
             // Keys past their window are forgotten as new ones are claimed, a few at a time.
-            tx.execute(
+            cached_execute(
+                tx,
                 "DELETE FROM idempotency_keys WHERE digest IN
                      (SELECT digest FROM idempotency_keys WHERE expires_at <= ?1 LIMIT 20)",
                 [now.timestamp()],
@@ -60,7 +62,8 @@ impl IdempotencyKeys for EmbeddedStore {
                 return Err(StoreError::Conflict);
             };
             record.answer = Some(answer);
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE idempotency_keys SET data = ?1 WHERE digest = ?2",
                 params![encode(&record)?, digest],
             )
@@ -77,8 +80,12 @@ impl IdempotencyKeys for EmbeddedStore {
             if !held.is_some_and(|r| r.fingerprint == fingerprint && r.answer.is_none()) {
                 return Err(StoreError::Conflict);
             }
-            tx.execute("DELETE FROM idempotency_keys WHERE digest = ?1", [digest])
-                .map_err(db("failed to release an idempotency key"))?;
+            cached_execute(
+                tx,
+                "DELETE FROM idempotency_keys WHERE digest = ?1",
+                [digest],
+            )
+            .map_err(db("failed to release an idempotency key"))?;
             Ok(())
         })
         .await
@@ -89,7 +96,7 @@ impl EmbeddedStore {
     /// How many idempotency keys the file holds (for checks that old ones are forgotten).
     pub async fn idempotency_key_count(&self) -> Result<i64, StoreError> {
         self.read(|tx| {
-            tx.query_row("SELECT COUNT(*) FROM idempotency_keys", [], |row| {
+            cached_row(tx, "SELECT COUNT(*) FROM idempotency_keys", [], |row| {
                 row.get(0)
             })
             .map_err(db("failed to count idempotency keys"))

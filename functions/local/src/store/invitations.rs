@@ -16,26 +16,26 @@ fn update_unchanged(
     row: &InvitationRow,
     previous: i64,
 ) -> Result<(), StoreError> {
-    let updated = tx
-        .execute(
-            "UPDATE invitations
+    let updated = cached_execute(
+        tx,
+        "UPDATE invitations
              SET status = ?1, sent_at = ?2, expires_at = ?3, token_hash = ?4,
                  version = ?5, data = ?6
              WHERE id = ?7 AND workgroup_id = ?8 AND email = ?9 AND version = ?10",
-            params![
-                row.status,
-                row.sent_at,
-                row.expires_at,
-                row.token_hash,
-                row.version,
-                row.data,
-                row.id,
-                row.workgroup_id,
-                row.email,
-                previous,
-            ],
-        )
-        .map_err(db("failed to update an invitation"))?;
+        params![
+            row.status,
+            row.sent_at,
+            row.expires_at,
+            row.token_hash,
+            row.version,
+            row.data,
+            row.id,
+            row.workgroup_id,
+            row.email,
+            previous,
+        ],
+    )
+    .map_err(db("failed to update an invitation"))?;
     if updated == 0 {
         return Err(StoreError::Conflict);
     }
@@ -148,32 +148,32 @@ impl Invitations for EmbeddedStore {
         let moment = now;
         let now = now.timestamp();
         self.write(move |tx| {
-            let agent = tx
-                .query_row(
-                    "SELECT 1 FROM memberships WHERE workgroup_id = ?1 AND email = ?2",
-                    [&row.workgroup_id, &row.email],
-                    |_| Ok(()),
-                )
-                .optional()
-                .map_err(db("failed to read a membership"))?;
+            let agent = cached_row(
+                tx,
+                "SELECT 1 FROM memberships WHERE workgroup_id = ?1 AND email = ?2",
+                [&row.workgroup_id, &row.email],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(db("failed to read a membership"))?;
             if agent.is_some() {
                 return Ok(Inserted::AlreadyAgent);
             }
-            let existing: Option<(String, i64, String)> = tx
-                .query_row(
-                    "SELECT id, expires_at, data FROM invitations
+            let existing: Option<(String, i64, String)> = cached_row(
+                tx,
+                "SELECT id, expires_at, data FROM invitations
                      WHERE workgroup_id = ?1 AND email = ?2",
-                    [&row.workgroup_id, &row.email],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()
-                .map_err(db("failed to read an invitation"))?;
+                [&row.workgroup_id, &row.email],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(db("failed to read an invitation"))?;
             if let Some((id, expires_at, data)) = existing {
                 let existing: Invitation = decode(&data)?;
                 if expires_at > now || existing.lapse_due(moment) {
                     return Ok(Inserted::Exists(Box::new(existing)));
                 }
-                tx.execute("DELETE FROM invitations WHERE id = ?1", [id])
+                cached_execute(tx, "DELETE FROM invitations WHERE id = ?1", [id])
                     .map_err(db("failed to delete an expired invitation"))?;
             }
             row.insert(tx)?;
@@ -207,13 +207,13 @@ impl Invitations for EmbeddedStore {
         let event = EventRow::of(event)?;
         let previous = previous_version(next)?;
         self.write(move |tx| {
-            let freed = tx
-                .execute(
-                    "UPDATE pending_counts SET pending = pending - 1
+            let freed = cached_execute(
+                tx,
+                "UPDATE pending_counts SET pending = pending - 1
                      WHERE workgroup_id = ?1 AND pending >= 1",
-                    [&row.workgroup_id],
-                )
-                .map_err(db("failed to free a pending place"))?;
+                [&row.workgroup_id],
+            )
+            .map_err(db("failed to free a pending place"))?;
             // The count never goes below zero: refused whole, as DynamoDB refuses it.
             if freed == 0 {
                 return Err(StoreError::Conflict);
@@ -242,7 +242,8 @@ impl Invitations for EmbeddedStore {
                 return Err(StoreError::Conflict);
             };
             let data = encode(&stored.with_delivery_of(&delivered))?;
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE invitations SET data = ?1 WHERE id = ?2",
                 params![data, delivered.id.as_str()],
             )

@@ -180,7 +180,7 @@ impl EmbeddedStore {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        self.readers.run(TransactionBehavior::Deferred, work).await
+        self.readers.read_here(work).await
     }
 
     /// Runs `work` in a write transaction (the file's write lock taken as it begins); an
@@ -280,20 +280,22 @@ fn timed_rows<T: DeserializeOwned>(
     params: impl rusqlite::Params,
     context: &'static str,
 ) -> Result<Vec<(T, String)>, StoreError> {
+    // Each row is decoded from SQLite's own text, never copied out first.
+    let text = |row: &rusqlite::Row<'_>, column: usize| -> rusqlite::Result<String> {
+        Ok(row.get_ref(column)?.as_str()?.to_owned())
+    };
     let rows = statement
         .query_map(params, |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-            ))
+            let data = row.get_ref(2)?.as_str()?;
+            let position = format!("{}|{}", row.get::<_, i64>(0)?, text(row, 1)?);
+            Ok((decode(data), position))
         })
-        .map_err(db(context))?
-        .collect::<Result<Vec<_>, _>>()
         .map_err(db(context))?;
-    rows.into_iter()
-        .map(|(time, id, data)| Ok((decode(&data)?, format!("{time}|{id}"))))
-        .collect()
+    rows.map(|row| {
+        let (item, position) = row.map_err(db(context))?;
+        Ok((item?, position))
+    })
+    .collect()
 }
 
 /// Cuts the extra row fetched by [`fetch_limit`] and says where the next page starts.
@@ -341,8 +343,7 @@ impl InvitationRow {
     }
 
     fn insert(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
-        transaction
-            .execute(
+        cached_execute(transaction,
                 "INSERT INTO invitations
                      (id, workgroup_id, email, status, sent_at, expires_at, token_hash, version, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -387,21 +388,21 @@ impl MembershipRow {
 
     /// Conflict: the address is already a member of the workgroup.
     fn insert(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
-        let inserted = transaction
-            .execute(
-                "INSERT INTO memberships (workgroup_id, email, agent_id, role, joined_at, data)
+        let inserted = cached_execute(
+            transaction,
+            "INSERT INTO memberships (workgroup_id, email, agent_id, role, joined_at, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT DO NOTHING",
-                params![
-                    self.workgroup_id,
-                    self.email,
-                    self.agent_id,
-                    self.role,
-                    self.joined_at,
-                    self.data,
-                ],
-            )
-            .map_err(db("failed to insert a membership"))?;
+            params![
+                self.workgroup_id,
+                self.email,
+                self.agent_id,
+                self.role,
+                self.joined_at,
+                self.data,
+            ],
+        )
+        .map_err(db("failed to insert a membership"))?;
         if inserted == 0 {
             return Err(StoreError::Conflict);
         }
@@ -426,18 +427,39 @@ impl PersonRow {
 
     /// Conflict: the address is already registered.
     fn insert(&self, transaction: &Transaction<'_>) -> Result<(), StoreError> {
-        let inserted = transaction
-            .execute(
-                "INSERT INTO persons (email, id, data) VALUES (?1, ?2, ?3)
+        let inserted = cached_execute(
+            transaction,
+            "INSERT INTO persons (email, id, data) VALUES (?1, ?2, ?3)
                  ON CONFLICT DO NOTHING",
-                params![self.email, self.id, self.data],
-            )
-            .map_err(db("failed to register a person"))?;
+            params![self.email, self.id, self.data],
+        )
+        .map_err(db("failed to register a person"))?;
         if inserted == 0 {
             return Err(StoreError::Conflict);
         }
         Ok(())
     }
+}
+
+/// The one row of `sql`, from the connection's statement cache: `query_row` would compile
+/// the statement on every call.
+fn cached_row<T>(
+    transaction: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    transaction.prepare_cached(sql)?.query_row(params, row)
+}
+
+/// Runs `sql` from the connection's statement cache, as [`cached_row`] reads; the number of
+/// rows changed.
+fn cached_execute(
+    transaction: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    transaction.prepare_cached(sql)?.execute(params)
 }
 
 fn select_one<T: DeserializeOwned>(
@@ -446,8 +468,7 @@ fn select_one<T: DeserializeOwned>(
     params: impl rusqlite::Params,
     context: &'static str,
 ) -> Result<Option<T>, StoreError> {
-    let data: Option<String> = transaction
-        .query_row(sql, params, |row| row.get(0))
+    let data: Option<String> = cached_row(transaction, sql, params, |row| row.get(0))
         .optional()
         .map_err(db(context))?;
     data.as_deref().map(decode).transpose()
@@ -496,7 +517,8 @@ impl EventRow {
     /// Writes the event, in the transaction of the change it records, and forgets a few
     /// events past their retention (published ones: the publisher may still owe the others).
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
-        tx.execute(
+        cached_execute(
+            tx,
             "INSERT INTO events (id, workgroup_id, at, expires_at, data)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
@@ -508,7 +530,8 @@ impl EventRow {
             ],
         )
         .map_err(db("failed to record an event"))?;
-        tx.execute(
+        cached_execute(
+            tx,
             "DELETE FROM events WHERE seq IN
                  (SELECT seq FROM events WHERE expires_at <= ?1 AND published = 1 LIMIT 10)",
             [self.at],
@@ -529,12 +552,12 @@ fn held_key(tx: &Transaction<'_>, digest: &str) -> Result<Option<KeyRecord>, Sto
 
 /// Conflict: the invitation is gone or changed since it was read.
 fn delete_unchanged(tx: &Transaction<'_>, row: &InvitationRow) -> Result<(), StoreError> {
-    let deleted = tx
-        .execute(
-            "DELETE FROM invitations WHERE id = ?1 AND workgroup_id = ?2 AND version = ?3",
-            params![row.id, row.workgroup_id, row.version],
-        )
-        .map_err(db("failed to delete an invitation"))?;
+    let deleted = cached_execute(
+        tx,
+        "DELETE FROM invitations WHERE id = ?1 AND workgroup_id = ?2 AND version = ?3",
+        params![row.id, row.workgroup_id, row.version],
+    )
+    .map_err(db("failed to delete an invitation"))?;
     if deleted == 0 {
         return Err(StoreError::Conflict);
     }

@@ -17,13 +17,13 @@ impl People for EmbeddedStore {
         let membership = MembershipRow::of(&workgroup.id, founder)?;
         let person = new_person.map(PersonRow::of).transpose()?;
         self.write(move |tx| {
-            let inserted = tx
-                .execute(
-                    "INSERT INTO workgroups (id, name, data) VALUES (?1, ?2, ?3)
+            let inserted = cached_execute(
+                tx,
+                "INSERT INTO workgroups (id, name, data) VALUES (?1, ?2, ?3)
                      ON CONFLICT DO NOTHING",
-                    params![id, name, data],
-                )
-                .map_err(db("failed to insert a workgroup"))?;
+                params![id, name, data],
+            )
+            .map_err(db("failed to insert a workgroup"))?;
             if inserted == 0 {
                 return Err(StoreError::Conflict);
             }
@@ -63,7 +63,8 @@ impl People for EmbeddedStore {
                 sign_in: Some(sign_in),
                 ..person
             };
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE persons SET data = ?1 WHERE email = ?2",
                 params![encode(&bound)?, email],
             )
@@ -81,16 +82,16 @@ impl People for EmbeddedStore {
         let workgroup = workgroup.as_str().to_owned();
         let email = email.as_str().to_owned();
         self.read(move |tx| {
-            let row: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT w.data, m.data FROM memberships AS m
+            let row: Option<(String, String)> = cached_row(
+                tx,
+                "SELECT w.data, m.data FROM memberships AS m
                      JOIN workgroups AS w ON w.id = m.workgroup_id
                      WHERE m.workgroup_id = ?1 AND m.email = ?2",
-                    [workgroup, email],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
-                .optional()
-                .map_err(db("failed to read a membership"))?;
+                [workgroup, email],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(db("failed to read a membership"))?;
             row.map(|(workgroup, agent)| membership_from(&workgroup, &agent))
                 .transpose()
         })

@@ -38,18 +38,22 @@ impl Queue for EmbeddedStore {
 impl SendSlots for EmbeddedStore {
     async fn take_send_slot(&self, second: i64, rate: u32) -> Result<Option<u32>, StoreError> {
         self.write(move |tx| {
-            let used: Option<u32> = tx
-                .query_row(
-                    "INSERT INTO send_slots (second, used) VALUES (?1, 1)
+            let used: Option<u32> = cached_row(
+                tx,
+                "INSERT INTO send_slots (second, used) VALUES (?1, 1)
                      ON CONFLICT (second) DO UPDATE SET used = used + 1 WHERE used < ?2
                      RETURNING used",
-                    params![second, rate],
-                    |row| row.get(0),
-                )
-                .optional()
-                .map_err(db("failed to take a send slot"))?;
-            tx.execute("DELETE FROM send_slots WHERE second < ?1", [second - 60])
-                .map_err(db("failed to forget past send slots"))?;
+                params![second, rate],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(db("failed to take a send slot"))?;
+            cached_execute(
+                tx,
+                "DELETE FROM send_slots WHERE second < ?1",
+                [second - 60],
+            )
+            .map_err(db("failed to forget past send slots"))?;
             Ok(used.map(|used| used - 1))
         })
         .await
@@ -97,7 +101,8 @@ impl EmbeddedStore {
             for (seq, body, receives) in rows {
                 match DueEmail::from_message(&body) {
                     Some(email) => {
-                        tx.execute(
+                        cached_execute(
+                            tx,
                             "UPDATE email_queue SET visible_at = ?1, receives = receives + 1
                              WHERE seq = ?2",
                             params![until, seq],
@@ -110,7 +115,7 @@ impl EmbeddedStore {
                         });
                     }
                     None => {
-                        tx.execute("DELETE FROM email_queue WHERE seq = ?1", [seq])
+                        cached_execute(tx, "DELETE FROM email_queue WHERE seq = ?1", [seq])
                             .map_err(db("failed to drop an unreadable message"))?;
                     }
                 }
@@ -123,7 +128,7 @@ impl EmbeddedStore {
     /// Removes a handled message.
     pub async fn delete_email(&self, seq: i64) -> Result<(), StoreError> {
         self.write(move |tx| {
-            tx.execute("DELETE FROM email_queue WHERE seq = ?1", [seq])
+            cached_execute(tx, "DELETE FROM email_queue WHERE seq = ?1", [seq])
                 .map_err(db("failed to delete a message"))?;
             Ok(())
         })
@@ -139,7 +144,8 @@ impl EmbeddedStore {
         let at =
             epoch_millis().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
         self.write(move |tx| {
-            tx.execute(
+            cached_execute(
+                tx,
                 "UPDATE email_queue SET visible_at = ?1 WHERE seq = ?2",
                 params![at, seq],
             )
@@ -153,7 +159,8 @@ impl EmbeddedStore {
     /// visible (epoch milliseconds).
     pub async fn queued_emails(&self) -> Result<(i64, Option<i64>), StoreError> {
         self.read(|tx| {
-            tx.query_row(
+            cached_row(
+                tx,
                 "SELECT COUNT(*), MIN(visible_at) FROM email_queue",
                 [],
                 |row| Ok((row.get(0)?, row.get(1)?)),
