@@ -14,45 +14,71 @@ use super::Timestamp;
 /// `2026-12-04T09:30:00Z`, or with `.123`, `.123456` or `.123456789` where the fraction is
 /// not zero: the text chrono's `Serialize` writes.
 pub fn format(time: &Timestamp) -> String {
-    let (year, nanos) = (time.year(), time.nanosecond());
-    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-        return time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    match Plain::of(time) {
+        Some(plain) => plain.as_str().to_owned(),
+        None => time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
     }
-    let mut text = Vec::with_capacity(30);
-    push_digits(&mut text, year as u32, 4);
-    for (separator, value) in [
-        (b'-', time.month()),
-        (b'-', time.day()),
-        (b'T', time.hour()),
-        (b':', time.minute()),
-        (b':', time.second()),
-    ] {
-        text.push(separator);
-        push_digits(&mut text, value, 2);
-    }
-    let fraction = match nanos {
-        0 => None,
-        n if n % 1_000_000 == 0 => Some((n / 1_000_000, 3)),
-        n if n % 1_000 == 0 => Some((n / 1_000, 6)),
-        n => Some((n, 9)),
-    };
-    if let Some((value, width)) = fraction {
-        text.push(b'.');
-        push_digits(&mut text, value, width);
-    }
-    text.push(b'Z');
-    String::from_utf8(text).expect("ASCII digits and separators")
 }
 
-/// `value`'s last `width` decimal digits, zero-padded.
-fn push_digits(text: &mut Vec<u8>, value: u32, width: usize) {
-    let mut buffer = [b'0'; 9];
-    let mut rest = value;
-    for slot in buffer[..width].iter_mut().rev() {
-        *slot = b'0' + (rest % 10) as u8;
-        rest /= 10;
+/// The text of a timestamp of years 0 to 9999, on the stack.
+struct Plain {
+    bytes: [u8; 30],
+    len: usize,
+}
+
+impl Plain {
+    fn of(time: &Timestamp) -> Option<Self> {
+        let (year, nanos) = (time.year(), time.nanosecond());
+        if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+            return None;
+        }
+        let mut plain = Self {
+            bytes: [0; 30],
+            len: 0,
+        };
+        plain.push_digits(year as u32, 4);
+        for (separator, value) in [
+            (b'-', time.month()),
+            (b'-', time.day()),
+            (b'T', time.hour()),
+            (b':', time.minute()),
+            (b':', time.second()),
+        ] {
+            plain.push(separator);
+            plain.push_digits(value, 2);
+        }
+        let fraction = match nanos {
+            0 => None,
+            n if n % 1_000_000 == 0 => Some((n / 1_000_000, 3)),
+            n if n % 1_000 == 0 => Some((n / 1_000, 6)),
+            n => Some((n, 9)),
+        };
+        if let Some((value, width)) = fraction {
+            plain.push(b'.');
+            plain.push_digits(value, width);
+        }
+        plain.push(b'Z');
+        Some(plain)
     }
-    text.extend_from_slice(&buffer[..width]);
+
+    fn push(&mut self, byte: u8) {
+        self.bytes[self.len] = byte;
+        self.len += 1;
+    }
+
+    /// `value`'s last `width` decimal digits, zero-padded.
+    fn push_digits(&mut self, value: u32, width: usize) {
+        let mut rest = value;
+        for slot in self.bytes[self.len..self.len + width].iter_mut().rev() {
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        self.len += width;
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("ASCII digits and separators")
+    }
 }
 
 /// Reads what [`format`] writes directly; any other RFC 3339 text as chrono reads it.
@@ -92,9 +118,12 @@ fn parse_plain(text: &[u8]) -> Option<Timestamp> {
     (time.second() < 60 && nanos < 1_000_000_000).then(|| time.and_utc())
 }
 
-/// Writes `time` as [`format`] does.
+/// Writes `time` as [`format`] does, without allocating.
 pub fn serialize<S: Serializer>(time: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&format(time))
+    match Plain::of(time) {
+        Some(plain) => serializer.serialize_str(plain.as_str()),
+        None => serializer.serialize_str(&format(time)),
+    }
 }
 
 /// Reads a timestamp as [`parse`] does.
