@@ -332,13 +332,23 @@ fn spawn(target: &Target, env: &[(String, String)], under: Under<'_>) -> Child {
         .unwrap_or_else(|e| panic!("{}: {e}", target.program.display()))
 }
 
+/// The emulated Runtime API for `target`, with its template's timeout where that matters:
+/// the reminder function stops its sweeps 30 s before its deadline, so under the emulator's
+/// default (30 s) its first tick would stop at once.
+async fn runtime_for(target: &Target) -> RuntimeApi {
+    match target.function {
+        "remind" => RuntimeApi::start_with_timeout(Duration::from_secs(300)).await,
+        _ => RuntimeApi::start().await,
+    }
+}
+
 /// Wall times of one start: to the first poll, and to the first answer.
 async fn wall_start(
     target: &Target,
     stack_env: &[(String, String)],
     share: Option<&CpuShare>,
 ) -> (Duration, Duration) {
-    let runtime = RuntimeApi::start().await;
+    let runtime = runtime_for(target).await;
     let env = environment(stack_env, &runtime, target);
     let started = Instant::now();
     let under = share.map_or(Under::Nothing, Under::CpuShare);
@@ -364,7 +374,7 @@ async fn wall_start(
 /// Instructions to the first poll, or (`answer`) to the poll after the first answer: the
 /// process is ended by SIGTERM there and callgrind writes its totals.
 async fn instructions(target: &Target, stack_env: &[(String, String)], answer: bool) -> u64 {
-    let runtime = RuntimeApi::start().await;
+    let runtime = runtime_for(target).await;
     let env = environment(stack_env, &runtime, target);
     let out = tempfile_path(&target.label);
     let mut child = spawn(target, &env, Under::Callgrind(&out));
