@@ -2,8 +2,8 @@
 # Every benchmark behind bench/RESULTS.md, in one run: `bash bench/run.sh` from the repository
 # root (about an hour and a half here). Tables go to bench/out/ (git-ignored) and to the terminal.
 #
-#   BEFORE=<dir>  also cold-start the HTTP functions built in <dir> (another commit's release
-#                 build, e.g. one without connection pre-warming), beside this build's.
+#   BEFORE=<dir>  also cold-start the functions built in <dir> (another commit's release
+#                 build), beside this build's, and time both builds' warm re-invites in turns.
 #   RUNS=<n>      cold starts per target (default 20).
 #   BEFORE_MAIN=<commit>  also measure issue 16's delivery scenarios on that commit's
 #                 synchronous sends (bench/before/run-on-main.sh; e.g. 5a14216).
@@ -21,20 +21,14 @@ RUNS=${RUNS:-20}
 echo "# commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores" | tee "$OUT/commit.txt"
 cargo build --release -p workgroups -p invite -p list -p manage -p accept -p remind -p send -p feedback -p publish -p bench-hello -p bench -p local --bins   # bench includes delivery
 
-echo "## Cold start" >&2
-"$BIN/coldstart" "$BIN" --runs "$RUNS" --callgrind ${BEFORE:+--before "$BEFORE"} | tee "$OUT/coldstart.md"
-echo "## Cold start with fewer CA certificates to read (a finding, not what ships)" >&2
-# One bundle, as Lambda's images have, instead of the bundle and the directory; then only the
-# roots AWS's endpoints chain to (Amazon Root CA 1-4 and Starfield Services G2).
-cat /etc/ssl/certs/Amazon_Root_CA_[1-4].pem \
-  /etc/ssl/certs/Starfield_Services_Root_Certificate_Authority_-_G2.pem > "$OUT/amazon-roots.pem"
-for bundle in "" /etc/ssl/certs/ca-certificates.crt "$PWD/$OUT/amazon-roots.pem"; do
-  echo "SSL_CERT_FILE=${bundle:-(not set)}"
-  "$BIN/coldstart" "$BIN" --runs "$RUNS" --callgrind ${bundle:+--env SSL_CERT_FILE="$bundle"} \
-    hello workgroups feedback
-done | tee "$OUT/coldstart-certs.md"
+echo "## Cold start, unthrottled and under Lambda's CPU share at 128, 256 and 1024 MB" >&2
+"$BIN/coldstart" "$BIN" --runs "$RUNS" --callgrind ${BEFORE:+--before "$BEFORE"} \
+  --memory 128,256,1024 --share-runs 10 | tee "$OUT/coldstart.md"
 echo "## Warm latency on moto" >&2
 "$BIN/warm" "$BIN" --runs 100 | tee "$OUT/warm-moto.md"
+if [ -n "${BEFORE:-}" ]; then
+  "$BIN/warm" "$BIN" --runs 100 --reinvite-against "$BEFORE" | tee "$OUT/warm-reinvite.md"
+fi
 echo "## Warm latency on the embedded store, one request at a time" >&2
 THREADS=1 CONNECTIONS=1 bash bench/wrk/run.sh | tee "$OUT/warm-embedded.md"
 bash bench/wrk/oneshot.sh | tee "$OUT/warm-embedded-oneshot.md"

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET=${CARGO_TARGET_DIR:-target}
-FUNCTIONS="workgroups invite list manage accept remind feedback publish"
+FUNCTIONS="workgroups invite list manage accept remind send feedback publish"
 # cargo-lambda and zig come from the test run's virtualenv (.venv/infra), as in .ci/run; on a
 # machine where the tests have not run yet, from one of their own (the same pinned version).
 TOOLS=$PWD/.venv/infra/bin

@@ -11,7 +11,8 @@
 //!
 //! Per target it reports the wall time from spawn to the first poll for an event (init) and to
 //! the first answered invocation; with `--callgrind`, the instructions (valgrind's callgrind)
-//! up to each of those two moments, from one more start of each ended there by SIGTERM.
+//! up to each of those two moments, from one more start of each ended there by SIGTERM
+//! (`KEEP_CALLGRIND=1` keeps those profiles and prints where, for `callgrind_annotate`).
 //!
 //! With `--memory 128,256,1024`, every target is also started under a Lambda-like share of one
 //! CPU for each of those memory sizes (Lambda gives a function one vCPU at 1,769 MB and a
@@ -405,13 +406,20 @@ async fn instructions(target: &Target, stack_env: &[(String, String)], answer: b
         .lines()
         .find_map(|line| line.strip_prefix("summary: ").map(str::to_owned))
         .expect("callgrind's summary line");
-    let _ = std::fs::remove_file(&out);
+    if std::env::var_os("KEEP_CALLGRIND").is_some() {
+        eprintln!("{}: callgrind's profile kept in {}", target.label, out.display());
+    } else {
+        let _ = std::fs::remove_file(&out);
+    }
     totals.trim().parse().expect("a count of instructions")
 }
 
+/// Unique per start, so `KEEP_CALLGRIND` keeps each one's profile.
 fn tempfile_path(label: &str) -> PathBuf {
+    static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let start = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     std::env::temp_dir().join(format!(
-        "callgrind-{}-{}",
+        "callgrind-{}-{}-{start}",
         file_name(label),
         std::process::id()
     ))
