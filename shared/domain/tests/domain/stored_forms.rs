@@ -44,7 +44,7 @@ impl Texts {
             "9",
         ];
         let mut text = self.pick(&locals).to_owned();
-        if self.next() % 9 == 0 {
+        if self.next().is_multiple_of(9) {
             text.push_str(&"a".repeat(60));
         }
         text.push('@');
@@ -55,7 +55,7 @@ impl Texts {
             }
             text.push_str(self.pick(&labels));
         }
-        if self.next() % 11 == 0 {
+        if self.next().is_multiple_of(11) {
             text.push_str(&format!(".{}", "b".repeat(63 + (self.next() % 3) as usize)));
         }
         text
