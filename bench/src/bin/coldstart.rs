@@ -407,7 +407,11 @@ async fn instructions(target: &Target, stack_env: &[(String, String)], answer: b
         .find_map(|line| line.strip_prefix("summary: ").map(str::to_owned))
         .expect("callgrind's summary line");
     if std::env::var_os("KEEP_CALLGRIND").is_some() {
-        eprintln!("{}: callgrind's profile kept in {}", target.label, out.display());
+        eprintln!(
+            "{}: callgrind's profile kept in {}",
+            target.label,
+            out.display()
+        );
     } else {
         let _ = std::fs::remove_file(&out);
     }
