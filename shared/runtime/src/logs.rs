@@ -7,7 +7,7 @@
 
 use tracing::Level;
 use tracing_subscriber::{
-    EnvFilter, Layer,
+    Layer,
     filter::{FilterExt, LevelFilter, Targets},
     layer::SubscriberExt,
     util::SubscriberInitExt,
@@ -37,10 +37,9 @@ pub fn filter<S: tracing::Subscriber + for<'a> tracing_subscriber::registry::Loo
         Targets::new().with_default(Level::TRACE),
         |targets, name| targets.with_target(*name, Level::INFO),
     );
-    EnvFilter::builder()
-        .with_default_directive(level.into())
-        .parse_lossy("")
-        .and(held)
+    // A level, not an `EnvFilter`: its directive syntax is not needed here, and it linked
+    // the regex engines into every function.
+    level.and(held)
 }
 
 /// Installs the subscriber: JSON on stdout, which Lambda sends to CloudWatch Logs.
