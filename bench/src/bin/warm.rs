@@ -167,6 +167,17 @@ async fn tokens(stack: &AwsStack) -> HashMap<String, String> {
         .collect()
 }
 
+/// The id of a new workgroup of the bench's administrator.
+async fn create_workgroup(workgroups: &Warm) -> String {
+    let created = workgroups
+        .call(
+            &post("/workgroups", Some(ADMIN), json!({ "name": "Warm" })),
+            201,
+        )
+        .await;
+    created["id"].as_str().expect("a workgroup id").to_owned()
+}
+
 /// Invites `addresses` (50 per request) and returns each one's invitation id.
 async fn invite_all(invite: &Warm, wg: &str, addresses: &[String]) -> Vec<String> {
     let mut ids = Vec::new();
@@ -240,13 +251,7 @@ async fn reinvite_against(dir: &Path, before: &Path, runs: usize) {
     env.push(("INVITER_DAILY_LIMIT".into(), "1000000".into()));
     env.push(("RECIPIENT_DAILY_LIMIT".into(), "1000000".into()));
     let workgroups = Warm::start(dir, "workgroups", &env).await;
-    let created = workgroups
-        .call(
-            &post("/workgroups", Some(ADMIN), json!({ "name": "Warm" })),
-            201,
-        )
-        .await;
-    let wg = created["id"].as_str().expect("a workgroup id").to_owned();
+    let wg = create_workgroup(&workgroups).await;
     let builds = [
         (
             dir.display().to_string(),
@@ -333,13 +338,7 @@ async fn main() {
     let accept = Warm::start(&dir, "accept", &env).await;
 
     // A workgroup with 50 pending invitations, and invitations to accept, decline and cancel.
-    let created = workgroups
-        .call(
-            &post("/workgroups", Some(ADMIN), json!({ "name": "Warm" })),
-            201,
-        )
-        .await;
-    let wg = created["id"].as_str().expect("a workgroup id").to_owned();
+    let wg = create_workgroup(&workgroups).await;
     eprintln!("seeding {} invitations", 50 + 3 * n);
     let pending = invite_all(&invite, &wg, &addresses("p", 50)).await;
     let accepters = addresses("a", n);

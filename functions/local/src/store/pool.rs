@@ -53,16 +53,7 @@ impl Pool {
             // The permit goes with the connection: a free one is there, and it stays lent
             // until this ends, even if the task awaiting it is dropped.
             let _permit = permit;
-            let mut lent = Lent::from(&*pool);
-            let transaction = lent
-                .connection()
-                .transaction_with_behavior(behavior)
-                .map_err(db("failed to begin a transaction"))?;
-            let value = work(&transaction)?;
-            transaction
-                .commit()
-                .map_err(db("failed to commit a transaction"))?;
-            Ok(value)
+            in_transaction(Lent::from(&*pool).connection(), behavior, work)
         })
         .await
         .map_err(|e| StoreError::backend("the store task did not finish", e))?
@@ -80,16 +71,11 @@ impl Pool {
             .acquire()
             .await
             .map_err(|e| StoreError::backend("the store is closed", e))?;
-        let mut lent = Lent::from(self);
-        let transaction = lent
-            .connection()
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(db("failed to begin a transaction"))?;
-        let value = work(&transaction)?;
-        transaction
-            .commit()
-            .map_err(db("failed to commit a transaction"))?;
-        Ok(value)
+        in_transaction(
+            Lent::from(self).connection(),
+            TransactionBehavior::Deferred,
+            work,
+        )
     }
 
     /// A free connection, for a look inside (tests).
@@ -98,6 +84,23 @@ impl Pool {
         let free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
         look(free.first().expect("a free connection"))
     }
+}
+
+/// Runs `work` in one transaction of `connection`, committed if it succeeds; an error (or a
+/// panic) drops the transaction, which rolls it back.
+fn in_transaction<T>(
+    connection: &mut Connection,
+    behavior: TransactionBehavior,
+    work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let transaction = connection
+        .transaction_with_behavior(behavior)
+        .map_err(db("failed to begin a transaction"))?;
+    let value = work(&transaction)?;
+    transaction
+        .commit()
+        .map_err(db("failed to commit a transaction"))?;
+    Ok(value)
 }
 
 /// A connection taken from the pool, given back when dropped: also when `work` panics, which
