@@ -6,8 +6,7 @@
 //! - `hello` from `<binary dir>`, the floor: a bare `lambda_runtime` function (`bench/hello`);
 //! - `python`, the peer: `GET /workgroups` in Python and boto3 under `awslambdaric`
 //!   (`bench/python/peer.py`), doing the `workgroups` function's work;
-//! - with `--before <dir>`, the functions of another build (to compare two commits, such as
-//!   the connection pre-warming one).
+//! - with `--before <dir>`, the functions of another build (to compare two commits).
 //!
 //! Per target it reports the wall time from spawn to the first poll for an event (init) and to
 //! the first answered invocation; with `--callgrind`, the instructions (valgrind's callgrind)
@@ -418,7 +417,7 @@ async fn instructions(target: &Target, stack_env: &[(String, String)], answer: b
     totals.trim().parse().expect("a count of instructions")
 }
 
-/// Unique per start, so `KEEP_CALLGRIND` keeps each one's profile.
+/// Unique per start (`KEEP_CALLGRIND` keeps each).
 fn tempfile_path(label: &str) -> PathBuf {
     static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let start = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -281,14 +281,12 @@ fn timed_rows<T: DeserializeOwned>(
     context: &'static str,
 ) -> Result<Vec<(T, String)>, StoreError> {
     // Each row is decoded from SQLite's own text, never copied out first.
-    let text = |row: &rusqlite::Row<'_>, column: usize| -> rusqlite::Result<String> {
-        Ok(row.get_ref(column)?.as_str()?.to_owned())
-    };
     let rows = statement
         .query_map(params, |row| {
+            let time: i64 = row.get(0)?;
+            let id = row.get_ref(1)?.as_str()?;
             let data = row.get_ref(2)?.as_str()?;
-            let position = format!("{}|{}", row.get::<_, i64>(0)?, text(row, 1)?);
-            Ok((decode(data), position))
+            Ok((decode(data), format!("{time}|{id}")))
         })
         .map_err(db(context))?;
     rows.map(|row| {
