@@ -66,6 +66,7 @@ macro_rules! store_conformance {
             an_idempotency_key_is_claimed_once_then_answers_or_refuses,
             one_of_ten_concurrent_claims_of_a_key_wins,
             a_quota_counts_up_to_its_limit_and_gives_back,
+            a_quota_reads_back_what_its_day_counts_and_nothing_of_another,
             twenty_concurrent_reservations_never_overshoot_a_quota_of_ten,
             a_pending_count_counts_up_to_its_limit_and_frees,
             twenty_concurrent_pending_reservations_never_overshoot_a_cap_of_ten,

@@ -1,6 +1,6 @@
 //! The `list` function: the read routes (agents, invitations, one invitation, the audit
-//! trail), the OpenAPI document, and the web console's files. Use case:
-//! `domain::usecases::list`.
+//! trail, the inviter's allowance), the OpenAPI document, and the web console's files. Use
+//! case: `domain::usecases::list`.
 
 use domain::{App, clock::Clock, delivery::Queue, invitation::Status, store::Store};
 use http::StatusCode;
@@ -12,7 +12,7 @@ use api::{
     openapi,
     problem::Problem,
     routes::Operation,
-    views::{AgentView, EventView, InvitationView, ListView},
+    views::{AgentView, AllowanceView, EventView, InvitationView, ListView},
     web,
 };
 
@@ -25,6 +25,7 @@ impl HttpFunction for Handler {
         Operation::ListInvitations,
         Operation::GetInvitation,
         Operation::ListEvents,
+        Operation::Allowance,
         Operation::OpenApi,
         Operation::WebPage,
         Operation::WebAsset,
@@ -41,6 +42,7 @@ impl HttpFunction for Handler {
             Operation::ListInvitations => invitations(app, input).await,
             Operation::GetInvitation => invitation(app, input).await,
             Operation::ListEvents => events(app, input).await,
+            Operation::Allowance => allowance(app, input).await,
             Operation::OpenApi => Ok(openapi()),
             Operation::WebPage => Ok(web::page(input.sign_in)),
             Operation::WebAsset => web::asset(input.params.file.as_deref()),
@@ -100,6 +102,14 @@ pub async fn events<S: Store, Q: Queue, C: Clock>(
         .list_events(&input.caller()?, &input.workgroup()?, &input.list_query()?)
         .await?;
     Ok(json(StatusCode::OK, &ListView::<EventView>::from(&listed)))
+}
+
+pub async fn allowance<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let allowance = app.allowance(&input.caller()?, &input.workgroup()?).await?;
+    Ok(json(StatusCode::OK, &AllowanceView::from(&allowance)))
 }
 
 /// The document never changes while the process runs: built and serialised once.

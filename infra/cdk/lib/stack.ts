@@ -304,7 +304,14 @@ export class InvitationsStack extends Stack {
         INVITE_MAX_ADDRESSES: setting('inviteMaxAddresses', props.inviteMaxAddresses),
         ...limits,
       },
-      list: { ...common, ...signIn },
+      // The inviter's allowance: the limits the invite function applies.
+      list: {
+        ...common,
+        ...signIn,
+        INVITE_MAX_ADDRESSES: setting('inviteMaxAddresses', props.inviteMaxAddresses),
+        INVITE_DAILY_LIMIT: limits.INVITE_DAILY_LIMIT,
+        INVITER_DAILY_LIMIT: limits.INVITER_DAILY_LIMIT,
+      },
       manage: { ...common, ...queue, ...limits },
       accept: { ...common },
       remind: {
@@ -326,7 +333,7 @@ export class InvitationsStack extends Stack {
     const descriptions: Record<FunctionName, string> = {
       workgroups: 'Create a workgroup, list mine',
       invite: 'Invite agents by email',
-      list: 'List agents, invitations and events, read one invitation, the OpenAPI document, the web console',
+      list: 'List agents, invitations and events, read one invitation and the sending allowance, the OpenAPI document, the web console',
       manage: 'Cancel or resend an invitation',
       accept: 'Look up, accept or decline an invitation by its token',
       remind: 'The reminder, delivery-retry and expiry sweeps, on EventBridge Scheduler ticks',
@@ -484,6 +491,7 @@ export class InvitationsStack extends Stack {
     route('accept', POST, '/invitations/accept');
     route('accept', POST, '/invitations/decline', false);
     route('list', GET, '/workgroups/{wg}/events');
+    route('list', GET, '/workgroups/{wg}/allowance');
     route('list', GET, '/openapi.json', false);
     route('list', GET, '/', false);
     route('list', GET, '/accept', false);

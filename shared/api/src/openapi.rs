@@ -114,6 +114,7 @@ fn operation(op: Operation) -> Value {
                                ("Invite", "inviteAgents", json!({ "wg": "$response.body#/id" })),
                                ("Invitations", "listInvitations", json!({ "wg": "$response.body#/id" })),
                                ("Events", "listEvents", json!({ "wg": "$response.body#/id" })),
+                               ("Allowance", "getAllowance", json!({ "wg": "$response.body#/id" })),
                            ]), "400": bad,
                            "401": unauthenticated, "403": sign_in_refused, "409": conflict,
                            "413": too_large, "429": too_many_workgroups }
@@ -199,6 +200,12 @@ fn operation(op: Operation) -> Value {
             "summary": "The workgroup's audit trail, newest first: every change of an invitation, with who made it and when. Kept for 365 days.",
             "parameters": with_list_params(vec![wg]),
             "responses": { "200": ok("One page of events.", "EventList"), "400": bad,
+                           "401": unauthenticated, "403": forbidden, "404": not_member }
+        }),
+        Operation::Allowance => json!({
+            "summary": "What the caller may send with the next invite: the addresses one request may carry, and the invitation emails still allowed today under the caller's daily limits (in this workgroup, and in all of them together). Reserves nothing.",
+            "parameters": [wg],
+            "responses": { "200": ok("The caller's allowance.", "Allowance"), "400": bad,
                            "401": unauthenticated, "403": forbidden, "404": not_member }
         }),
         // The web console's routes are not part of the API (see `document`).
@@ -356,6 +363,17 @@ fn schemas() -> Value {
             }
         },
         "EventList": list("Event"),
+        "Allowance": {
+            "type": "object", "required": ["max_addresses", "remaining_today", "resets_at"],
+            "properties": {
+                "max_addresses": { "type": "integer", "minimum": 1,
+                                   "description": "Entries one invite request may carry, invalid ones and duplicates included." },
+                "remaining_today": { "type": "integer", "minimum": 0,
+                                     "description": "Invitation emails (invites and resends) the caller may still send today: the lower of what is left of their daily limit in this workgroup and of their daily limit in all workgroups together. Each recipient address's own daily limit may still refuse one." },
+                "resets_at": { "type": "string", "format": "date-time",
+                               "description": "When the daily counts start over: the next midnight, UTC." }
+            }
+        },
         "DeclineAnswer": {
             "type": "object", "required": ["workgroup", "status"],
             "properties": { "workgroup": { "$ref": "#/components/schemas/WorkgroupRef" },

@@ -21,6 +21,8 @@ pub enum Operation {
     AcceptInvitation,
     DeclineInvitation,
     ListEvents,
+    /// What the caller may still send from a workgroup today (the Invite dialog).
+    Allowance,
     OpenApi,
     /// The web console's document (`/`, `/accept`).
     WebPage,
@@ -78,6 +80,7 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/invitations/accept" => AcceptInvitation, "acceptInvitation", true),
     route!(POST "/invitations/decline" => DeclineInvitation, "declineInvitation", false),
     route!(GET "/workgroups/{wg}/events" => ListEvents, "listEvents", true),
+    route!(GET "/workgroups/{wg}/allowance" => Allowance, "getAllowance", true),
     route!(GET "/openapi.json" => OpenApi, "getOpenApi", false),
     route!(GET "/" => WebPage, "webConsole", false),
     route!(GET "/accept" => WebPage, "webAcceptPage", false),

@@ -4,7 +4,7 @@ use domain::{
     clock::Timestamp,
     invitation::Invitation,
     people::{Agent, Membership},
-    usecases::{Listed, accept::InvitationPreview, invite::InviteResult},
+    usecases::{Listed, accept::InvitationPreview, invite::InviteResult, list::Allowance},
 };
 use serde::{Deserialize, Serialize};
 
@@ -185,6 +185,28 @@ pub struct AcceptAnswer {
 pub struct DeclineAnswer {
     pub workgroup: WorkgroupRef,
     pub status: String,
+}
+
+/// What the caller may still send from a workgroup today.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AllowanceView {
+    /// Entries one invite request may carry.
+    pub max_addresses: usize,
+    /// Invitation emails the caller may still send today, under both of their daily limits.
+    pub remaining_today: u32,
+    /// When the daily counts start over (the next UTC midnight).
+    #[serde(with = "domain::clock::rfc3339")]
+    pub resets_at: Timestamp,
+}
+
+impl From<&Allowance> for AllowanceView {
+    fn from(a: &Allowance) -> Self {
+        Self {
+            max_addresses: a.max_addresses,
+            remaining_today: a.remaining_today,
+            resets_at: a.resets_at,
+        }
+    }
 }
 
 /// An event of the audit trail, as stored and published.

@@ -266,6 +266,10 @@ pub trait Counters: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
+    /// What `key`'s daily counter holds: what was reserved on `key.day` and not given back;
+    /// 0 for a counter nothing was reserved on that day.
+    fn quota_used(&self, key: &QuotaKey) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
     /// Gives back `amount` reserved but unused (emails that were never handed over), never
     /// below zero.
     fn refund_quota(

@@ -87,8 +87,8 @@ pub fn port_access(port: Port) -> (&'static [&'static str], bool, &'static [&'st
         ),
         // an event: Put; a workgroup's events: the table.
         Port::EventLog => (&["dynamodb:PutItem"], true, &[]),
-        // pending counts and daily counters: Update.
-        Port::Counters => (&["dynamodb:UpdateItem"], false, &[]),
+        // pending counts and daily counters: Update; a daily count read: GetItem.
+        Port::Counters => (&["dynamodb:GetItem", "dynamodb:UpdateItem"], false, &[]),
         // claim: Put; answer: Update; release: Delete.
         Port::IdempotencyKeys => (
             &[
@@ -154,8 +154,8 @@ impl Function {
                 false,
                 &[BY_PERSON.name],
             ),
-            // membership: GetItem; agents and events: the table; invitations: by_send; one:
-            // by_invitation_id.
+            // membership, the inviter's daily counts: GetItem; agents and events: the table;
+            // invitations: by_send; one: by_invitation_id.
             Function::List => (
                 &["dynamodb:GetItem"],
                 true,

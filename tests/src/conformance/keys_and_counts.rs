@@ -4,7 +4,7 @@ use domain::{
     clock::Timestamp,
     idempotency::{Claim, RecordedAnswer},
     ids::WorkgroupId,
-    quota::QuotaKey,
+    quota::{Counted, QuotaKey},
     store::{Store, StoreError},
 };
 use futures::future::join_all;
@@ -125,6 +125,40 @@ pub async fn a_quota_counts_up_to_its_limit_and_gives_back<S: Store>(store: &S) 
     let fresh = quota_key(1);
     assert!(!ok(store.reserve_quota(&fresh, 11, 10).await, "reserving"));
     assert!(ok(store.reserve_quota(&fresh, 10, 10).await, "reserving"));
+}
+
+pub async fn a_quota_reads_back_what_its_day_counts_and_nothing_of_another<S: Store>(store: &S) {
+    let key = quota_key(0);
+    let used = |key: QuotaKey| async move { ok(store.quota_used(&key).await, "reading a count") };
+    assert_eq!(used(key.clone()).await, 0, "nothing counted yet");
+    assert!(ok(store.reserve_quota(&key, 4, 10).await, "reserving"));
+    assert!(ok(store.reserve_quota(&key, 3, 10).await, "reserving"));
+    assert_eq!(used(key.clone()).await, 7);
+    assert!(!ok(store.reserve_quota(&key, 4, 10).await, "reserving"));
+    assert_eq!(
+        used(key.clone()).await,
+        7,
+        "a refused reservation counts nothing"
+    );
+    ok(store.refund_quota(&key, 2).await, "refunding");
+    assert_eq!(used(key.clone()).await, 5);
+    // The count is the day's: the next day, and the day before, read 0.
+    for day in [key.day.succ_opt().unwrap(), key.day.pred_opt().unwrap()] {
+        let other = QuotaKey { day, ..key.clone() };
+        assert_eq!(used(other).await, 0, "{day}");
+    }
+    // Another counter of the same inviter and day counts apart.
+    let overall = QuotaKey {
+        counted: Counted::EmailsSent {
+            inviter: address("inviter"),
+        },
+        ..key.clone()
+    };
+    assert_eq!(used(overall).await, 0);
+    // Reading changes nothing: the rest of the limit is still there.
+    assert!(ok(store.reserve_quota(&key, 5, 10).await, "reserving"));
+    assert!(!ok(store.reserve_quota(&key, 1, 10).await, "reserving"));
+    assert_eq!(used(key).await, 10);
 }
 
 pub async fn twenty_concurrent_reservations_never_overshoot_a_quota_of_ten<S: Store>(store: &S) {

@@ -359,6 +359,16 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         "list a page of events",
     );
 
+    let allowance = app.allowance(&ada, &wg).await.unwrap();
+    expect(
+        &calls(&log),
+        // The caller's membership and person; the inviter's two daily counts.
+        &[("DynamoDB GetItem", 4)],
+        "read the inviter's allowance",
+    );
+    // Three invited, one re-invited, one resent: five of the 200 in the workgroup.
+    assert_eq!(allowance.remaining_today, 195);
+
     app.clock.advance(TimeDelta::days(23));
     let report = app
         .send_due_reminders(app.clock.now(), || true)

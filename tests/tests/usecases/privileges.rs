@@ -119,15 +119,17 @@ enum Operation {
     CancelInvitation,
     ResendInvitation,
     ListAgents,
+    Allowance,
 }
 
-const OPERATIONS: [Operation; 6] = [
+const OPERATIONS: [Operation; 7] = [
     Operation::Invite,
     Operation::ListInvitations,
     Operation::GetInvitation,
     Operation::CancelInvitation,
     Operation::ResendInvitation,
     Operation::ListAgents,
+    Operation::Allowance,
 ];
 
 fn answer(result: Result<(), AccessError>) -> Answer {
@@ -200,6 +202,7 @@ async fn attempt(
             manage_access,
         ),
         Operation::ListAgents => access(app.list_agents(caller, wg, &query).await, list_access),
+        Operation::Allowance => access(app.allowance(caller, wg).await, Some),
     })
 }
 
@@ -207,13 +210,13 @@ async fn attempt(
 async fn associates_inactive_agents_and_strangers_are_refused_what_the_spec_refuses_them() {
     use Answer::{Allowed as Y, Forbidden as F, NotFound as N};
     let cases = [
-        ("an associate", Some(Role::Associate), [F, F, F, F, F, Y]),
+        ("an associate", Some(Role::Associate), [F, F, F, F, F, Y, F]),
         (
             "an inactive agent",
             Some(Role::Inactive),
-            [F, F, F, F, F, F],
+            [F, F, F, F, F, F, F],
         ),
-        ("a stranger", None, [N, N, N, N, N, N]),
+        ("a stranger", None, [N, N, N, N, N, N, N]),
     ];
     for (who, role, expected) in cases {
         let app = TestApp::new();

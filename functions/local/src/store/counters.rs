@@ -82,6 +82,22 @@ impl Counters for EmbeddedStore {
         .await
     }
 
+    async fn quota_used(&self, key: &QuotaKey) -> Result<u32, StoreError> {
+        let (counter, day) = (key.counter(), key.day_text());
+        self.read(move |tx| {
+            let used: Option<u32> = cached_row(
+                tx,
+                "SELECT used FROM daily_counts WHERE counter = ?1 AND day = ?2",
+                params![counter, day],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(db("failed to read a daily count"))?;
+            Ok(used.unwrap_or(0))
+        })
+        .await
+    }
+
     async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
         let (counter, day) = (key.counter(), key.day_text());
         self.write(move |tx| {

@@ -25,6 +25,33 @@ impl Counters for DynamoStore {
         .map(|counted| counted.is_some())
     }
 
+    async fn quota_used(&self, key: &QuotaKey) -> Result<u32, StoreError> {
+        // The day is part of the item's key: another day's count is another item. An item
+        // past its TTL that DynamoDB has not deleted yet is still that day's count.
+        let item = self::key(keys::quota(key), keys::QUOTA.to_owned());
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(item))
+            .consistent_read(true)
+            .projection_expression("#count")
+            .expression_attribute_names("#count", COUNT)
+            .send()
+            .await
+            .map_err(|e| StoreError::backend("failed to read a daily count", e))?;
+        let Some(count) = output.item().and_then(|item| item.get(COUNT)) else {
+            return Ok(0);
+        };
+        count
+            .as_n()
+            .ok()
+            .and_then(|count| count.parse().ok())
+            .ok_or_else(|| {
+                StoreError::backend("failed to read a daily count", "the count is not a number")
+            })
+    }
+
     async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
         let item = self::key(keys::quota(key), keys::QUOTA.to_owned());
         self.count_down(item, amount, "failed to give back quota")

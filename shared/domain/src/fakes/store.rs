@@ -488,6 +488,10 @@ impl Counters for MemoryStore {
         Ok(true)
     }
 
+    async fn quota_used(&self, key: &QuotaKey) -> Result<u32, StoreError> {
+        Ok(self.tables().quotas.get(key).copied().unwrap_or(0))
+    }
+
     async fn refund_quota(&self, key: &QuotaKey, amount: u32) -> Result<(), StoreError> {
         let mut tables = self.tables();
         let used = tables.quotas.entry(key.clone()).or_default();

@@ -2,7 +2,7 @@
 //! changed, so a refused request changes nothing, and giving back afterwards what was reserved
 //! and not used: a quota counts only emails handed to the mail service.
 
-use futures::future::join_all;
+use futures::future::{join_all, try_join_all};
 
 use crate::{
     address::EmailAddress,
@@ -154,6 +154,22 @@ impl<S: Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// Reserves what sending every email of `charge` would cost.
     pub(crate) async fn reserve_emails(&self, charge: &EmailCharge) -> Result<(), QuotaError> {
         self.reserve_daily(&charge.wanted()).await
+    }
+
+    /// How many more emails `charge`'s inviter may send today, under both of their daily
+    /// limits (never below 0, even if a limit was lowered under what is counted), and when
+    /// the counts start over. Reads the counters only: it reserves nothing.
+    pub(crate) async fn emails_left(
+        &self,
+        charge: &EmailCharge,
+    ) -> Result<(u32, crate::clock::Timestamp), StoreError> {
+        let left = try_join_all(charge.inviter.iter().map(|key| async move {
+            let used = self.store.quota_used(key).await?;
+            Ok::<_, StoreError>(self.limit_of(&key.counted).saturating_sub(used))
+        }))
+        .await?;
+        let [key, _] = &charge.inviter;
+        Ok((left.into_iter().min().unwrap_or(0), key.resets_at()))
     }
 
     /// Gives back what `charge` reserved for the emails that were not handed over: `handed_over`

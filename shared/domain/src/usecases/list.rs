@@ -1,19 +1,33 @@
 //! The `list` function's use cases: the "All" tab (a workgroup's agents), the "Invited" tab
-//! (its live invitations, one invitation) and the audit trail, as administrators and managers
-//! read them.
+//! (its live invitations, one invitation), the audit trail, as administrators and managers
+//! read them, and what the Invite dialog shows before sending (the inviter's allowance).
 
-use super::{ListError, ListQuery, Listed, listed, manage::ManageError};
+use super::{ListError, ListQuery, Listed, limits::EmailCharge, listed, manage::ManageError};
 use crate::{
-    app::{App, Caller},
+    app::{AccessError, App, Caller},
     audit::Event,
-    clock::Clock,
+    clock::{Clock, Timestamp},
     delivery::Queue,
     ids::{InvitationId, WorkgroupId},
     invitation::{Invitation, Status},
     people::Agent,
-    role::Action,
+    role::{Action, Role},
     store::{Counters, EventLog, Invitations, People},
 };
+
+/// What the signed-in inviter may send from a workgroup now, before asking: the limits an
+/// invite request would otherwise learn from a refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allowance {
+    /// Entries one invite request may carry (invalid ones and duplicates included).
+    pub max_addresses: usize,
+    /// Invitation emails the caller may still send today from this workgroup: the lower of
+    /// what is left of their daily limit in it and of their daily limit in all workgroups
+    /// together. Each recipient's own daily limit is not counted here.
+    pub remaining_today: u32,
+    /// When the daily counts start over: the next UTC midnight.
+    pub resets_at: Timestamp,
+}
 
 impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
     /// The workgroup's agents (the "All" tab).
@@ -77,6 +91,31 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         let page = query.page(&self.key, &scope)?;
         let page = self.store.events(workgroup, page).await?;
         Ok(listed(page, &self.key, &scope))
+    }
+
+    /// The caller's allowance for inviting into the workgroup, for those who may invite.
+    pub async fn allowance(
+        &self,
+        caller: &Caller,
+        workgroup: &WorkgroupId,
+    ) -> Result<Allowance, AccessError> {
+        // Whoever may invite at all may invite associates.
+        let inviter = self
+            .authorize(
+                workgroup,
+                caller,
+                Action::Invite {
+                    grant: Role::Associate,
+                },
+            )
+            .await?;
+        let charge = EmailCharge::new(workgroup, &inviter.agent.email, &[], self.now());
+        let (remaining_today, resets_at) = self.emails_left(&charge).await?;
+        Ok(Allowance {
+            max_addresses: self.settings.max_addresses_per_request,
+            remaining_today,
+            resets_at,
+        })
     }
 
     pub(super) async fn live_invitation(

@@ -101,7 +101,8 @@ pub const SES_MAX_SEND_RATE: Variable = Variable {
 };
 pub const INVITE_MAX_ADDRESSES: Variable = Variable {
     name: "INVITE_MAX_ADDRESSES",
-    needed: Needed::OptionalIn(&[Function::Invite]),
+    // `list` tells inviters the limit before they ask.
+    needed: Needed::OptionalIn(&[Function::Invite, Function::List]),
     meaning: "most addresses in one invite request (default 50)",
 };
 pub const REMINDER_DAYS_BEFORE: Variable = Variable {
@@ -112,13 +113,13 @@ pub const REMINDER_DAYS_BEFORE: Variable = Variable {
 
 pub const INVITE_DAILY_LIMIT: Variable = Variable {
     name: "INVITE_DAILY_LIMIT",
-    needed: Needed::OptionalIn(&[Function::Invite, Function::Manage]),
+    needed: Needed::OptionalIn(&[Function::Invite, Function::List, Function::Manage]),
     meaning: "invitation emails (invites and resends) one inviter may send in one workgroup per UTC day (default 200)",
 };
 
 pub const INVITER_DAILY_LIMIT: Variable = Variable {
     name: "INVITER_DAILY_LIMIT",
-    needed: Needed::OptionalIn(&[Function::Invite, Function::Manage]),
+    needed: Needed::OptionalIn(&[Function::Invite, Function::List, Function::Manage]),
     meaning: "invitation emails one inviter may send per UTC day, all workgroups together (default 500)",
 };
 

@@ -72,7 +72,8 @@ fn a_complete_environment_is_read() {
     let remind = read(Function::Remind, &complete()).unwrap();
     assert!(remind.queue_url.is_some());
     assert_eq!(remind.settings.reminders.days_before(), &[10, 3]);
-    // The list function neither sends email nor reads the other functions' settings.
+    // The list function sends no email; of the other functions' settings it reads only the
+    // limits an inviter's allowance shows.
     let list = read(Function::List, &complete()).unwrap();
     assert_eq!(
         list.sign_in,
@@ -80,9 +81,16 @@ fn a_complete_environment_is_read() {
     );
     assert_eq!(invite.sign_in, SignIn::None);
     assert!(list.sender.is_none());
+    assert_eq!(list.settings.max_addresses_per_request, 20);
+    assert_eq!(list.settings.daily_invitations_per_inviter, 30);
+    assert_eq!(list.settings.daily_invitations_per_inviter_overall, 60);
     assert_eq!(
-        list.settings.max_addresses_per_request,
-        Settings::DEFAULT_MAX_ADDRESSES
+        list.settings.daily_invitations_per_recipient,
+        Settings::DEFAULT_DAILY_INVITATIONS_PER_RECIPIENT
+    );
+    assert_eq!(
+        list.settings.pending_invitations_per_workgroup,
+        Settings::DEFAULT_PENDING_INVITATIONS
     );
 }
 

@@ -187,6 +187,21 @@ async fn concurrent_invites_never_pass_the_pending_cap_on_dynamodb() {
         10,
         "an invitation and a delivery each: {events:?}"
     );
+    // The list function tells the inviter the stack's limits and what is left of them: the
+    // five emails sent count, the seven refused do not.
+    let allowance = send(
+        &list,
+        &api_gateway_event(
+            "GET",
+            &format!("/workgroups/{wg}/allowance"),
+            Some(ADMIN),
+            None,
+        ),
+    )
+    .await;
+    let allowance = allowance.assert_ok(200);
+    assert_eq!(allowance["max_addresses"], 10, "INVITE_MAX_ADDRESSES");
+    assert_eq!(allowance["remaining_today"], 95, "INVITE_DAILY_LIMIT - 5");
 
     // Cancelling one frees a place for the next invite.
     let first = invited[0].body["results"][0]["invitation"]["id"]

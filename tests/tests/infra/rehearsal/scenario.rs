@@ -120,6 +120,23 @@ pub(super) async fn scenario(d: &Deployment, people: &str) {
         .await;
     assert_eq!(status, 200, "{}: {resent}", d.tool);
     assert_eq!(stack.drain().await, (1, 0), "{}: the resent email", d.tool);
+    // The list function reads the inviter's daily counts under its grants and the stack's
+    // limits: three emails sent of the 200 a day in one workgroup.
+    let (status, allowance) = stack
+        .http(
+            "GET",
+            &format!("/workgroups/{wg}/allowance"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{}: {allowance}", d.tool);
+    assert_eq!(
+        (&allowance["max_addresses"], &allowance["remaining_today"]),
+        (&json!(50), &json!(197)),
+        "{}: {allowance}",
+        d.tool
+    );
     let token = latest_token(&ann);
     let link = moto()
         .moto
