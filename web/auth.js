@@ -3,6 +3,8 @@
 // authorization code with PKCE) and calls the API with the ID token, which carries the email.
 // The token lives in sessionStorage: it goes when the tab closes.
 
+import { api } from "./api.js";
+
 const KEY = "id_token";
 
 let config = { signIn: { kind: "none" } };
@@ -50,13 +52,7 @@ function decode(jwt) {
 
 /** Development sign-in, offered only by the local server. */
 export async function signInAs(emailAddress, name) {
-  const response = await fetch("/dev/sign-in", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: emailAddress, name: name || undefined }),
-  });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.detail ?? response.statusText);
+  const body = await api("POST", "/dev/sign-in", { email: emailAddress, name: name || undefined });
   sessionStorage.setItem(KEY, body.token);
 }
 

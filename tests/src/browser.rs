@@ -21,10 +21,39 @@ pub fn browser_tests_dir() -> &'static Path {
 }
 
 /// The Chromium to drive: `CHROMIUM_PATH`, else `chromium` on `PATH`, else Debian's package,
-/// installed with apt when this runs as root (as CI does).
+/// installed with apt when this runs as root (as CI does). As root, Japanese fonts come too, so
+/// the Japanese pages are laid out (and their screenshots drawn) with real glyphs.
 pub fn chromium() -> &'static Path {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| find_or_install().unwrap_or_else(|why| panic!("chromium: {why}")))
+    PATH.get_or_init(|| {
+        let path = find_or_install().unwrap_or_else(|why| panic!("chromium: {why}"));
+        if is_root() && !has_japanese_font() {
+            apt_install("fonts-noto-cjk").unwrap_or_else(|why| panic!("fonts-noto-cjk: {why}"));
+        }
+        path
+    })
+}
+
+fn is_root() -> bool {
+    checked(Command::new("id").arg("-u"))
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn has_japanese_font() -> bool {
+    checked(Command::new("fc-list").arg(":lang=ja"))
+        .map(|out| !out.stdout.is_empty())
+        .unwrap_or(false)
+}
+
+fn apt_install(package: &str) -> Result<(), String> {
+    checked(Command::new("apt-get").arg("update").arg("-q"))?;
+    checked(
+        Command::new("apt-get")
+            .args(["install", "-y", "-q", package])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    Ok(())
 }
 
 fn find_or_install() -> Result<PathBuf, String> {
@@ -34,22 +63,14 @@ fn find_or_install() -> Result<PathBuf, String> {
     if let Some(found) = on_path("chromium") {
         return Ok(found);
     }
-    let root = checked(Command::new("id").arg("-u"))
-        .map(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
-        .unwrap_or(false);
-    if !root || on_path("apt-get").is_none() {
+    if !is_root() || on_path("apt-get").is_none() {
         return Err(
             "not installed: install Debian's chromium (`apt-get install chromium`) or set \
              CHROMIUM_PATH"
                 .into(),
         );
     }
-    checked(Command::new("apt-get").arg("update").arg("-q"))?;
-    checked(
-        Command::new("apt-get")
-            .args(["install", "-y", "-q", "chromium"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )?;
+    apt_install("chromium")?;
     on_path("chromium").ok_or_else(|| "apt installed chromium, but it is not on PATH".into())
 }
 

@@ -12,23 +12,29 @@ use crate::problem::Problem;
 
 const INDEX: &str = include_str!("../../../web/index.html");
 
+/// One of the console's JavaScript modules, by its name in `web/`.
+macro_rules! script {
+    ($name:literal) => {
+        (
+            $name,
+            "text/javascript; charset=utf-8",
+            include_str!(concat!("../../../web/", $name)),
+        )
+    };
+}
+
 /// The files under `/web/`, by name, with their media type.
-const ASSETS: [(&str, &str, &str); 4] = [
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../web/app.js"),
-    ),
-    (
-        "auth.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../web/auth.js"),
-    ),
-    (
-        "i18n.js",
-        "text/javascript; charset=utf-8",
-        include_str!("../../../web/i18n.js"),
-    ),
+const ASSETS: &[(&str, &str, &str)] = &[
+    script!("app.js"),
+    script!("accept.js"),
+    script!("api.js"),
+    script!("auth.js"),
+    script!("console.js"),
+    script!("dom.js"),
+    script!("i18n.js"),
+    script!("invite.js"),
+    script!("signin.js"),
+    script!("words.js"),
     (
         "style.css",
         "text/css; charset=utf-8",

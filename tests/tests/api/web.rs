@@ -39,6 +39,26 @@ async fn call_site(h: &Harness, sign_in: &SignIn, event: &Value) -> Answer {
     }
 }
 
+/// Every module in `web/` is served, so no import of the console can fail in a browser.
+#[tokio::test]
+async fn every_file_of_the_console_is_served() {
+    let h = Harness::new();
+    let web = tests::infra::workspace().join("web");
+    let mut served = 0;
+    for entry in std::fs::read_dir(&web).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if !(name.ends_with(".js") || name.ends_with(".css")) {
+            continue;
+        }
+        let answer = h.call("GET", &format!("/web/{name}"), None, None).await;
+        assert_eq!(answer.status, 200, "/web/{name} is not served");
+        let on_disk = std::fs::read_to_string(web.join(&name)).unwrap();
+        assert_eq!(answer.body.as_str(), Some(on_disk.as_str()), "{name}");
+        served += 1;
+    }
+    assert!(served >= 10, "the console's modules: {served}");
+}
+
 #[tokio::test]
 async fn the_pages_and_files_are_served_with_their_type_and_policy() {
     let h = Harness::new();

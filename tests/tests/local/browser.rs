@@ -1,6 +1,7 @@
-//! The web console in a real browser: `web/tests/seed-story.test.mjs` (Playwright on Debian's
-//! Chromium) against this crate's server, started here on a free loopback port with a fresh
-//! data folder. Screenshots of failed steps land in `target/browser-screenshots`.
+//! The web console in a real browser: every `web/tests/*.test.mjs` (Playwright on Debian's
+//! Chromium, axe-core on every page) against this crate's server, started here on a free
+//! loopback port with a fresh data folder. Screenshots of every page checked, at desktop and
+//! phone sizes, and of failed steps land in `target/browser-screenshots`.
 
 use std::process::Command;
 
@@ -24,8 +25,16 @@ fn the_seed_story_runs_in_a_real_browser_in_both_languages() {
     );
     let base = &server.base;
     let screenshots = tests::infra::workspace().join("target/browser-screenshots");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 6, "the browser tests: {files:?}");
     let output = Command::new("node")
-        .args(["--test", "--test-reporter=spec", "seed-story.test.mjs"])
+        .args(["--test", "--test-reporter=spec", "--test-concurrency=2"])
+        .args(&files)
         .current_dir(dir)
         .env("BASE_URL", base)
         .env("CHROMIUM_PATH", chromium)
