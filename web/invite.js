@@ -6,12 +6,8 @@
 import { api } from "./api.js";
 import { h, modal, put, showProblem } from "./dom.js";
 import { t, when } from "./i18n.js";
+import { GRANTABLE } from "./lists.js";
 
-/** The roles each role may grant, as the spec's privilege table says. */
-const GRANTABLE = {
-  administrator: ["administrator", "manager", "associate", "inactive"],
-  manager: ["manager", "associate", "inactive"],
-};
 const OUTCOMES = ["invited", "resent", "already_agent", "invalid_email", "duplicate", "forbidden"];
 const SEPARATORS = /[\s,;]+/;
 const PLAUSIBLE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;

@@ -27,12 +27,16 @@ macro_rules! script {
 const ASSETS: &[(&str, &str, &str)] = &[
     script!("app.js"),
     script!("accept.js"),
+    script!("agents.js"),
     script!("api.js"),
     script!("auth.js"),
     script!("console.js"),
     script!("dom.js"),
     script!("i18n.js"),
     script!("invite.js"),
+    script!("invited.js"),
+    script!("lists.js"),
+    script!("mine.js"),
     script!("signin.js"),
     script!("words.js"),
     (
