@@ -6,7 +6,7 @@
 
 import { ApiError, api } from "./api.js";
 import { email, signOut } from "./auth.js";
-import { field, h, problem, put, show, showProblem } from "./dom.js";
+import { field, filled, h, problem, put, show, showProblem } from "./dom.js";
 import { relative, t, when } from "./i18n.js";
 import { renderAccount, signInView } from "./signin.js";
 
@@ -26,6 +26,16 @@ function note(key, record) {
   try { localStorage.setItem(key, JSON.stringify(record)); } catch { /* not kept */ }
 }
 
+/** Forgets the links whose invitations expired over a week ago: nothing is left to explain. */
+function forgetOldLinks() {
+  try {
+    for (const key of Object.keys(localStorage).filter((k) => k.startsWith("link:"))) {
+      const record = recall(key);
+      if (!record || Date.parse(record.expires_at) < Date.now() - 7 * 86_400_000) localStorage.removeItem(key);
+    }
+  } catch { /* storage unavailable: nothing kept */ }
+}
+
 const consoleLink = (workgroupId) =>
   h("a", { href: "/", class: "button", id: "open-console", onclick: () => workgroupId && localStorage.setItem("workgroup", workgroupId) }, t("openConsole"));
 
@@ -35,6 +45,7 @@ export async function acceptPage() {
     show(h("h1", {}, t("acceptTitle")), h("p", {}, t("noToken")), consoleLink());
     return;
   }
+  forgetOldLinks();
   const key = await linkKey(token);
   let preview;
   try {
@@ -50,6 +61,8 @@ export async function acceptPage() {
   const decline = h("button", {
     type: "button", class: "danger", id: "decline",
     onclick: async () => {
+      if (decline.disabled) return;
+      decline.disabled = true;
       try {
         await api("POST", "/invitations/decline", { token });
         answered("declined", preview.workgroup);
@@ -57,11 +70,22 @@ export async function acceptPage() {
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) await deadLink(recall(key));
         else showProblem(error, e);
+      } finally {
+        decline.disabled = false;
       }
     },
   }, t("decline"));
   const acceptArea = h("div", { class: "accept-area" });
+  /** Redraws the area; focus that was inside it (a sign-in or sign-out just done) moves to
+   * what the person can do now. */
   const renderAcceptArea = () => {
+    const hadFocus = acceptArea.contains(document.activeElement);
+    drawAcceptArea();
+    if (hadFocus || document.activeElement === document.body) {
+      acceptArea.querySelector("#accept, input, button")?.focus();
+    }
+  };
+  const drawAcceptArea = () => {
     const signedIn = email();
     if (!signedIn) {
       put(acceptArea, 
@@ -82,8 +106,10 @@ export async function acceptPage() {
     const join = h("button", { type: "submit", id: "accept" },
       preview.registration_needed ? t("accept") : t("join", { workgroup: preview.workgroup.name }));
     const form = h("form", {
+      novalidate: true,
       onsubmit: async (event) => {
         event.preventDefault();
+        if (!filled(form, error)) return;
         join.disabled = true;
         try {
           const joined = await api("POST", "/invitations/accept", {
@@ -108,7 +134,7 @@ export async function acceptPage() {
     h("div", { class: "actions" }, join, decline));
     put(acceptArea, form);
   };
-  renderAcceptArea();
+  drawAcceptArea();
   show(
     h("h1", {}, t("acceptTitle")),
     h("p", { class: "lead" }, t("acceptLead", {
@@ -128,7 +154,9 @@ export async function acceptPage() {
 /** A link that no longer works: what this browser knows of it decides the message. */
 async function deadLink(record) {
   let mine = [];
-  if (record && email()) {
+  // Only the invitee is told they are a member: anyone else opening the link learns nothing.
+  const invitee = record && email()?.toLowerCase() === record.email?.toLowerCase();
+  if (invitee) {
     try { mine = (await api("GET", "/workgroups")).items; } catch { /* the generic message will do */ }
   }
   const workgroup = record?.workgroup?.name;

@@ -10,8 +10,7 @@ const KEY = "id_token";
 let config = { signIn: { kind: "none" } };
 
 export async function loadConfig() {
-  const response = await fetch("/config.json", { headers: { accept: "application/json" } });
-  if (response.ok) config = await response.json();
+  config = await api("GET", "/config.json");
   return config;
 }
 

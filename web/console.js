@@ -4,7 +4,7 @@
 import { agentsPanel } from "./agents.js";
 import { api } from "./api.js";
 import { token } from "./auth.js";
-import { field, h, modal, problem, put, show, showProblem, toast } from "./dom.js";
+import { field, filled, h, keepingFocus, modal, problem, put, show, showProblem, toast } from "./dom.js";
 import { language, t } from "./i18n.js";
 import { invitedPanel } from "./invited.js";
 import { openInvite } from "./invite.js";
@@ -22,7 +22,8 @@ const remember = (id) => {
 };
 
 /** `/`: signs in if needed, then the chosen workgroup's People page. */
-export async function consolePage() {
+export async function consolePage({ keepFocus = false } = {}) {
+  if (keepFocus) return keepingFocus(() => consolePage());
   const switcher = document.getElementById("switcher");
   put(switcher);
   if (!token()) {
@@ -48,7 +49,8 @@ function renderSwitcher() {
       state.workgroup = state.workgroups.find((w) => w.id === picker.value);
       remember(picker.value);
       state.tab = "agents";
-      renderPeople();
+      // The picker keeps focus: a keyboard user may be stepping through the workgroups.
+      keepingFocus(renderPeople);
     },
   }, state.workgroups.map((w) => h("option", { value: w.id, selected: w.id === state.workgroup?.id }, w.name)));
   put(switcher, 
@@ -60,12 +62,13 @@ function createWorkgroupDialog() {
   const name = h("input", { type: "text", required: true, maxlength: 100, autocomplete: "off" });
   const error = h("div");
   const submit = h("button", { type: "submit" }, t("create"));
-  const form = h("form", {}, field("new-workgroup-name", t("workgroupName"), name, t("workgroupNameHint")), error,
+  const form = h("form", { novalidate: true }, field("new-workgroup-name", t("workgroupName"), name, t("workgroupNameHint")), error,
     h("div", { class: "actions end" },
       h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, t("close")), submit));
   const dialog = modal({ title: t("createWorkgroup"), content: [form], className: "small" });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (!filled(form, error)) return;
     submit.disabled = true;
     try {
       const made = await api("POST", "/workgroups", { name: name.value.trim(), locale: language });
@@ -101,16 +104,20 @@ const mine = () => mineSection(state.mine, {
   onAnswered: (invitation) => { state.mine = state.mine.filter((i) => i.id !== invitation.id); },
 });
 
+let renders = 0;
+
 export async function renderPeople() {
+  // Only the newest render shows: an older one's answers may arrive after it.
+  const render = ++renders;
   const wg = state.workgroup;
   if (!wg) {
-    show(h("h1", {}, t("noWorkgroupsTitle")), mine(), h("p", {}, t("noWorkgroups")),
+    show(h("h1", {}, t("noWorkgroupsTitle")), h("p", {}, t("noWorkgroups")), mine(),
       h("button", { type: "button", onclick: createWorkgroupDialog }, t("createWorkgroup")));
     return;
   }
   if (wg.role === "inactive") {
     // An inactive agent can read nothing of the workgroup: say why instead of a refusal.
-    show(h("h1", {}, `${t("people")}: ${wg.name}`), mine(), h("p", { class: "notice" }, t("inactiveHere", { workgroup: wg.name })));
+    show(h("h1", {}, `${t("people")}: ${wg.name}`), h("p", { class: "notice" }, t("inactiveHere", { workgroup: wg.name })), mine());
     return;
   }
   let agents, invitations;
@@ -120,9 +127,10 @@ export async function renderPeople() {
       manages(wg) ? firstPage(`/workgroups/${wg.id}/invitations`) : null,
     ]);
   } catch (error) {
-    show(h("h1", {}, `${t("people")}: ${wg.name}`), problem(error, { retry: renderPeople }));
+    if (render === renders) show(h("h1", {}, `${t("people")}: ${wg.name}`), problem(error, { retry: renderPeople }));
     return;
   }
+  if (render !== renders) return;
   if (!manages(wg)) state.tab = "agents";
   const tabs = [["agents", t("agentsTab"), agents], ...(invitations ? [["invited", t("invitedTab"), invitations]] : [])];
   const panel = h("div", { id: "panel", role: "tabpanel", "aria-labelledby": `tab-${state.tab}`, tabindex: "-1" });
@@ -167,10 +175,10 @@ export async function renderPeople() {
     }, t("inviteAgents"))
     : null;
   show(
-    mine(),
     h("div", { class: "heading-row" },
       h("div", {}, h("h1", {}, `${t("people")}: ${wg.name}`), h("p", { class: "muted" }, t("yourRole", { role: roleName(wg.role) }))),
       inviteButton),
+    mine(),
     tabList,
     panel);
   fill();

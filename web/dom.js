@@ -29,13 +29,26 @@ export function put(element, ...children) {
 let firstPage = true;
 
 /** Replaces the page. After the first page, focus moves to the new heading so screen readers
- * announce it; the first page load leaves focus where the browser puts it. */
+ * announce it; the first page load leaves focus where the browser puts it, and so does a page
+ * redrawn for a control that keeps focus (`keepingFocus`). */
 export function show(...children) {
   put(main(), children);
   const heading = main().querySelector("h1");
   heading?.setAttribute("tabindex", "-1");
-  if (!firstPage) (heading ?? main()).focus();
+  if (!firstPage && !keepFocus) (heading ?? main()).focus();
   firstPage = false;
+}
+
+let keepFocus = false;
+
+/** Runs `draw` (which may show pages) leaving focus on the control that asked for it. */
+export async function keepingFocus(draw) {
+  keepFocus = true;
+  try {
+    return await draw();
+  } finally {
+    keepFocus = false;
+  }
 }
 
 /** A labelled form field: the label names the control by its id. */
@@ -44,6 +57,16 @@ export function field(id, label, control, hint) {
   if (hint) control.setAttribute("aria-describedby", `${id}-hint`);
   return h("div", { class: "field" }, h("label", { for: id }, label), control,
     hint ? h("p", { id: `${id}-hint`, class: "hint" }, hint) : null);
+}
+
+/** Whether every `required` field of `form` is filled; the first empty one gets focus and a
+ * message in the page's language (forms say `novalidate`: the browser's own bubble speaks the
+ * browser's language). */
+export function filled(form, box) {
+  const empty = [...form.querySelectorAll("[required]")].find((field) => !field.value.trim());
+  put(box, empty ? h("p", { class: "problem", role: "alert" }, t("fillIn", { field: empty.labels?.[0]?.textContent ?? "" })) : null);
+  empty?.focus();
+  return !empty;
 }
 
 /** A visible, announced message at the bottom of the screen that goes by itself. */
@@ -111,7 +134,7 @@ export function rowMenu(label, items) {
   for (const [text, action] of items) {
     list.append(h("button", {
       type: "button", role: "menuitem", tabindex: "-1",
-      onclick: () => { list.hidePopover(); action(); },
+      onclick: () => { if (list.matches(":popover-open")) list.hidePopover(); action(); },
     }, text));
   }
   list.addEventListener("toggle", (event) => {
@@ -126,15 +149,19 @@ export function rowMenu(label, items) {
     list.style.left = `${left}px`;
     list.style.top = `${Math.min(top, innerHeight - list.offsetHeight - 4)}px`;
     list.querySelector("[role=menuitem]")?.focus();
+    // Placed for where its button is now: a scroll would move the button away from it.
+    addEventListener("scroll", () => list.matches(":popover-open") && list.hidePopover(), { once: true, capture: true });
   });
   // Focus leaving the menu (Tab, or a click the light dismiss does not see) closes it.
+  // A click that focuses nothing (some browsers on a mouse press) is light dismiss's to judge.
   list.addEventListener("focusout", (event) => {
-    if (!list.contains(event.relatedTarget) && event.relatedTarget !== button && list.matches(":popover-open")) list.hidePopover();
+    const to = event.relatedTarget;
+    if (to && !list.contains(to) && to !== button && list.matches(":popover-open")) list.hidePopover();
   });
   list.addEventListener("keydown", (event) => {
     const entries = [...list.querySelectorAll("[role=menuitem]")];
     const at = entries.indexOf(document.activeElement);
-    if (event.key === "Tab") list.hidePopover();
+    if (event.key === "Tab" && list.matches(":popover-open")) list.hidePopover();
     if (event.key === "ArrowDown") { event.preventDefault(); entries[(at + 1) % entries.length].focus(); }
     if (event.key === "ArrowUp") { event.preventDefault(); entries[(at + entries.length - 1) % entries.length].focus(); }
     if (event.key === "Home") { event.preventDefault(); entries[0].focus(); }

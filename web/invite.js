@@ -4,12 +4,13 @@
 // reopening, switching tab or workgroup keep it; invalid addresses stay to be corrected.
 
 import { api } from "./api.js";
-import { h, modal, put, showProblem } from "./dom.js";
+import { h, modal, problem, put, showProblem, toast } from "./dom.js";
 import { t, when } from "./i18n.js";
 import { GRANTABLE } from "./lists.js";
 
 const OUTCOMES = ["invited", "resent", "already_agent", "invalid_email", "duplicate", "forbidden"];
-const SEPARATORS = /[\s,;]+/;
+/** What separates pasted addresses, the full-width forms a Japanese keyboard types included. */
+const SEPARATORS = /[\s,;、，；]+/;
 const PLAUSIBLE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 /** What is being typed for each workgroup: `{role, entries: [{text, outcome?}], typing}`. */
@@ -47,23 +48,24 @@ export async function openInvite(wg, { onInvited }) {
   const summary = h("section", { class: "summary", "aria-labelledby": "summary-title", hidden: true, "data-test": "summary" });
   const send = h("button", { type: "submit", id: "send-invites" }, t("invite"));
   let limits = { max: 50, remaining: null, resets: null };
+  let sending = false;
 
   const draw = () => {
     put(chips, ...draft.entries.map((entry, at) => {
-      const problem = check(draft.entries, at);
-      return h("li", { class: `chip${problem ? ` ${problem}` : ""}`, "data-test": "chip", dataset: { problem: problem ?? "" } },
+      const trouble = check(draft.entries, at);
+      return h("li", { class: `chip${trouble ? ` ${trouble}` : ""}`, "data-test": "chip", dataset: { problem: trouble ?? "" } },
         h("button", { type: "button", class: "chip-text", "aria-label": t("editAddress", { email: entry.text }),
-          onclick: () => edit(at) }, entry.text),
-        problem ? h("span", { class: "chip-note" }, t(problem === "duplicate" ? "chipDuplicate" : problem === "invalid" ? "chipInvalid" : "outcome.forbidden")) : null,
+          "aria-describedby": trouble ? `chip-note-${at}` : null, onpointerdown: keepTyping, onclick: () => edit(at) }, entry.text),
+        trouble ? h("span", { class: "chip-note", id: `chip-note-${at}` }, t(trouble === "duplicate" ? "chipDuplicate" : trouble === "invalid" ? "chipInvalid" : "outcome.forbidden")) : null,
         h("button", { type: "button", class: "chip-remove", "aria-label": t("removeAddress", { email: entry.text }),
-          onclick: () => { draft.entries.splice(at, 1); draw(); input.focus(); } }, "×"));
+          onpointerdown: keepTyping, onclick: () => { draft.entries.splice(at, 1); draw(); input.focus(); } }, "×"));
     }));
     const n = draft.entries.length;
     count.textContent = t("countOf", { count: n, max: limits.max });
     count.classList.toggle("over", n > limits.max);
     if (n > limits.max) count.textContent += ` ${t("overMax", { max: limits.max })}`;
     send.textContent = n ? t("inviteCount", { count: n }) : t("invite");
-    send.disabled = n === 0 || n > limits.max;
+    send.disabled = sending || n === 0 || n > limits.max;
     if (limits.remaining !== null) {
       const time = when(limits.resets);
       allowanceLine.hidden = false;
@@ -77,7 +79,7 @@ export async function openInvite(wg, { onInvited }) {
   /** Turns typed text into chips; the part after the last separator stays in the box unless
    * `all`. */
   const commit = (all, text = input.value) => {
-    const parts = text.split(SEPARATORS);
+    const parts = text.replaceAll("＠", "@").split(SEPARATORS);
     const rest = all ? "" : parts.pop();
     const added = parts.filter(Boolean).map((text) => ({ text }));
     if (added.length) draft.entries.push(...added);
@@ -94,7 +96,12 @@ export async function openInvite(wg, { onInvited }) {
     input.focus();
     input.select();
   };
-  input.addEventListener("input", () => commit(false));
+  // A chip's button pressed while text is typed must not blur the box first: the blur would
+  // redraw the chips under the pointer.
+  const keepTyping = (event) => event.preventDefault();
+  // While an input method composes (Japanese), the text is not the person's yet.
+  input.addEventListener("input", (event) => { if (!event.isComposing) commit(false); });
+  input.addEventListener("compositionend", () => commit(false));
   input.addEventListener("paste", (event) => {
     event.preventDefault();
     // Split before it reaches the box: a text field's value drops line breaks.
@@ -102,6 +109,7 @@ export async function openInvite(wg, { onInvited }) {
   });
   input.addEventListener("blur", () => commit(true));
   input.addEventListener("keydown", (event) => {
+    if (event.isComposing || event.keyCode === 229) return;
     if (event.key === "Enter" && input.value.trim()) { event.preventDefault(); commit(true); }
     if (event.key === "Backspace" && !input.value && draft.entries.length) { event.preventDefault(); edit(draft.entries.length - 1); }
   });
@@ -131,22 +139,33 @@ export async function openInvite(wg, { onInvited }) {
     event.preventDefault();
     commit(true);
     showProblem(error, null);
-    if (!draft.entries.length) return;
-    send.disabled = true;
+    if (!draft.entries.length || sending) return;
+    sending = true;
+    draw();
     send.textContent = t("inviting");
+    // What is sent now; anything typed while it is on its way stays in the draft.
+    const sent = [...draft.entries];
     try {
-      const sent = draft.entries.map((entry) => entry.text);
-      const answer = await api("POST", `/workgroups/${wg.id}/invitations`, { emails: sent, role: draft.role });
-      draft.entries = answer.results
-        .map((result, at) => ({ text: sent[at], outcome: result.outcome }))
+      const answer = await api("POST", `/workgroups/${wg.id}/invitations`, { emails: sent.map((e) => e.text), role: draft.role });
+      const kept = answer.results
+        .map((result, at) => ({ text: sent[at].text, outcome: result.outcome }))
         .filter((entry) => entry.outcome === "invalid_email" || entry.outcome === "forbidden");
-      showSummary(summary, answer.results);
-      draw();
+      draft.entries = [...kept, ...draft.entries.filter((entry) => !sent.includes(entry))];
+      sending = false;
+      if (dialog.open) {
+        showSummary(summary, answer.results);
+        draw();
+        summary.querySelector("h3").focus();
+      } else {
+        // Closed while sending: the outcome still reaches the person.
+        toast(answer.results.map((r) => `${r.email}: ${t(`outcome.${r.outcome}`)}`).join(", "));
+      }
       await onInvited();
       await refreshAllowance();
-      summary.querySelector("h3").focus();
     } catch (e) {
-      showProblem(error, e, { context: "invite", values: { max: limits.max } });
+      sending = false;
+      if (dialog.open) showProblem(error, e, { context: "invite", values: { max: limits.max } });
+      else toast(problem(e, { context: "invite", values: { max: limits.max } }).textContent, { error: true });
       draw();
     }
   });

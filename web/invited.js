@@ -6,9 +6,23 @@ import { confirmInPage, h, problem, put, rowMenu, toast } from "./dom.js";
 import { day, relative, t, when } from "./i18n.js";
 import { cell, headers, mayManage, moreButton, roleName } from "./lists.js";
 
-/** Newest send first; one batch (sent in the same second) by address. */
-const bySendThenAddress = (a, b) =>
-  Math.floor(Date.parse(b.sent_at) / 1000) - Math.floor(Date.parse(a.sent_at) / 1000) || a.email.localeCompare(b.email);
+/** Seconds apart that still make one batch: a pasted list is sent address by address. */
+const BATCH_SECONDS = 5;
+
+/** Newest send first; one batch (the same inviter, each send within a few seconds of the
+ * batch's newest) by address. */
+export function bySendThenAddress(invitations) {
+  const newestFirst = [...invitations].sort((a, b) => Date.parse(b.sent_at) - Date.parse(a.sent_at));
+  const batches = [];
+  for (const invitation of newestFirst) {
+    const batch = batches.at(-1);
+    const joins = batch && batch[0].invited_by.email === invitation.invited_by.email &&
+      Date.parse(batch[0].sent_at) - Date.parse(invitation.sent_at) < BATCH_SECONDS * 1000;
+    if (joins) batch.push(invitation);
+    else batches.push([invitation]);
+  }
+  return batches.flatMap((batch) => batch.sort((a, b) => a.email.localeCompare(b.email)));
+}
 
 export function invitedPanel(wg, panel, invitations, recount) {
   const tbody = h("tbody");
@@ -72,7 +86,7 @@ export function invitedPanel(wg, panel, invitations, recount) {
     (next?.querySelector("[data-test=row-menu]") ?? panel).focus();
     toast(t("cancelled", { email: invitation.email }));
   };
-  const sorted = () => [...invitations.items].sort(bySendThenAddress);
+  const sorted = () => bySendThenAddress(invitations.items);
   const redraw = () => {
     put(tbody, ...sorted().map(row));
     if (!tbody.children.length) tbody.append(empty());
@@ -92,17 +106,16 @@ function showDelivery(badge, delivery) {
   badge.textContent = t(`delivery.${delivery}`);
 }
 
-let watching = null;
-
 /** Emails are handed to the mail service a moment after they are queued: while a row says
  * so, the delivery states are read again every two seconds (for a minute at most) and updated
- * in place, so focus and open menus stay where they are. */
+ * in place, so focus and open menus stay where they are. Each panel has its own timer, and a
+ * panel no longer shown stops. */
 function watchDeliveries(wg, panel, badges, tries = 30) {
-  clearTimeout(watching);
+  clearTimeout(panel.watching);
   const waiting = [...badges.values()].some((badge) => badge.dataset.delivery === "queued");
-  if (!waiting || tries === 0) return;
-  watching = setTimeout(async () => {
-    if (!panel.isConnected) return;
+  const shown = [...badges.values()].some((badge) => badge.isConnected);
+  if (!waiting || tries === 0 || !shown) return;
+  panel.watching = setTimeout(async () => {
     try {
       const page = await api("GET", `/workgroups/${wg.id}/invitations?limit=100`);
       for (const invitation of page.items) {
@@ -110,7 +123,7 @@ function watchDeliveries(wg, panel, badges, tries = 30) {
         if (badge && badge.dataset.delivery !== invitation.delivery) showDelivery(badge, invitation.delivery);
       }
     } catch {
-      return;
+      // A failed read is tried again on the next turn, like a queued email.
     }
     watchDeliveries(wg, panel, badges, tries - 1);
   }, 2000);

@@ -2,7 +2,7 @@
 // (`GET /me/invitations`), each joined or declined right here, without the email's link.
 
 import { ApiError, api } from "./api.js";
-import { confirmInPage, field, h, modal, problem, toast } from "./dom.js";
+import { confirmInPage, field, filled, h, modal, problem, toast } from "./dom.js";
 import { relative, t, when } from "./i18n.js";
 import { roleName } from "./lists.js";
 
@@ -20,7 +20,8 @@ export async function myInvitations() {
 function askName(workgroup) {
   return new Promise((resolve) => {
     const name = h("input", { type: "text", required: true, maxlength: 100, autocomplete: "name" });
-    const form = h("form", {}, h("p", {}, t("acceptRegister")), field("join-name", t("displayName"), name),
+    const error = h("div");
+    const form = h("form", { novalidate: true }, h("p", {}, t("acceptRegister")), field("join-name", t("displayName"), name), error,
       h("div", { class: "actions end" },
         h("button", { type: "button", class: "secondary", onclick: () => dialog.close() }, t("close")),
         h("button", { type: "submit" }, t("join", { workgroup }))));
@@ -28,6 +29,7 @@ function askName(workgroup) {
     let chosen = null;
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      if (!filled(form, error)) return;
       chosen = name.value.trim();
       dialog.close();
     });
@@ -46,11 +48,23 @@ export function mineSection(invitations, { onJoined, onAnswered }) {
   const section = h("section", { class: "card mine", "aria-labelledby": "mine-title", "data-test": "mine" },
     h("h2", { id: "mine-title" }, t("yourInvitations"), " ", count), list);
   const gone = (item) => {
+    if (!item.isConnected) return;
     const next = item.nextElementSibling ?? item.previousElementSibling;
     item.remove();
     count.textContent = String(list.children.length);
     if (!list.children.length) section.remove();
-    else next.querySelector("button")?.focus();
+    else next?.querySelector("button")?.focus();
+  };
+  /** Runs `answer` with the item's buttons disabled, so a double click answers once. */
+  const once = (item, answer) => async () => {
+    const buttons = [...item.querySelectorAll("button")];
+    if (buttons.some((b) => b.disabled)) return;
+    for (const b of buttons) b.disabled = true;
+    try {
+      await answer();
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
   };
   const join = async (invitation, item) => {
     const workgroup = invitation.workgroup.name;
@@ -100,8 +114,8 @@ export function mineSection(invitations, { onJoined, onAnswered }) {
       h("div", { class: "actions" }));
     const buttons = item.querySelector(".actions");
     buttons.append(
-      h("button", { type: "button", "aria-label": t("join", { workgroup }), onclick: () => join(invitation, item) }, t("joinShort")),
-      h("button", { type: "button", class: "secondary danger", "aria-label": t("declineNamed", { workgroup }), onclick: () => decline(invitation, item) }, t("decline")));
+      h("button", { type: "button", "aria-label": t("join", { workgroup }), onclick: once(item, () => join(invitation, item)) }, t("joinShort")),
+      h("button", { type: "button", class: "secondary danger", "aria-label": t("declineNamed", { workgroup }), onclick: once(item, () => decline(invitation, item)) }, t("decline")));
     list.append(item);
   }
   return section;

@@ -2,7 +2,7 @@
 // the account corner of the header.
 
 import { email, redirectToSignIn, signInAs, signInKind } from "./auth.js";
-import { field, h, showProblem } from "./dom.js";
+import { field, filled, h, showProblem } from "./dom.js";
 import { t } from "./i18n.js";
 
 /** The sign-in form; `then` runs once signed in. `suggested` prefills the address. */
@@ -16,10 +16,12 @@ export function signInView({ then, suggested = "", returnTo = "/" }) {
   const address = h("input", { type: "email", required: true, autocomplete: "email", value: suggested, maxlength: 254 });
   const name = h("input", { type: "text", autocomplete: "name", maxlength: 100 });
   const error = h("div");
-  return h("form", {
+  const form = h("form", {
     class: "card",
+    novalidate: true,
     onsubmit: async (event) => {
       event.preventDefault();
+      if (!filled(form, error)) return;
       try {
         await signInAs(address.value.trim(), name.value.trim());
         renderAccount();
@@ -35,6 +37,7 @@ export function signInView({ then, suggested = "", returnTo = "/" }) {
     field("sign-in-name", t("displayName"), name),
     h("button", { type: "submit" }, t("signInAs"))),
   error);
+  return form;
 }
 
 export function renderAccount() {

@@ -14,8 +14,8 @@ const EXPECTED = {
   ja: { limit: "1 日の招待の上限に達しました。", morning: /9:00/ },
 };
 
-for (const language of ["en", "ja"]) {
-  test(`a daily limit is explained in ${language}, with its reset in local time`, async () => {
+for (const [language, size] of [["en", "desktop"], ["ja", "phone"]]) {
+  test(`a daily limit is explained in ${language}, with its reset in local time (${size})`, async () => {
     const w = WORDS[language];
     const tag = tagged(`limits-${language}`);
     const data = mkdtempSync(join(tmpdir(), "limits-"));
@@ -23,7 +23,7 @@ for (const language of ["en", "ja"]) {
     const ada = `ada-${tag}@example.com`;
     const group = `Limits ${tag}`;
     await scene(ada, group, [], server.base);
-    const page = await person(w.locale, "phone", { base: server.base, timezoneId: "Asia/Tokyo" });
+    const page = await person(w.locale, size, { base: server.base, timezoneId: "Asia/Tokyo" });
     await step(`limits-${language}`, async () => {
       await openConsole(page, w, ada, group);
       await page.getByRole("button", { name: w.inviteAgents }).click();
@@ -43,14 +43,16 @@ for (const language of ["en", "ja"]) {
   });
 }
 
-test("an unreachable server offers a retry that works", async () => {
-  const w = WORDS.ja;
-  const tag = tagged("offline");
+const OFFLINE = { en: /cannot be reached/, ja: /サーバーに接続できません/ };
+
+for (const [language, size] of [["ja", "desktop"], ["en", "phone"]]) test(`an unreachable server offers a retry that works (${language}, ${size})`, async () => {
+  const w = WORDS[language];
+  const tag = tagged(`offline-${language}-${size}`);
   const ada = `ada-${tag}@example.com`;
   const group = `Offline ${tag}`;
   await scene(ada, group);
-  const page = await person(w.locale, "desktop");
-  await step("offline", async () => {
+  const page = await person(w.locale, size);
+  await step(`offline-${language}-${size}`, async () => {
     await page.goto("/");
     await page.getByRole("button", { name: w.signInAs }).waitFor();
     await page.route("**/workgroups", (route) => route.abort("connectionrefused"));
@@ -58,8 +60,8 @@ test("an unreachable server offers a retry that works", async () => {
     await page.getByRole("button", { name: w.signInAs }).click();
     const problem = page.locator("[data-test=problem]");
     await problem.waitFor();
-    assert.match(await problem.textContent(), /サーバーに接続できません/);
-    await check(page, "offline");
+    assert.match(await problem.textContent(), OFFLINE[language]);
+    await check(page, `offline-${language}`);
     await page.unroute("**/workgroups");
     await problem.getByRole("button", { name: w.retry }).click();
     await page.getByRole("heading", { level: 1, name: `${w.people}: ${group}` }).waitFor();

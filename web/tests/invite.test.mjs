@@ -10,15 +10,16 @@ const chips = (dialog) =>
   dialog.locator("[data-test=chip]").evaluateAll((items) =>
     items.map((i) => [i.querySelector(".chip-text").textContent, i.dataset.problem]));
 
-/** Pastes `text` into the focused field as a person's clipboard would. */
-const paste = (page, text) =>
-  page.evaluate((pasted) => {
+/** Pastes `text` into `field` as a person's clipboard would. */
+const paste = (field, text) =>
+  field.evaluate((element, pasted) => {
     const data = new DataTransfer();
     data.setData("text/plain", pasted);
-    document.activeElement.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+    element.focus();
+    element.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
   }, text);
 
-for (const [language, size] of [["en", "desktop"], ["ja", "phone"]]) {
+for (const [language, size] of [["en", "desktop"], ["ja", "phone"], ["ja", "desktop"], ["en", "phone"]]) {
   test(`inviting with chips, a count, the allowance and a summary (${language}, ${size})`, async () => {
     const w = WORDS[language];
     const tag = tagged(`invite-${language}-${size}`);
@@ -84,11 +85,15 @@ for (const [language, size] of [["en", "desktop"], ["ja", "phone"]]) {
       await dialog.locator("#send-invites").click();
       await dialog.locator("[data-test=results] li[data-outcome=invited][data-count='1']").waitFor();
       assert.deepEqual(await chips(dialog), []);
+      // Again, with an address already invited and the inviter's own: sent again, already an agent.
+      await input.fill(`${x} ${ada} `);
+      await dialog.locator("#send-invites").click();
+      await dialog.locator("[data-test=results] li[data-outcome=resent][data-count='1']").waitFor();
+      await dialog.locator("[data-test=results] li[data-outcome=already_agent][data-count='1']").waitFor();
     });
 
     await step(`invite-${language}-${size}-limit-shown-before-sending`, async () => {
-      await input.focus();
-      await paste(page, Array.from({ length: 51 }, (_, n) => `p${n}-${tag}@example.com`).join("\n"));
+      await paste(input, Array.from({ length: 51 }, (_, n) => `p${n}-${tag}@example.com`).join("\n"));
       assert.equal((await chips(dialog)).length, 51);
       assert.match(await dialog.locator("[data-test=count]").textContent(), /^51 \/ 50/);
       assert.ok(await dialog.locator("#send-invites").isDisabled(), "over the limit, nothing can be sent");

@@ -50,6 +50,8 @@ for (const size of ["desktop", "phone"]) {
       await page.locator("[role=menuitem]:focus").waitFor();
       await page.keyboard.press("Tab");
       assert.equal(await openMenus(page).count(), 0, "Tab closes it");
+      assert.equal(await page.evaluate(() => document.activeElement.closest("[role=menu]") === null && document.activeElement !== document.body), true,
+        "and focus moves on to the page");
     });
 
     await step(`menus-${size}-resend-acts-on-its-row`, async () => {

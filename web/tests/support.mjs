@@ -68,6 +68,7 @@ const shot = (name) => join(SHOTS, `${name.replace(/[^\w.-]+/g, "-")}.png`);
  * screenshot as `name`. */
 export async function check(page, name) {
   mkdirSync(SHOTS, { recursive: true });
+  assert.deepEqual(await overflow(page), [], `${name} fits a ${page.size} screen`);
   await page.screenshot({ path: shot(`${name}-${page.size}`), fullPage: true });
   // Evaluated through the debugging protocol, which the page's policy does not govern.
   const violations = await page.evaluate(async (source) => {
@@ -78,10 +79,37 @@ export async function check(page, name) {
   assert.deepEqual(violations, [], `axe on ${name} at ${page.size}`);
 }
 
-/** Runs `body`; on failure, screenshots every page before failing. */
+/** What sticks out of the screen: page-wide horizontal overflow, header parts outside the
+ * header, visible buttons and open dialogs beyond the screen's edges. */
+export const overflow = (page) =>
+  page.evaluate(() => {
+    const found = [];
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth > width) {
+      const widest = [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > width + 1);
+      found.push(`page is ${document.documentElement.scrollWidth}px wide: ${widest.map((e) => e.outerHTML.slice(0, 60)).join(" | ")}`);
+    }
+    const bar = document.querySelector("header").getBoundingClientRect();
+    for (const part of document.querySelectorAll("header *")) {
+      const box = part.getBoundingClientRect();
+      if (box.width && (box.left < bar.left - 1 || box.right > bar.right + 1 || box.bottom > bar.bottom + 1)) {
+        found.push(`header part outside the bar: ${part.outerHTML.slice(0, 80)}`);
+      }
+    }
+    for (const element of document.querySelectorAll("main button, dialog[open], dialog[open] button")) {
+      const box = element.getBoundingClientRect();
+      if (box.width && (box.left < 0 || box.right > width)) found.push(`off-screen: ${element.outerHTML.slice(0, 80)}`);
+    }
+    return found;
+  });
+
+/** Runs `body`; on failure, screenshots every page before failing. A native dialog, script
+ * error or policy violation during the step fails it too. */
 export async function step(name, body) {
   try {
+    const before = problems.length;
     await body();
+    assert.deepEqual(problems.slice(before), [], "no native dialog, script error or policy violation");
   } catch (error) {
     mkdirSync(SHOTS, { recursive: true });
     let n = 0;
