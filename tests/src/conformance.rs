@@ -34,6 +34,8 @@ mod keys_and_counts;
 pub use keys_and_counts::*;
 mod events;
 pub use events::*;
+mod invitees;
+pub use invitees::*;
 
 /// Runs every check of this module against one store implementation, one test per check.
 ///
@@ -82,6 +84,9 @@ macro_rules! store_conformance {
             the_invitation_of_an_address_is_read_by_workgroup_and_address,
             a_recorded_event_is_listed_in_its_workgroups_trail,
             of_twenty_concurrent_senders_exactly_the_rate_take_a_second,
+            an_address_lists_its_open_invitations_in_every_workgroup_newest_first,
+            an_address_s_invitations_are_paged_without_duplicates_or_gaps,
+            an_invitation_is_found_by_its_id_alone,
         );
     };
     (@checks $fresh:path; $($check:ident),* $(,)?) => {

@@ -1,7 +1,9 @@
 //! The `accept` function: the invitee's routes. `POST /invitations/lookup` shows what a link
 //! invites to, `POST /invitations/accept` joins (the first acceptance registers the person),
 //! `POST /invitations/decline` declines. The token travels in the body, never in a path or
-//! query string. Use case: `domain::usecases::accept`.
+//! query string. Signed in, `GET /me/invitations` lists the caller's own invitations, and
+//! `POST /me/invitations/{id}/accept` and `…/decline` answer one by id, without the link. Use
+//! case: `domain::usecases::accept`.
 
 use domain::{
     App, clock::Clock, delivery::Queue, secret::InvitationToken, store::Store,
@@ -16,7 +18,10 @@ use api::{
     input::{Input, bounded, json, max_len},
     problem::Problem,
     routes::Operation,
-    views::{AcceptAnswer, AgentView, DeclineAnswer, LookupView, WorkgroupRef, WorkgroupView},
+    views::{
+        AcceptAnswer, AgentView, DeclineAnswer, ListView, LookupView, MyInvitationView,
+        WorkgroupRef, WorkgroupView,
+    },
 };
 
 /// The `accept` function's share of the API.
@@ -27,6 +32,9 @@ impl HttpFunction for Handler {
         Operation::LookupInvitation,
         Operation::AcceptInvitation,
         Operation::DeclineInvitation,
+        Operation::ListMyInvitations,
+        Operation::AcceptMyInvitation,
+        Operation::DeclineMyInvitation,
     ];
 
     async fn answer<S: Store, Q: Queue, C: Clock>(
@@ -38,6 +46,9 @@ impl HttpFunction for Handler {
             Operation::LookupInvitation => lookup(app, input).await,
             Operation::AcceptInvitation => accept(app, input).await,
             Operation::DeclineInvitation => decline(app, input).await,
+            Operation::ListMyInvitations => list_mine(app, input).await,
+            Operation::AcceptMyInvitation => accept_mine(app, input).await,
+            Operation::DeclineMyInvitation => decline_mine(app, input).await,
             _ => Err(Problem::not_found("no such route")),
         }
     }
@@ -70,6 +81,39 @@ struct AcceptBody {
     name: Option<String>,
 }
 
+/// The body of an acceptance by id: the signed-in address stands for the token.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceptMineBody {
+    /// Required on the first acceptance, which registers the person.
+    name: Option<String>,
+}
+
+fn display_name(name: Option<&str>) -> Result<Option<&str>, Problem> {
+    name.map(|name| bounded("name", name, max_len::AGENT_NAME))
+        .transpose()
+}
+
+fn accepted(membership: &domain::people::Membership) -> Response<Body> {
+    json(
+        StatusCode::OK,
+        &AcceptAnswer {
+            workgroup: WorkgroupView::from(membership),
+            agent: AgentView::from(&membership.agent),
+        },
+    )
+}
+
+fn declined(invitation: &domain::invitation::Invitation) -> Response<Body> {
+    json(
+        StatusCode::OK,
+        &DeclineAnswer {
+            workgroup: WorkgroupRef::from(invitation),
+            status: invitation.status.as_str().to_owned(),
+        },
+    )
+}
+
 pub async fn lookup<S: Store, Q: Queue, C: Clock>(
     app: &App<S, Q, C>,
     input: Input<'_>,
@@ -86,19 +130,9 @@ pub async fn accept<S: Store, Q: Queue, C: Clock>(
     let caller = input.caller()?;
     let body: AcceptBody = input.body()?;
     let token = token(&body.token)?;
-    let name = body
-        .name
-        .as_deref()
-        .map(|name| bounded("name", name, max_len::AGENT_NAME))
-        .transpose()?;
+    let name = display_name(body.name.as_deref())?;
     let membership = app.accept_invitation(&caller, &token, name).await?;
-    Ok(json(
-        StatusCode::OK,
-        &AcceptAnswer {
-            workgroup: WorkgroupView::from(&membership),
-            agent: AgentView::from(&membership.agent),
-        },
-    ))
+    Ok(accepted(&membership))
 }
 
 pub async fn decline<S: Store, Q: Queue, C: Clock>(
@@ -106,15 +140,52 @@ pub async fn decline<S: Store, Q: Queue, C: Clock>(
     input: Input<'_>,
 ) -> Result<Response<Body>, Problem> {
     let body: TokenBody = input.body()?;
-    let declined = app.decline_invitation(&body.token()?).await?;
+    let invitation = app.decline_invitation(&body.token()?).await?;
+    Ok(declined(&invitation))
+}
+
+pub async fn list_mine<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let query = input.list_query()?;
+    let listed = app.my_invitations(&caller, &query).await?;
     Ok(json(
         StatusCode::OK,
-        &DeclineAnswer {
-            workgroup: WorkgroupRef {
-                id: declined.workgroup.id.to_string(),
-                name: declined.workgroup.name.to_string(),
-            },
-            status: declined.status.as_str().to_owned(),
-        },
+        &ListView::<MyInvitationView>::from(&listed),
     ))
+}
+
+pub async fn accept_mine<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let id = input.my_invitation()?;
+    // The body is optional: a registered person has nothing to send.
+    let blank = input
+        .request
+        .body()
+        .as_ref()
+        .iter()
+        .all(u8::is_ascii_whitespace);
+    let body: AcceptMineBody = if blank {
+        AcceptMineBody { name: None }
+    } else {
+        input.body()?
+    };
+    let name = display_name(body.name.as_deref())?;
+    let membership = app.accept_my_invitation(&caller, &id, name).await?;
+    Ok(accepted(&membership))
+}
+
+pub async fn decline_mine<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let id = input.my_invitation()?;
+    let invitation = app.decline_my_invitation(&caller, &id).await?;
+    Ok(declined(&invitation))
 }

@@ -125,6 +125,7 @@ export class InvitationsStack extends Stack {
     globalIndex('by_token', 'gsi3pk');
     globalIndex('by_expiry_day', 'gsi4pk', 'gsi4sk');
     globalIndex('by_retry', 'gsi5pk', 'gsi5sk');
+    globalIndex('by_invitee', 'gsi6pk', 'gsi6sk');
     table.addLocalSecondaryIndex({
       indexName: 'by_send',
       sortKey: { name: 'lsi1sk', type: dynamodb.AttributeType.STRING },
@@ -394,7 +395,7 @@ export class InvitationsStack extends Stack {
     onTable('manage', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('manage', ['by_invitation_id', 'by_person']);
     onTable('accept', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
-    queries('accept', ['by_person', 'by_token']);
+    queries('accept', ['by_person', 'by_token', 'by_invitation_id', 'by_invitee']);
     onTable('remind', ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('remind', ['by_expiry_day', 'by_retry']);
     onTable('send', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
@@ -490,6 +491,9 @@ export class InvitationsStack extends Stack {
     route('accept', POST, '/invitations/lookup', false);
     route('accept', POST, '/invitations/accept');
     route('accept', POST, '/invitations/decline', false);
+    route('accept', GET, '/me/invitations');
+    route('accept', POST, '/me/invitations/{id}/accept');
+    route('accept', POST, '/me/invitations/{id}/decline');
     route('list', GET, '/workgroups/{wg}/events');
     route('list', GET, '/workgroups/{wg}/allowance');
     route('list', GET, '/openapi.json', false);

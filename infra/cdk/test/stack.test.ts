@@ -18,7 +18,7 @@ function synth(props: Partial<InvitationsProps> = {}): Template {
 
 const template = synth();
 
-test('the table: on demand, keys, five global and one local index, TTL, PITR, kept unless its create fails', () => {
+test('the table: on demand, keys, six global and one local index, TTL, PITR, kept unless its create fails', () => {
   template.hasResource('AWS::DynamoDB::Table', {
     DeletionPolicy: 'RetainExceptOnCreate',
     UpdateReplacePolicy: 'Retain',
@@ -37,6 +37,7 @@ test('the table: on demand, keys, five global and one local index, TTL, PITR, ke
         Match.objectLike({ IndexName: 'by_token' }),
         Match.objectLike({ IndexName: 'by_expiry_day' }),
         Match.objectLike({ IndexName: 'by_retry' }),
+        Match.objectLike({ IndexName: 'by_invitee' }),
       ],
       LocalSecondaryIndexes: [Match.objectLike({ IndexName: 'by_send' })],
     }),
@@ -55,7 +56,7 @@ test('nine functions, all arm64 on provided.al2023 with JSON logs', () => {
   }
 });
 
-test('the HTTP API: a JWT authorizer on the Cognito pool, eighteen routes, seven of them open', () => {
+test('the HTTP API: a JWT authorizer on the Cognito pool, twenty-one routes, seven of them open', () => {
   template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
     AuthorizerType: 'JWT',
     IdentitySource: ['$request.header.Authorization'],
@@ -63,7 +64,7 @@ test('the HTTP API: a JWT authorizer on the Cognito pool, eighteen routes, seven
   });
   template.resourceCountIs('AWS::Cognito::UserPool', 1);
   const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
-  assert.equal(routes.length, 18);
+  assert.equal(routes.length, 21);
   const open = routes
     .filter((r) => r.Properties.AuthorizationType === 'NONE')
     .map((r) => r.Properties.RouteKey)

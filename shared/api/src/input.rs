@@ -89,6 +89,12 @@ impl Input<'_> {
         Ok((workgroup, id))
     }
 
+    /// The invitation id of a path without a workgroup (the invitee's own routes).
+    pub fn my_invitation(&self) -> Result<InvitationId, Problem> {
+        let text = path_id("the invitation id", self.params.id.as_deref())?;
+        InvitationId::parse(text).ok_or_else(|| Problem::not_found("invitation not found"))
+    }
+
     /// The query string, as API Gateway parsed it (or parsed here when it did not).
     pub fn query(&self) -> QueryMap {
         match self.request.query_string_parameters_ref() {

@@ -91,6 +91,10 @@ fn operation(op: Operation) -> Value {
         problem("`payload-too-large`: the request body is over 256 KiB; nothing was changed.");
     let conflict = problem("A concurrent change won the race; retry.");
     let gone = problem("Unknown, used, cancelled, superseded or expired token.");
+    let my_id = path_param("id", "Invitation id, as the caller's list shows it.");
+    let not_mine = problem(
+        "Not the caller's invitation, or unknown, expired, cancelled, accepted or declined.",
+    );
     let idempotency_key = json!({ "name": "Idempotency-Key", "in": "header", "required": false,
         "description": "Makes a retry safe: the same key with the same request within 24 hours \
             gets the first answer again (with `Idempotent-Replayed: true`) and sends no email.",
@@ -195,6 +199,31 @@ fn operation(op: Operation) -> Value {
             "requestBody": body("TokenRequest"),
             "responses": { "200": ok("Declined.", "DeclineAnswer"), "400": bad, "404": gone,
                            "409": conflict, "413": too_large }
+        }),
+        Operation::ListMyInvitations => json!({
+            "summary": "The caller's own live invitations, in every workgroup, newest first: pending and unexpired, addressed to the caller's verified address.",
+            "parameters": with_list_params(vec![]),
+            "responses": { "200": ok_linked("One page of the caller's invitations.", "MyInvitationList", &[
+                               ("Accept", "acceptMyInvitation", json!({ "id": "$response.body#/items/0/id" })),
+                               ("Decline", "declineMyInvitation", json!({ "id": "$response.body#/items/0/id" })),
+                           ]), "400": bad,
+                           "401": unauthenticated, "403": sign_in_refused }
+        }),
+        Operation::AcceptMyInvitation => json!({
+            "summary": "Accept one of the caller's invitations by id, as by its token; the first acceptance registers.",
+            "parameters": [my_id.clone()],
+            "requestBody": { "required": false,
+                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AcceptMineRequest" } } } },
+            "responses": { "200": ok("The workgroup joined.", "AcceptAnswer"), "400": bad,
+                           "401": unauthenticated, "403": sign_in_refused, "404": not_mine.clone(),
+                           "409": conflict, "413": too_large }
+        }),
+        Operation::DeclineMyInvitation => json!({
+            "summary": "Decline one of the caller's invitations by id, as by its token.",
+            "parameters": [my_id],
+            "responses": { "200": ok("Declined.", "DeclineAnswer"), "400": bad,
+                           "401": unauthenticated, "403": sign_in_refused, "404": not_mine,
+                           "409": conflict }
         }),
         Operation::ListEvents => json!({
             "summary": "The workgroup's audit trail, newest first: every change of an invitation, with who made it and when. Kept for 365 days.",
@@ -317,6 +346,21 @@ fn schemas() -> Value {
                             "name": { "anyOf": [typed_name, { "type": "null" }],
                                       "description": "The display name, 1 to 100 characters: required on first registration." } }
         },
+        "AcceptMineRequest": {
+            "type": "object", "additionalProperties": false,
+            "properties": { "name": { "anyOf": [typed_name, { "type": "null" }],
+                                      "description": "The display name, 1 to 100 characters: required on first registration." } }
+        },
+        "MyInvitation": {
+            "type": "object", "required": ["id", "workgroup", "role", "invited_by", "sent_at", "expires_at"],
+            "properties": {
+                "id": { "type": "string" },
+                "workgroup": { "$ref": "#/components/schemas/WorkgroupRef" }, "role": role,
+                "invited_by": { "$ref": "#/components/schemas/Person" },
+                "sent_at": time, "expires_at": time
+            }
+        },
+        "MyInvitationList": list("MyInvitation"),
         "WorkgroupRef": {
             "type": "object", "required": ["id", "name"],
             "properties": { "id": { "type": "string" }, "name": { "type": "string" } }

@@ -244,6 +244,7 @@ impl From<AcceptError> for Problem {
             AcceptError::Token(error) => error.into(),
             AcceptError::SignIn(refused) => refused.into(),
             AcceptError::WrongAddress => Problem::forbidden(error.to_string()),
+            AcceptError::NotFound => Problem::not_found(error.to_string()),
             AcceptError::NameRequired | AcceptError::InvalidName(_) => {
                 Problem::bad_request(error.to_string())
             }

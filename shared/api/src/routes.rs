@@ -20,6 +20,12 @@ pub enum Operation {
     LookupInvitation,
     AcceptInvitation,
     DeclineInvitation,
+    /// The signed-in invitee's own live invitations, in every workgroup.
+    ListMyInvitations,
+    /// Accept one of them by id.
+    AcceptMyInvitation,
+    /// Decline one of them by id.
+    DeclineMyInvitation,
     ListEvents,
     /// What the caller may still send from a workgroup today (the Invite dialog).
     Allowance,
@@ -79,6 +85,9 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/invitations/lookup" => LookupInvitation, "lookupInvitation", false),
     route!(POST "/invitations/accept" => AcceptInvitation, "acceptInvitation", true),
     route!(POST "/invitations/decline" => DeclineInvitation, "declineInvitation", false),
+    route!(GET "/me/invitations" => ListMyInvitations, "listMyInvitations", true),
+    route!(POST "/me/invitations/{id}/accept" => AcceptMyInvitation, "acceptMyInvitation", true),
+    route!(POST "/me/invitations/{id}/decline" => DeclineMyInvitation, "declineMyInvitation", true),
     route!(GET "/workgroups/{wg}/events" => ListEvents, "listEvents", true),
     route!(GET "/workgroups/{wg}/allowance" => Allowance, "getAllowance", true),
     route!(GET "/openapi.json" => OpenApi, "getOpenApi", false),

@@ -173,6 +173,52 @@ impl From<&InvitationPreview> for LookupView {
     }
 }
 
+/// One of the signed-in invitee's own invitations.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MyInvitationView {
+    pub id: String,
+    pub workgroup: WorkgroupRef,
+    pub role: String,
+    /// Whoever sent it last.
+    pub invited_by: PersonView,
+    #[serde(with = "domain::clock::rfc3339")]
+    pub sent_at: Timestamp,
+    #[serde(with = "domain::clock::rfc3339")]
+    pub expires_at: Timestamp,
+}
+
+impl From<&Invitation> for MyInvitationView {
+    fn from(i: &Invitation) -> Self {
+        Self {
+            id: i.id.to_string(),
+            workgroup: WorkgroupRef::from(i),
+            role: i.role.to_string(),
+            invited_by: PersonView::from(&i.invited_by),
+            sent_at: i.sent_at,
+            expires_at: i.expires_at(),
+        }
+    }
+}
+
+impl From<&Invitation> for WorkgroupRef {
+    fn from(i: &Invitation) -> Self {
+        Self {
+            id: i.workgroup.id.to_string(),
+            name: i.workgroup.name.to_string(),
+        }
+    }
+}
+
+impl From<&domain::invitation::Inviter> for PersonView {
+    fn from(by: &domain::invitation::Inviter) -> Self {
+        Self {
+            id: by.id.to_string(),
+            email: by.email.to_string(),
+            name: by.name.to_string(),
+        }
+    }
+}
+
 /// The answer to an acceptance: the workgroup joined and the new agent.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AcceptAnswer {

@@ -134,6 +134,22 @@ pub trait Invitations: Send + Sync {
         hash: &TokenHash,
     ) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
 
+    /// One invitation by its id alone, in whichever workgroup, as stored, expired or not.
+    fn invitation_with_id(
+        &self,
+        id: &InvitationId,
+    ) -> impl Future<Output = Result<Option<Invitation>, StoreError>> + Send;
+
+    /// Pending invitations addressed to `email` in every workgroup that expire after `now`,
+    /// newest send first: the invitee's own list, reached by address, never by reading
+    /// every workgroup.
+    fn invitations_to(
+        &self,
+        email: &EmailAddress,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Invitation>, StoreError>> + Send;
+
     /// Live invitations (expiring after `now`), newest send first, optionally of one status.
     fn invitations(
         &self,

@@ -5,7 +5,9 @@
 //! exactly this (a test reads them back); nothing is granted on `*` but CloudWatch Logs, which
 //! every function needs, and the send function's `ses:GetAccount`.
 
-use aws::dynamo::table::{BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN};
+use aws::dynamo::table::{
+    BY_EXPIRY_DAY, BY_INVITATION_ID, BY_INVITEE, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN,
+};
 use domain::store::Port;
 
 use crate::Function;
@@ -66,7 +68,7 @@ pub fn port_access(port: Port) -> (&'static [&'static str], bool, &'static [&'st
             true,
             &[BY_PERSON.name],
         ),
-        // by key, id, token, send, expiry day, retry; insert: ConditionCheck + Put; renew and
+        // by key, id, token, send, expiry day, retry, invitee; insert: ConditionCheck + Put; renew and
         // claim: Put; delivery: Update; cancel, accept: Delete (+ Puts).
         Port::Invitations => (
             &[
@@ -83,6 +85,7 @@ pub fn port_access(port: Port) -> (&'static [&'static str], bool, &'static [&'st
                 BY_SEND.name,
                 BY_EXPIRY_DAY.name,
                 BY_RETRY.name,
+                BY_INVITEE.name,
             ],
         ),
         // an event: Put; a workgroup's events: the table.
@@ -173,8 +176,9 @@ impl Function {
                 false,
                 &[BY_INVITATION_ID.name, BY_PERSON.name],
             ),
-            // by_token; person: GetItem; decline: Put + the event's Put; accept: a transaction
-            // of Delete + Puts; the pending count: Update.
+            // by_token; the caller's own invitations: by_invitee, one by_invitation_id;
+            // person: GetItem; decline: Put + the event's Put; accept: a transaction of
+            // Delete + Puts; the pending count: Update.
             Function::Accept => (
                 &[
                     "dynamodb:DeleteItem",
@@ -183,7 +187,12 @@ impl Function {
                     "dynamodb:UpdateItem",
                 ],
                 false,
-                &[BY_PERSON.name, BY_TOKEN.name],
+                &[
+                    BY_PERSON.name,
+                    BY_TOKEN.name,
+                    BY_INVITATION_ID.name,
+                    BY_INVITEE.name,
+                ],
             ),
             // reminders and expiries: by_expiry_day, each a Put (+ the event's Put); emails to
             // post again: by_retry, each a Put; the pending count: Update.

@@ -7,6 +7,7 @@ mod errors;
 mod events;
 mod idempotency;
 mod limits;
+mod my_invitations;
 mod openapi;
 mod seed_story;
 mod sign_in;

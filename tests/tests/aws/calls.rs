@@ -405,4 +405,68 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         ],
         "expiry sweep (1 expired)",
     );
+
+    // The invitee's own invitations, on two new ones (their invite is counted above).
+    let fresh = InviteRequest::pasted(
+        &["dee@example.com, eve@example.com"],
+        50,
+        Role::Associate,
+        None,
+    )
+    .unwrap();
+    app.invite(&ada, &wg, &fresh).await.unwrap();
+    assert_eq!(send_queued(&app, &mailer, &log).await, 2);
+    SENDER_CALLS.with(|calls| calls.borrow_mut().clear());
+    log.take();
+
+    let dee = caller("dee@example.com");
+    let mine = app
+        .my_invitations(&dee, &ListQuery::default())
+        .await
+        .unwrap();
+    expect(
+        &calls(&log),
+        // The person, for the sign-in; the address's invitations: `by_invitee`.
+        &[("DynamoDB GetItem", 1), ("DynamoDB Query", 1)],
+        "list my invitations",
+    );
+    assert_eq!(mine.items.len(), 1);
+
+    app.accept_my_invitation(&dee, &mine.items[0].id, Some("Dee"))
+        .await
+        .unwrap();
+    expect(
+        &calls(&log),
+        &[
+            // The person, for the sign-in (and whether to register).
+            ("DynamoDB GetItem", 1),
+            // The invitation: `by_invitation_id`.
+            ("DynamoDB Query", 1),
+            ("DynamoDB TransactWriteItems", 1),
+            // Its pending place freed.
+            ("DynamoDB UpdateItem", 1),
+        ],
+        "accept my invitation (first registration)",
+    );
+
+    let eve = caller("eve@example.com");
+    let eves = app
+        .my_invitations(&eve, &ListQuery::default())
+        .await
+        .unwrap();
+    log.take();
+    app.decline_my_invitation(&eve, &eves.items[0].id)
+        .await
+        .unwrap();
+    expect(
+        &calls(&log),
+        &[
+            ("DynamoDB GetItem", 1),
+            ("DynamoDB Query", 1),
+            // The decline with its event.
+            ("DynamoDB TransactWriteItems", 1),
+            ("DynamoDB UpdateItem", 1),
+        ],
+        "decline my invitation",
+    );
 }

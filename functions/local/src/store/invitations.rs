@@ -51,7 +51,64 @@ pub(super) const LIST_INVITATIONS: &str = "SELECT sent_at, id, data FROM invitat
      ORDER BY sent_at DESC, id DESC
      LIMIT ?6";
 
+/// A page of an address's live pending invitations in every workgroup, newest sent first
+/// (`invitations_by_invitee`, which holds pending rows only).
+pub(super) const LIST_INVITATIONS_TO: &str = "SELECT sent_at, id, data FROM invitations
+     WHERE email = ?1 AND status = 'pending'
+       AND expires_at > ?2
+       AND (?3 IS NULL OR (sent_at, id) < (?3, ?4))
+     ORDER BY sent_at DESC, id DESC
+     LIMIT ?5";
+
 impl Invitations for EmbeddedStore {
+    async fn invitation_with_id(
+        &self,
+        id: &InvitationId,
+    ) -> Result<Option<Invitation>, StoreError> {
+        let id = id.as_str().to_owned();
+        self.read(move |tx| {
+            select_one(
+                tx,
+                "SELECT data FROM invitations WHERE id = ?1",
+                [id],
+                "failed to read an invitation",
+            )
+        })
+        .await
+    }
+
+    async fn invitations_to(
+        &self,
+        email: &EmailAddress,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let email = email.as_str().to_owned();
+        let now = now.timestamp();
+        let (after_sent, after_id) = match page.after.as_deref().map(parse_invitation_position) {
+            Some(position) => {
+                let (sent_at, id) = position?;
+                (Some(sent_at), Some(id.as_str().to_owned()))
+            }
+            None => (None, None),
+        };
+        let limit = fetch_limit(&page);
+        self.read(move |tx| {
+            let context = "failed to list an address's invitations";
+            let mut statement = tx
+                .prepare_cached(LIST_INVITATIONS_TO)
+                .map_err(db(context))?;
+            let rows = timed_rows(
+                &mut statement,
+                params![email, now, after_sent, after_id, limit],
+                context,
+            )?;
+            let (items, next) = paged(rows, &page);
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
     async fn invitation(
         &self,
         workgroup: &WorkgroupId,
@@ -395,5 +452,32 @@ mod tests {
             recompiled
         });
         assert_eq!(recompiled, 0, "compiled once, at prepare");
+    }
+
+    #[test]
+    fn an_invitees_list_reads_their_index_never_the_whole_table() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let store = EmbeddedStore::open(&folder.path().join("store.db")).expect("opened");
+        let plan: Vec<String> = store.readers.with_one(|connection| {
+            let mut statement = connection
+                .prepare(&format!("EXPLAIN QUERY PLAN {LIST_INVITATIONS_TO}"))
+                .expect("prepared");
+            statement
+                .query_map(params!["ann@example.com", 1_000, 900, "inv_x", 51], |row| {
+                    row.get::<_, String>(3)
+                })
+                .expect("explained")
+                .map(|step| step.expect("a step"))
+                .collect()
+        });
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("invitations_by_invitee")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN")),
+            "{plan:?}"
+        );
     }
 }

@@ -35,7 +35,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use serde::{Serialize, de::DeserializeOwned};
 
 /// Bumped with every change to [`SCHEMA`]; a file written by a newer program is refused.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS workgroups (
@@ -75,6 +75,9 @@ CREATE TABLE IF NOT EXISTS invitations (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS invitations_by_send
     ON invitations (workgroup_id, sent_at DESC, id DESC);
+-- An invitee's own pending invitations, across workgroups, newest first (version 5).
+CREATE INDEX IF NOT EXISTS invitations_by_invitee
+    ON invitations (email, sent_at DESC, id DESC) WHERE status = 'pending';
 -- The sweeps page by (time, id): an index on both keeps every page one range scan.
 DROP INDEX IF EXISTS invitations_by_expiry;
 CREATE INDEX IF NOT EXISTS invitations_by_expiry_and_id ON invitations (expires_at, id);

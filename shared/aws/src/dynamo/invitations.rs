@@ -34,6 +34,59 @@ impl Invitations for DynamoStore {
         self.invitation_on(BY_TOKEN, keys::token(hash)).await
     }
 
+    async fn invitation_with_id(
+        &self,
+        id: &InvitationId,
+    ) -> Result<Option<Invitation>, StoreError> {
+        self.invitation_on(BY_INVITATION_ID, keys::invitation(id))
+            .await
+    }
+
+    async fn invitations_to(
+        &self,
+        email: &EmailAddress,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let partition = keys::invitee(email);
+        let sort = BY_INVITEE.sort.unwrap_or_default();
+        let start = match &page.after {
+            Some(after) => {
+                let (sent, workgroup) = keys::parse_invitee_position(after)?;
+                let mut start = key(keys::workgroup(&workgroup), partition.clone());
+                start.insert(BY_INVITEE.partition.to_owned(), s(partition.clone()));
+                start.insert(sort.to_owned(), s(sent));
+                Some(start)
+            }
+            None => None,
+        };
+        // Newest first; the index holds pending invitations only, expired ones until their
+        // expiry is recorded: the filter drops those.
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(BY_INVITEE.name)
+            .key_condition_expression("#invitee = :invitee")
+            .filter_expression("#expires > :now")
+            .expression_attribute_names("#invitee", BY_INVITEE.partition)
+            .expression_attribute_names("#expires", attr::LIVE_UNTIL)
+            .expression_attribute_values(":invitee", s(partition))
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .scan_index_forward(false);
+        let (items, more) = self
+            .page_of(
+                query,
+                start,
+                page.limit.max(1),
+                "failed to query an address's invitations",
+            )
+            .await?;
+        invitation_page(items, more, |last| {
+            keys::invitee_position(last.sent_at, &last.id, &last.workgroup.id)
+        })
+    }
+
     async fn invitations(
         &self,
         workgroup: &WorkgroupId,

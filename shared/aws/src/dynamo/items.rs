@@ -123,6 +123,10 @@ pub struct InvitationItem {
     gsi5pk: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     gsi5sk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    gsi6pk: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    gsi6sk: Option<String>,
     lsi1sk: String,
     /// The invitation's expiry, epoch seconds: what conditions and filters compare.
     live_until: i64,
@@ -170,6 +174,9 @@ impl InvitationItem {
             gsi4sk: awaited.then(|| keys::expiry(expires_at, &invitation.id)),
             gsi5pk: Self::retry_keys(invitation).map(|(pk, _)| pk),
             gsi5sk: Self::retry_keys(invitation).map(|(_, sk)| sk),
+            // In `by_invitee` while it can be answered (expired ones are filtered on read).
+            gsi6pk: awaited.then(|| keys::invitee(&invitation.email)),
+            gsi6sk: awaited.then(|| keys::sent(invitation.sent_at, &invitation.id)),
             lsi1sk: keys::sent(invitation.sent_at, &invitation.id),
             live_until: expires_at.timestamp(),
             expires_at: (expires_at + domain::invitation::KEPT_AFTER_EXPIRY).timestamp(),
@@ -283,7 +290,7 @@ mod tests {
 
     use super::*;
     use crate::dynamo::table::{
-        self, BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN,
+        self, BY_EXPIRY_DAY, BY_INVITATION_ID, BY_INVITEE, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN,
         PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
     };
 
@@ -371,6 +378,8 @@ mod tests {
             BY_EXPIRY_DAY.sort.unwrap(),
             BY_RETRY.partition,
             BY_RETRY.sort.unwrap(),
+            BY_INVITEE.partition,
+            BY_INVITEE.sort.unwrap(),
         ];
         assert_eq!(
             names(&item),
@@ -408,8 +417,10 @@ mod tests {
         let lapsed = pending.lapsed(expired).expect("pending and expired");
         let item = to_item(&InvitationItem::of(&lapsed)).unwrap();
         assert!(
-            !item.contains_key(BY_EXPIRY_DAY.partition) && !item.contains_key(BY_RETRY.partition),
-            "an invitation whose expiry is recorded leaves by_expiry_day and by_retry"
+            !item.contains_key(BY_EXPIRY_DAY.partition)
+                && !item.contains_key(BY_RETRY.partition)
+                && !item.contains_key(BY_INVITEE.partition),
+            "an invitation whose expiry is recorded leaves by_expiry_day, by_retry and by_invitee"
         );
         let carried: BTreeSet<String> = [
             to_item(&InvitationItem::of(&pending)).unwrap(),

@@ -43,7 +43,8 @@ pub fn by_name(workgroup: &Workgroup) -> String {
     format!("{}{NAME_END}{}", workgroup.name, workgroup.id)
 }
 
-/// The sort key of an invitation: one per address and workgroup.
+/// The sort key of an invitation: one per address and workgroup. Also its `by_invitee`
+/// partition while pending: the address's invitations in every workgroup.
 pub fn invitee(email: &EmailAddress) -> String {
     format!("INVITEE#{email}")
 }
@@ -77,6 +78,27 @@ pub fn retry(at: Timestamp, id: &InvitationId) -> String {
 /// The `by_expiry_day` sort key: the second of the expiry, then the id.
 pub fn expiry(expires_at: Timestamp, id: &InvitationId) -> String {
     format!("{}#{id}", second(expires_at))
+}
+
+/// Where the page after one of an invitee's invitations starts: its `by_invitee` sort key and
+/// its workgroup, which are (with the address) the start key of the next query.
+pub fn invitee_position(sent_at: Timestamp, id: &InvitationId, workgroup: &WorkgroupId) -> String {
+    format!("{}|{workgroup}", sent(sent_at, id))
+}
+
+/// The `by_invitee` sort key and the workgroup of a position [`invitee_position`] wrote.
+pub fn parse_invitee_position(position: &str) -> Result<(String, WorkgroupId), StoreError> {
+    let bad = || bad_position(position);
+    let (sort, workgroup) = position.split_once('|').ok_or_else(bad)?;
+    let (seconds, id) = sort
+        .strip_prefix(SENT_PREFIX)
+        .and_then(|rest| rest.split_once('#'))
+        .ok_or_else(bad)?;
+    let well_formed = seconds.len() == 12
+        && seconds.bytes().all(|b| b.is_ascii_digit())
+        && InvitationId::parse(id).is_some();
+    let workgroup = WorkgroupId::parse(workgroup).filter(|_| well_formed);
+    Ok((sort.to_owned(), workgroup.ok_or_else(bad)?))
 }
 
 /// The smallest string that sorts after `key` (for a key condition that starts after it).
@@ -249,6 +271,20 @@ mod tests {
             parse_invitation_position(&position).unwrap(),
             (sent(at, &id), quoted)
         );
+    }
+
+    #[test]
+    fn an_invitee_position_reads_back_as_its_sort_key_and_workgroup() {
+        let at = Utc.with_ymd_and_hms(2031, 3, 3, 9, 0, 0).unwrap();
+        let (id, workgroup) = (InvitationId::generate(), WorkgroupId::generate());
+        let position = invitee_position(at, &id, &workgroup);
+        assert_eq!(
+            parse_invitee_position(&position).unwrap(),
+            (sent(at, &id), workgroup)
+        );
+        for bad in ["", "SENT#1|wg", &format!("SENT#000000000001#{id}|nope")] {
+            assert!(parse_invitee_position(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]

@@ -56,8 +56,8 @@ use items::{
     invitation_attributes as attr, to_item,
 };
 use table::{
-    BY_EXPIRY_DAY, BY_INVITATION_ID, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN, Index, PARTITION_KEY,
-    SORT_KEY, TTL_ATTRIBUTE,
+    BY_EXPIRY_DAY, BY_INVITATION_ID, BY_INVITEE, BY_PERSON, BY_RETRY, BY_SEND, BY_TOKEN, Index,
+    PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
 };
 
 /// The [`Store`] on one DynamoDB table. Cheap to clone: the client is shared.

@@ -63,6 +63,13 @@ pub const BY_RETRY: Index = Index {
     partition: "gsi5pk",
     sort: Some("gsi5sk"),
 };
+/// An address's pending invitations in every workgroup, newest send last (sparse: only
+/// pending ones whose expiry is not recorded carry it): the invitee's own list.
+pub const BY_INVITEE: Index = Index {
+    name: "by_invitee",
+    partition: "gsi6pk",
+    sort: Some("gsi6sk"),
+};
 /// A workgroup's invitations by send time (a local index on the table's partition key).
 pub const BY_SEND: Index = Index {
     name: "by_send",
@@ -70,12 +77,13 @@ pub const BY_SEND: Index = Index {
     sort: Some("lsi1sk"),
 };
 
-pub const GLOBAL_INDEXES: [Index; 5] = [
+pub const GLOBAL_INDEXES: [Index; 6] = [
     BY_PERSON,
     BY_INVITATION_ID,
     BY_TOKEN,
     BY_EXPIRY_DAY,
     BY_RETRY,
+    BY_INVITEE,
 ];
 pub const LOCAL_INDEXES: [Index; 1] = [BY_SEND];
 

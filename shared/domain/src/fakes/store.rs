@@ -236,6 +236,29 @@ impl Invitations for MemoryStore {
             .cloned())
     }
 
+    async fn invitation_with_id(
+        &self,
+        id: &InvitationId,
+    ) -> Result<Option<Invitation>, StoreError> {
+        Ok(self.tables().invitations.get(id).cloned())
+    }
+
+    async fn invitations_to(
+        &self,
+        email: &EmailAddress,
+        now: Timestamp,
+        page: PageRequest,
+    ) -> Result<Page<Invitation>, StoreError> {
+        let addressed = self
+            .tables()
+            .invitations
+            .values()
+            .filter(|invitation| &invitation.email == email && invitation.is_open(now))
+            .map(|invitation| (list_position(invitation), invitation.clone()))
+            .collect();
+        page_of(addressed, &page)
+    }
+
     async fn invitations(
         &self,
         workgroup: &WorkgroupId,

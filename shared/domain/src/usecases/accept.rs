@@ -1,17 +1,18 @@
 //! The `accept` function's use cases, the invitee's side: looking an invitation up by its token,
-//! accepting, declining.
+//! accepting, declining; and the signed-in invitee's own invitations, listed across workgroups
+//! and answered by id, under the same rules as by token.
 
 use crate::{
-    app::{App, Caller, MAX_ATTEMPTS, SignInRefused},
+    app::{AccessError, App, Caller, MAX_ATTEMPTS, SignInRefused},
     audit::{Actor, Change, Event},
     clock::Clock,
     delivery::Queue,
-    ids::AgentId,
+    ids::{AgentId, InvitationId},
     invitation::Invitation,
     people::{Agent, DisplayName, InvalidText, Membership, Person},
     secret::InvitationToken,
     store::{Counters, EventLog, Invitations, People, StoreError},
-    usecases::sign_in::IdentifyError,
+    usecases::{ListError, ListQuery, Listed, listed, sign_in::IdentifyError},
 };
 
 /// What the invitee is joining.
@@ -46,6 +47,10 @@ pub enum AcceptError {
         "this invitation was sent to another email address; sign in as the invited address to accept it"
     )]
     WrongAddress,
+    /// By id: not the caller's, or unknown, expired, cancelled, accepted or declined. One
+    /// answer for all, so ids of other people's invitations reveal nothing.
+    #[error("invitation not found")]
+    NotFound,
     #[error("a display name is required to register")]
     NameRequired,
     #[error("invalid display name: {0}")]
@@ -97,19 +102,9 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
     ) -> Result<Invitation, TokenError> {
         for _ in 0..MAX_ATTEMPTS {
             let invitation = self.open_invitation(token).await?;
-            let now = self.now();
-            let declined = invitation.decline(now).map_err(|_| TokenError::NotFound)?;
-            let invitee = Actor::Invitee {
-                email: invitation.email.clone(),
-            };
-            let event = Event::of(&declined, Change::Declined, invitee, now);
-            match self.store.update_invitation(&declined, Some(&event)).await {
-                Ok(()) => {
-                    self.release_pending(&declined.workgroup.id, 1).await;
-                    return Ok(declined);
-                }
+            match self.store_decline(&invitation).await {
                 Err(StoreError::Conflict) => continue,
-                Err(error) => return Err(error.into()),
+                done => return Ok(done?),
             }
         }
         Err(StoreError::Conflict.into())
@@ -122,13 +117,118 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         token: &InvitationToken,
         name: Option<&str>,
     ) -> Result<Membership, AcceptError> {
+        self.accept_opened(caller, Opening::Token(token), name)
+            .await
+    }
+
+    /// The caller's live pending invitations in every workgroup, newest send first.
+    pub async fn my_invitations(
+        &self,
+        caller: &Caller,
+        query: &ListQuery,
+    ) -> Result<Listed<Invitation>, ListError> {
+        self.identify(caller).await.map_err(AccessError::from)?;
+        let scope = format!("my-invitations:{}", caller.email);
+        let page = query.page(&self.key, &scope)?;
+        let page = self
+            .store
+            .invitations_to(&caller.email, self.now(), page)
+            .await?;
+        Ok(listed(page, &self.key, &scope))
+    }
+
+    /// Accepts one of the caller's invitations by its id, as by its token: the signed-in
+    /// address proves ownership as the link does.
+    pub async fn accept_my_invitation(
+        &self,
+        caller: &Caller,
+        id: &InvitationId,
+        name: Option<&str>,
+    ) -> Result<Membership, AcceptError> {
+        self.accept_opened(caller, Opening::Id(id), name).await
+    }
+
+    /// Declines one of the caller's invitations by its id, as by its token.
+    pub async fn decline_my_invitation(
+        &self,
+        caller: &Caller,
+        id: &InvitationId,
+    ) -> Result<Invitation, AcceptError> {
+        self.identify(caller).await?;
         for _ in 0..MAX_ATTEMPTS {
-            let invitation = self.open_invitation(token).await?;
-            if invitation.email != caller.email {
-                return Err(AcceptError::WrongAddress);
+            let invitation = self.open_mine(caller, id).await?;
+            match self.store_decline(&invitation).await {
+                Err(StoreError::Conflict) => continue,
+                done => return Ok(done?),
             }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// The caller's invitation with `id`, while it can still be answered.
+    async fn open_mine(
+        &self,
+        caller: &Caller,
+        id: &InvitationId,
+    ) -> Result<Invitation, AcceptError> {
+        let now = self.now();
+        self.store
+            .invitation_with_id(id)
+            .await?
+            .filter(|invitation| invitation.email == caller.email && invitation.is_open(now))
+            .ok_or(AcceptError::NotFound)
+    }
+
+    /// The invitation `opening` leads to, and the person the caller is registered as. By id,
+    /// the sign-in is checked first: a refused caller learns nothing of which ids are theirs.
+    async fn open(
+        &self,
+        caller: &Caller,
+        opening: Opening<'_>,
+    ) -> Result<(Invitation, Option<Person>), AcceptError> {
+        match opening {
+            Opening::Token(token) => {
+                let invitation = self.open_invitation(token).await?;
+                if invitation.email != caller.email {
+                    return Err(AcceptError::WrongAddress);
+                }
+                Ok((invitation, self.identify(caller).await?))
+            }
+            Opening::Id(id) => {
+                let person = self.identify(caller).await?;
+                Ok((self.open_mine(caller, id).await?, person))
+            }
+        }
+    }
+
+    /// Writes the decline of an open invitation with its event, and frees its pending place.
+    async fn store_decline(&self, invitation: &Invitation) -> Result<Invitation, StoreError> {
+        let now = self.now();
+        let declined = invitation.decline(now).map_err(|_| StoreError::Conflict)?;
+        let invitee = Actor::Invitee {
+            email: invitation.email.clone(),
+        };
+        let event = Event::of(&declined, Change::Declined, invitee, now);
+        self.store
+            .update_invitation(&declined, Some(&event))
+            .await?;
+        self.release_pending(&declined.workgroup.id, 1).await;
+        Ok(declined)
+    }
+
+    /// Joins the workgroup of the invitation `opening` leads to; the first acceptance of a
+    /// person registers them with `name`. Both openings write the same conditional
+    /// transaction, so a race between them (or with cancel and resend) has one winner.
+    async fn accept_opened(
+        &self,
+        caller: &Caller,
+        opening: Opening<'_>,
+        name: Option<&str>,
+    ) -> Result<Membership, AcceptError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let (invitation, registered) = self.open(caller, opening).await?;
             let now = self.now();
-            let (person, new_person) = match self.identify(caller).await? {
+            let (person, new_person) = match registered {
                 Some(person) => (person, None),
                 None => {
                     let name = name.ok_or(AcceptError::NameRequired)?;
@@ -162,4 +262,12 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         }
         Err(StoreError::Conflict.into())
     }
+}
+
+/// How an invitee reaches the invitation they answer: the email's token, or its id among the
+/// signed-in caller's own.
+#[derive(Clone, Copy)]
+enum Opening<'a> {
+    Token(&'a InvitationToken),
+    Id(&'a InvitationId),
 }
