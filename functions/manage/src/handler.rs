@@ -1,25 +1,30 @@
 //! The `manage` function: `DELETE /workgroups/{wg}/invitations/{id}` cancels an invitation,
-//! `POST …/{id}/resend` sends it again with a new link and 30 more days. Use case:
-//! `domain::usecases::manage`.
+//! `POST …/{id}/resend` sends it again with a new link and 30 more days;
+//! `PATCH /workgroups/{wg}/agents/{id}` gives an agent another role and `DELETE …/agents/{id}`
+//! removes one (or leaves). Use case: `domain::usecases::manage`.
 
-use domain::{App, clock::Clock, delivery::Queue, store::Store};
+use domain::{App, clock::Clock, delivery::Queue, role::Role, store::Store};
 use http::StatusCode;
 use lambda_http::{Body, Response};
 
 use api::{
     HttpFunction, idempotency,
-    input::{Input, json, no_content},
+    input::{Input, bounded, json, max_len, no_content},
     problem::Problem,
     routes::Operation,
-    views::InvitationView,
+    views::{AgentView, InvitationView, RoleRequest},
 };
 
 /// The `manage` function's share of the API.
 pub struct Handler;
 
 impl HttpFunction for Handler {
-    const OPERATIONS: &'static [Operation] =
-        &[Operation::CancelInvitation, Operation::ResendInvitation];
+    const OPERATIONS: &'static [Operation] = &[
+        Operation::CancelInvitation,
+        Operation::ResendInvitation,
+        Operation::ChangeAgentRole,
+        Operation::RemoveAgent,
+    ];
 
     async fn answer<S: Store, Q: Queue, C: Clock>(
         app: &App<S, Q, C>,
@@ -29,6 +34,8 @@ impl HttpFunction for Handler {
         match operation {
             Operation::CancelInvitation => cancel(app, input).await,
             Operation::ResendInvitation => resend(app, input).await,
+            Operation::ChangeAgentRole => change_role(app, input).await,
+            Operation::RemoveAgent => remove(app, input).await,
             _ => Err(Problem::not_found("no such route")),
         }
     }
@@ -55,4 +62,30 @@ pub async fn resend<S: Store, Q: Queue, C: Clock>(
         Ok(json(StatusCode::OK, &InvitationView::from(&invitation)))
     })
     .await
+}
+
+pub async fn change_role<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let (workgroup, id) = input.agent()?;
+    let body: RoleRequest = input.body()?;
+    let role: Role = bounded("role", &body.role, max_len::ROLE)?
+        .parse()
+        .map_err(|e: domain::role::UnknownRole| Problem::bad_request(e.to_string()))?;
+    let agent = app
+        .change_agent_role(&caller, &workgroup, &id, role)
+        .await?;
+    Ok(json(StatusCode::OK, &AgentView::from(&agent)))
+}
+
+pub async fn remove<S: Store, Q: Queue, C: Clock>(
+    app: &App<S, Q, C>,
+    input: Input<'_>,
+) -> Result<Response<Body>, Problem> {
+    let caller = input.caller()?;
+    let (workgroup, id) = input.agent()?;
+    app.remove_agent(&caller, &workgroup, &id).await?;
+    Ok(no_content())
 }

@@ -392,7 +392,7 @@ export class InvitationsStack extends Stack {
     queries('invite', ['by_person']);
     onTable('list', ['dynamodb:GetItem', 'dynamodb:Query']);
     queries('list', ['by_send', 'by_invitation_id']);
-    onTable('manage', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    onTable('manage', ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     queries('manage', ['by_invitation_id', 'by_person']);
     onTable('accept', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     queries('accept', ['by_person', 'by_token', 'by_invitation_id', 'by_invitee']);
@@ -479,7 +479,7 @@ export class InvitationsStack extends Stack {
         integration: new HttpLambdaIntegration(`${capitalise(name)}${method}${routePath}`, fn[name]),
         authorizer: signedIn ? jwt : open,
       });
-    const { GET, POST, DELETE } = apigw.HttpMethod;
+    const { GET, POST, PATCH, DELETE } = apigw.HttpMethod;
     route('workgroups', POST, '/workgroups');
     route('workgroups', GET, '/workgroups');
     route('list', GET, '/workgroups/{wg}/agents');
@@ -488,6 +488,8 @@ export class InvitationsStack extends Stack {
     route('list', GET, '/workgroups/{wg}/invitations/{id}');
     route('manage', DELETE, '/workgroups/{wg}/invitations/{id}');
     route('manage', POST, '/workgroups/{wg}/invitations/{id}/resend');
+    route('manage', PATCH, '/workgroups/{wg}/agents/{id}');
+    route('manage', DELETE, '/workgroups/{wg}/agents/{id}');
     route('accept', POST, '/invitations/lookup', false);
     route('accept', POST, '/invitations/accept');
     route('accept', POST, '/invitations/decline', false);

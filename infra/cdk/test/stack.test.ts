@@ -56,7 +56,7 @@ test('nine functions, all arm64 on provided.al2023 with JSON logs', () => {
   }
 });
 
-test('the HTTP API: a JWT authorizer on the Cognito pool, twenty-one routes, seven of them open', () => {
+test('the HTTP API: a JWT authorizer on the Cognito pool, twenty-three routes, seven of them open', () => {
   template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
     AuthorizerType: 'JWT',
     IdentitySource: ['$request.header.Authorization'],
@@ -64,7 +64,7 @@ test('the HTTP API: a JWT authorizer on the Cognito pool, twenty-one routes, sev
   });
   template.resourceCountIs('AWS::Cognito::UserPool', 1);
   const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
-  assert.equal(routes.length, 21);
+  assert.equal(routes.length, 23);
   const open = routes
     .filter((r) => r.Properties.AuthorizationType === 'NONE')
     .map((r) => r.Properties.RouteKey)

@@ -5,7 +5,7 @@
 
 use domain::{
     Caller,
-    ids::{InvitationId, WorkgroupId},
+    ids::{AgentId, InvitationId, WorkgroupId},
     locale::Locale,
     usecases::ListQuery,
 };
@@ -86,6 +86,14 @@ impl Input<'_> {
         let text = path_id("the invitation id", self.params.id.as_deref())?;
         let id =
             InvitationId::parse(text).ok_or_else(|| Problem::not_found("invitation not found"))?;
+        Ok((workgroup, id))
+    }
+
+    /// The workgroup and agent ids of an agent's path.
+    pub fn agent(&self) -> Result<(WorkgroupId, AgentId), Problem> {
+        let workgroup = self.workgroup()?;
+        let text = path_id("the agent id", self.params.id.as_deref())?;
+        let id = AgentId::parse(text).ok_or_else(|| Problem::not_found("agent not found"))?;
         Ok((workgroup, id))
     }
 

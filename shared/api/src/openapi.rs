@@ -91,6 +91,10 @@ fn operation(op: Operation) -> Value {
         problem("`payload-too-large`: the request body is over 256 KiB; nothing was changed.");
     let conflict = problem("A concurrent change won the race; retry.");
     let gone = problem("Unknown, used, cancelled, superseded or expired token.");
+    let agent_id = path_param("id", "Agent id, as the agents list shows it.");
+    let last_administrator = problem(
+        "`last-administrator`: the change would leave the workgroup without an administrator (nothing was changed); or a concurrent change won the race.",
+    );
     let my_id = path_param("id", "Invitation id, as the caller's list shows it.");
     let not_mine = problem(
         "Not the caller's invitation, or unknown, expired, cancelled, accepted or declined.",
@@ -224,6 +228,23 @@ fn operation(op: Operation) -> Value {
             "responses": { "200": ok("Declined.", "DeclineAnswer"), "400": bad,
                            "401": unauthenticated, "403": sign_in_refused, "404": not_mine,
                            "409": conflict }
+        }),
+        Operation::ChangeAgentRole => json!({
+            "summary": "Give an agent another role. Administrators: any agent, any role. Managers: agents who are not administrators, to manager, associate or inactive. The same role again changes nothing.",
+            "parameters": [wg, agent_id],
+            "requestBody": body("RoleRequest"),
+            "responses": { "200": ok("The agent with their role.", "Agent"), "400": bad,
+                           "401": unauthenticated, "403": forbidden,
+                           "404": problem("Unknown workgroup or agent, or not a member."),
+                           "409": last_administrator, "413": too_large }
+        }),
+        Operation::RemoveAgent => json!({
+            "summary": "Remove an agent from the workgroup, or leave it (one's own id, any role). The person stays registered, with their other memberships.",
+            "parameters": [wg, agent_id],
+            "responses": { "204": { "description": "Removed." }, "400": bad,
+                           "401": unauthenticated, "403": forbidden,
+                           "404": problem("Unknown workgroup or agent, or not a member."),
+                           "409": last_administrator }
         }),
         Operation::ListEvents => json!({
             "summary": "The workgroup's audit trail, newest first: every change of an invitation, with who made it and when. Kept for 365 days.",
@@ -361,6 +382,10 @@ fn schemas() -> Value {
             }
         },
         "MyInvitationList": list("MyInvitation"),
+        "RoleRequest": {
+            "type": "object", "required": ["role"], "additionalProperties": false,
+            "properties": { "role": request_role }
+        },
         "WorkgroupRef": {
             "type": "object", "required": ["id", "name"],
             "properties": { "id": { "type": "string" }, "name": { "type": "string" } }

@@ -10,7 +10,7 @@ use domain::{
         BadList, ListError,
         accept::{AcceptError, TokenError},
         invite::InviteError,
-        manage::ManageError,
+        manage::{AgentError, ManageError},
         workgroups::CreateWorkgroupError,
     },
 };
@@ -199,6 +199,20 @@ impl From<ManageError> for Problem {
             ManageError::NotFound => Problem::not_found(error.to_string()),
             ManageError::OverQuota(over) => over.into(),
             ManageError::PendingCap(cap) => cap.into(),
+        }
+    }
+}
+
+impl From<AgentError> for Problem {
+    fn from(error: AgentError) -> Self {
+        match error {
+            AgentError::Access(error) => error.into(),
+            AgentError::NotFound => Problem::not_found(error.to_string()),
+            AgentError::LastAdministrator => Problem::new(
+                StatusCode::CONFLICT,
+                "last-administrator",
+                error.to_string(),
+            ),
         }
     }
 }

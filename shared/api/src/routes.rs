@@ -26,6 +26,10 @@ pub enum Operation {
     AcceptMyInvitation,
     /// Decline one of them by id.
     DeclineMyInvitation,
+    /// Give an agent another role.
+    ChangeAgentRole,
+    /// Remove an agent, or leave (one's own id).
+    RemoveAgent,
     ListEvents,
     /// What the caller may still send from a workgroup today (the Invite dialog).
     Allowance,
@@ -88,6 +92,8 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/me/invitations" => ListMyInvitations, "listMyInvitations", true),
     route!(POST "/me/invitations/{id}/accept" => AcceptMyInvitation, "acceptMyInvitation", true),
     route!(POST "/me/invitations/{id}/decline" => DeclineMyInvitation, "declineMyInvitation", true),
+    route!(PATCH "/workgroups/{wg}/agents/{id}" => ChangeAgentRole, "changeAgentRole", true),
+    route!(DELETE "/workgroups/{wg}/agents/{id}" => RemoveAgent, "removeAgent", true),
     route!(GET "/workgroups/{wg}/events" => ListEvents, "listEvents", true),
     route!(GET "/workgroups/{wg}/allowance" => Allowance, "getAllowance", true),
     route!(GET "/openapi.json" => OpenApi, "getOpenApi", false),

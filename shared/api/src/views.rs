@@ -219,6 +219,13 @@ impl From<&domain::invitation::Inviter> for PersonView {
     }
 }
 
+/// The body of a change of an agent's role.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequest {
+    pub role: String,
+}
+
 /// The answer to an acceptance: the workgroup joined and the new agent.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AcceptAnswer {

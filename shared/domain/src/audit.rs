@@ -111,6 +111,10 @@ pub enum Change {
     /// A token with the agent's address under another sign-in was refused.
     #[serde(rename = "agent.sign_in_refused")]
     SignInRefused,
+    #[serde(rename = "agent.role_changed")]
+    RoleChanged { old_role: Role, new_role: Role },
+    #[serde(rename = "agent.removed")]
+    Removed,
 }
 
 impl Change {
@@ -126,6 +130,8 @@ impl Change {
             Change::Reminded { .. } => "invitation.reminded",
             Change::Delivery { .. } => "invitation.delivery",
             Change::SignInRefused => "agent.sign_in_refused",
+            Change::RoleChanged { .. } => "agent.role_changed",
+            Change::Removed => "agent.removed",
         }
     }
 }
@@ -188,12 +194,23 @@ impl Event {
         actor: Actor,
         at: Timestamp,
     ) -> Self {
+        Self::about_agent(workgroup, agent, Change::SignInRefused, actor, at)
+    }
+
+    /// An event that names an agent instead of an invitation.
+    pub fn about_agent(
+        workgroup: &WorkgroupId,
+        agent: &Agent,
+        change: Change,
+        actor: Actor,
+        at: Timestamp,
+    ) -> Self {
         Self {
             id: EventId::generate(),
             workgroup: workgroup.clone(),
             at,
             actor,
-            change: Change::SignInRefused,
+            change,
             invitation: None,
             agent: Some(AgentSubject {
                 id: agent.id.clone(),

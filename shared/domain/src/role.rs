@@ -65,6 +65,12 @@ pub enum Action {
     ListAgents,
     /// Read the workgroup's audit trail.
     ViewEvents,
+    /// Change or remove other agents at all (which ones: the two below).
+    ManageAgents,
+    /// Change the role of an agent who has the role `target` to `to`.
+    ChangeRole { target: Role, to: Role },
+    /// Remove an agent who has the role `target` (leaving is every agent's, not checked here).
+    RemoveAgent { target: Role },
 }
 
 /// Why an action is refused.
@@ -99,7 +105,33 @@ pub fn authorize(role: Option<Role>, action: Action) -> Result<(), Denied> {
         ) => Err(Denied::Forbidden(
             "only administrators can cancel or resend an administrator invitation",
         )),
+        (
+            Manager,
+            Action::ChangeRole {
+                target: Administrator,
+                ..
+            }
+            | Action::RemoveAgent {
+                target: Administrator,
+            },
+        ) => Err(Denied::Forbidden(
+            "only administrators can change or remove an administrator",
+        )),
+        (
+            Manager,
+            Action::ChangeRole {
+                to: Administrator, ..
+            },
+        ) => Err(Denied::Forbidden(
+            "only administrators can grant the administrator role",
+        )),
         (Manager, _) => Ok(()),
+        (
+            Associate | Inactive,
+            Action::ManageAgents | Action::ChangeRole { .. } | Action::RemoveAgent { .. },
+        ) => Err(Denied::Forbidden(
+            "only administrators and managers can change or remove agents",
+        )),
         (Associate, Action::ListAgents) => Ok(()),
         (Associate | Inactive, Action::Invite { .. }) => Err(Denied::Forbidden(
             "only administrators and managers can invite agents",

@@ -12,6 +12,7 @@ use crate::{
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
+    role::Role,
     secret::TokenHash,
 };
 
@@ -102,6 +103,28 @@ pub trait People: Send + Sync {
         &self,
         email: &EmailAddress,
     ) -> impl Future<Output = Result<Vec<Membership>, StoreError>> + Send;
+
+    /// Gives the agent of `membership` the role `to`, with the event, on the condition that
+    /// the stored membership still has `membership.agent.role` and, if `keeps` is given, that
+    /// agent's membership of the workgroup still has `keeps.role` (the caller's authority,
+    /// or another administrator that must remain one). Conflict: either changed; nothing is
+    /// written then.
+    fn change_role(
+        &self,
+        membership: &Membership,
+        to: Role,
+        keeps: Option<&Agent>,
+        event: &Event,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes the membership, with the event, under the conditions of
+    /// [`Self::change_role`]; the person stays registered, with their other memberships.
+    fn remove_agent(
+        &self,
+        membership: &Membership,
+        keeps: Option<&Agent>,
+        event: &Event,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The workgroup's agents, ordered by email.
     fn agents(

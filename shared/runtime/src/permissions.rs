@@ -58,9 +58,12 @@ pub const QUEUE_ACTIONS: [&str; 4] = [
 pub fn port_access(port: Port) -> (&'static [&'static str], bool, &'static [&'static str]) {
     match port {
         // person, membership: GetItem; create a workgroup: Puts; bind a sign-in: Update;
-        // memberships: by_person; agents: the table.
+        // memberships: by_person; agents: the table; change a role: Put, remove an agent:
+        // Delete, each with a ConditionCheck on the membership that must keep its role.
         Port::People => (
             &[
+                "dynamodb:ConditionCheckItem",
+                "dynamodb:DeleteItem",
                 "dynamodb:GetItem",
                 "dynamodb:PutItem",
                 "dynamodb:UpdateItem",
@@ -165,15 +168,17 @@ impl Function {
                 &[BY_SEND.name, BY_INVITATION_ID.name],
             ),
             // membership: GetItem; the invitation: by_invitation_id; cancel: Delete (+ the
-            // event's Put); resend: Put, then Update for its delivery; counts: Update.
+            // event's Put); resend: Put, then Update for its delivery; counts: Update; the
+            // agents: the table; a role: Put, a removal: Delete, each with a ConditionCheck.
             Function::Manage => (
                 &[
+                    "dynamodb:ConditionCheckItem",
                     "dynamodb:DeleteItem",
                     "dynamodb:GetItem",
                     "dynamodb:PutItem",
                     "dynamodb:UpdateItem",
                 ],
-                false,
+                true,
                 &[BY_INVITATION_ID.name, BY_PERSON.name],
             ),
             // by_token; the caller's own invitations: by_invitee, one by_invitation_id;

@@ -1,6 +1,6 @@
 //! Workgroups, people and memberships in the SQLite database (the [`People`] port).
 
-use domain::store::People;
+use domain::{role::Role, store::People};
 
 use super::*;
 
@@ -124,6 +124,73 @@ impl People for EmbeddedStore {
         .await
     }
 
+    async fn change_role(
+        &self,
+        membership: &Membership,
+        to: Role,
+        keeps: Option<&Agent>,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let changed = MembershipRow::of(
+            &membership.workgroup.id,
+            &Agent {
+                role: to,
+                ..membership.agent.clone()
+            },
+        )?;
+        let role = membership.agent.role.as_str();
+        let keeps = keeps.map(|agent| (agent.email.as_str().to_owned(), agent.role.as_str()));
+        let event = EventRow::of(event)?;
+        self.write(move |tx| {
+            still_holds(tx, &changed.workgroup_id, keeps)?;
+            let updated = cached_execute(
+                tx,
+                "UPDATE memberships SET role = ?1, data = ?2
+                     WHERE workgroup_id = ?3 AND email = ?4 AND role = ?5",
+                params![
+                    changed.role,
+                    changed.data,
+                    changed.workgroup_id,
+                    changed.email,
+                    role
+                ],
+            )
+            .map_err(db("failed to change a role"))?;
+            if updated == 0 {
+                return Err(StoreError::Conflict);
+            }
+            event.insert(tx)
+        })
+        .await
+    }
+
+    async fn remove_agent(
+        &self,
+        membership: &Membership,
+        keeps: Option<&Agent>,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let workgroup = membership.workgroup.id.as_str().to_owned();
+        let email = membership.agent.email.as_str().to_owned();
+        let role = membership.agent.role.as_str();
+        let keeps = keeps.map(|agent| (agent.email.as_str().to_owned(), agent.role.as_str()));
+        let event = EventRow::of(event)?;
+        self.write(move |tx| {
+            still_holds(tx, &workgroup, keeps)?;
+            let removed = cached_execute(
+                tx,
+                "DELETE FROM memberships WHERE workgroup_id = ?1 AND email = ?2 AND role = ?3",
+                params![workgroup, email, role],
+            )
+            .map_err(db("failed to remove an agent"))?;
+            if removed == 0 {
+                return Err(StoreError::Conflict);
+            }
+            event.insert(tx)
+        })
+        .await
+    }
+
     async fn agents(
         &self,
         workgroup: &WorkgroupId,
@@ -163,4 +230,26 @@ impl People for EmbeddedStore {
         })
         .await
     }
+}
+
+/// Conflict unless the membership of `keeps` (an address and a role) still has that role:
+/// read inside the write transaction, which holds the file's write lock, so it cannot change
+/// before the transaction ends.
+fn still_holds(
+    tx: &Transaction<'_>,
+    workgroup: &str,
+    keeps: Option<(String, &'static str)>,
+) -> Result<(), StoreError> {
+    let Some((email, role)) = keeps else {
+        return Ok(());
+    };
+    let holds = cached_row(
+        tx,
+        "SELECT 1 FROM memberships WHERE workgroup_id = ?1 AND email = ?2 AND role = ?3",
+        params![workgroup, email, role],
+        |_| Ok(()),
+    )
+    .optional()
+    .map_err(db("failed to read a membership"))?;
+    holds.ok_or(StoreError::Conflict)
 }

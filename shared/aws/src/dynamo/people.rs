@@ -1,6 +1,6 @@
 //! Workgroups, people and memberships in the DynamoDB table (the [`People`] port).
 
-use domain::store::People;
+use domain::{role::Role, store::People};
 
 use super::*;
 
@@ -51,6 +51,63 @@ impl People for DynamoStore {
             .await
             .map(|_| ())
             .map_err(refused("failed to bind a person to a sign-in"))
+    }
+
+    async fn change_role(
+        &self,
+        membership: &Membership,
+        to: Role,
+        keeps: Option<&Agent>,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let changed = Agent {
+            role: to,
+            ..membership.agent.clone()
+        };
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&MembershipItem::of(
+                &membership.workgroup,
+                &changed,
+            ))?))
+            .condition_expression(HOLDS_ROLE)
+            .expression_attribute_names("#agent", AGENT)
+            .expression_attribute_names("#role", ROLE)
+            .expression_attribute_values(":role", s(membership.agent.role.as_str()));
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .put(built(put.build())?)
+                .build(),
+        ];
+        items.extend(self.still_holds(&membership.workgroup.id, keeps)?);
+        items.push(put_event(&self.table, event)?);
+        self.transact(items, "failed to change a role").await
+    }
+
+    async fn remove_agent(
+        &self,
+        membership: &Membership,
+        keeps: Option<&Agent>,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                keys::workgroup(&membership.workgroup.id),
+                keys::agent(&membership.agent.email),
+            )))
+            .condition_expression(HOLDS_ROLE)
+            .expression_attribute_names("#agent", AGENT)
+            .expression_attribute_names("#role", ROLE)
+            .expression_attribute_values(":role", s(membership.agent.role.as_str()));
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .delete(built(delete.build())?)
+                .build(),
+        ];
+        items.extend(self.still_holds(&membership.workgroup.id, keeps)?);
+        items.push(put_event(&self.table, event)?);
+        self.transact(items, "failed to remove an agent").await
     }
 
     async fn membership(
@@ -118,5 +175,40 @@ impl People for DynamoStore {
             items: agents,
             next,
         })
+    }
+}
+
+/// The condition that a membership item still has the role `:role`.
+const HOLDS_ROLE: &str = "#agent.#role = :role";
+/// The agent copied into a membership item, and its role.
+const AGENT: &str = "agent";
+const ROLE: &str = "role";
+
+impl DynamoStore {
+    /// The ConditionCheck that `keeps`'s membership of the workgroup still has its role.
+    fn still_holds(
+        &self,
+        workgroup: &WorkgroupId,
+        keeps: Option<&Agent>,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let Some(agent) = keeps else {
+            return Ok(None);
+        };
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                keys::workgroup(workgroup),
+                keys::agent(&agent.email),
+            )))
+            .condition_expression(HOLDS_ROLE)
+            .expression_attribute_names("#agent", AGENT)
+            .expression_attribute_names("#role", ROLE)
+            .expression_attribute_values(":role", s(agent.role.as_str()))
+            .build();
+        Ok(Some(
+            TransactWriteItem::builder()
+                .condition_check(built(check)?)
+                .build(),
+        ))
     }
 }

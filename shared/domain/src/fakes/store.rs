@@ -15,6 +15,7 @@ use crate::{
     invitation::{Invitation, Status},
     people::{Agent, Membership, Person, SignIn, Workgroup},
     quota::QuotaKey,
+    role::Role,
     secret::TokenHash,
     store::SendSlots,
     store::{
@@ -35,6 +36,27 @@ struct Tables {
     pending: HashMap<WorkgroupId, u32>,
     events: Vec<Event>,
     send_slots: HashMap<i64, u32>,
+}
+
+impl Tables {
+    /// The key of `membership` if it still has its role, and `keeps` (if any) still has its.
+    fn unchanged(
+        &self,
+        membership: &Membership,
+        keeps: Option<&Agent>,
+    ) -> Result<(WorkgroupId, EmailAddress), StoreError> {
+        let workgroup = &membership.workgroup.id;
+        let holds = |agent: &Agent| {
+            self.agents
+                .get(&(workgroup.clone(), agent.email.clone()))
+                .is_some_and(|stored| stored.role == agent.role)
+        };
+        if holds(&membership.agent) && keeps.is_none_or(holds) {
+            Ok((workgroup.clone(), membership.agent.email.clone()))
+        } else {
+            Err(StoreError::Conflict)
+        }
+    }
 }
 
 /// A store that keeps everything in memory and checks every condition the port states. Clones
@@ -179,6 +201,35 @@ impl People for MemoryStore {
             .collect();
         memberships.sort_by(|a, b| a.workgroup.name.as_str().cmp(b.workgroup.name.as_str()));
         Ok(memberships)
+    }
+
+    async fn change_role(
+        &self,
+        membership: &Membership,
+        to: Role,
+        keeps: Option<&Agent>,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let key = tables.unchanged(membership, keeps)?;
+        if let Some(agent) = tables.agents.get_mut(&key) {
+            agent.role = to;
+        }
+        tables.events.push(event.clone());
+        Ok(())
+    }
+
+    async fn remove_agent(
+        &self,
+        membership: &Membership,
+        keeps: Option<&Agent>,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let mut tables = self.tables();
+        let key = tables.unchanged(membership, keeps)?;
+        tables.agents.remove(&key);
+        tables.events.push(event.clone());
+        Ok(())
     }
 
     async fn agents(

@@ -1,4 +1,5 @@
-//! The `manage` function's use cases: cancelling and resending an invitation.
+//! The `manage` function's use cases: cancelling and resending an invitation; changing an
+//! agent's role and removing an agent (or leaving).
 
 use super::invite::actor_of;
 use crate::{
@@ -6,10 +7,11 @@ use crate::{
     audit::{Actor, Change, Event},
     clock::Clock,
     delivery::Queue,
-    ids::{InvitationId, WorkgroupId},
+    ids::{AgentId, InvitationId, WorkgroupId},
     invitation::Invitation,
-    people::Membership,
-    role::{Action, authorize},
+    people::{Agent, Membership},
+    role::{Action, Denied, Role, authorize},
+    store::PageRequest,
     store::{Counters, EventLog, Invitations, People, StoreError},
     usecases::limits::{EmailCharge, ReserveError},
 };
@@ -170,5 +172,215 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
             },
         )?;
         Ok(invitation)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    /// No agent with that id in the workgroup.
+    #[error("agent not found")]
+    NotFound,
+    /// The change would leave the workgroup without an administrator: nothing was changed.
+    #[error(
+        "a workgroup keeps at least one administrator: make another agent an administrator first"
+    )]
+    LastAdministrator,
+}
+
+impl From<StoreError> for AgentError {
+    fn from(error: StoreError) -> Self {
+        Self::Access(AccessError::Store(error))
+    }
+}
+
+impl From<Denied> for AgentError {
+    fn from(denied: Denied) -> Self {
+        Self::Access(AccessError::Denied(denied))
+    }
+}
+
+/// What becomes of an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AgentChange {
+    Role(Role),
+    Removal,
+}
+
+/// What a change of an agent was found to need, read from the workgroup's agents.
+struct Planned {
+    caller: Agent,
+    target: Membership,
+    /// The membership the write is conditioned on still having its role.
+    keeps: Option<Agent>,
+}
+
+impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q, C> {
+    /// Gives an agent another role. The same role again changes nothing and records nothing.
+    pub async fn change_agent_role(
+        &self,
+        caller: &Caller,
+        workgroup: &WorkgroupId,
+        agent: &AgentId,
+        role: Role,
+    ) -> Result<Agent, AgentError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let plan = self
+                .plan_agent_change(caller, workgroup, agent, AgentChange::Role(role))
+                .await?;
+            let old_role = plan.target.agent.role;
+            if old_role == role {
+                return Ok(plan.target.agent);
+            }
+            let event = Event::about_agent(
+                workgroup,
+                &plan.target.agent,
+                Change::RoleChanged {
+                    old_role,
+                    new_role: role,
+                },
+                Actor::from(&plan.caller),
+                self.now(),
+            );
+            match self
+                .store
+                .change_role(&plan.target, role, plan.keeps.as_ref(), &event)
+                .await
+            {
+                Ok(()) => {
+                    return Ok(Agent {
+                        role,
+                        ..plan.target.agent
+                    });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// Removes an agent from the workgroup, or the caller themselves (leaving).
+    pub async fn remove_agent(
+        &self,
+        caller: &Caller,
+        workgroup: &WorkgroupId,
+        agent: &AgentId,
+    ) -> Result<(), AgentError> {
+        for _ in 0..MAX_ATTEMPTS {
+            let plan = self
+                .plan_agent_change(caller, workgroup, agent, AgentChange::Removal)
+                .await?;
+            let event = Event::about_agent(
+                workgroup,
+                &plan.target.agent,
+                Change::Removed,
+                Actor::from(&plan.caller),
+                self.now(),
+            );
+            match self
+                .store
+                .remove_agent(&plan.target, plan.keeps.as_ref(), &event)
+                .await
+            {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// Checks the caller may make `change` to the agent with `id`, and finds what the write
+    /// is conditioned on: the caller's own role when acting on another agent (an
+    /// administrator caller is then also the administrator who remains), or, when the last
+    /// administrator could otherwise go, another administrator who must still be one.
+    async fn plan_agent_change(
+        &self,
+        caller: &Caller,
+        workgroup: &WorkgroupId,
+        id: &AgentId,
+        change: AgentChange,
+    ) -> Result<Planned, AgentError> {
+        let (member, _person) = futures::try_join!(
+            async { Ok::<_, AgentError>(self.store.membership(workgroup, &caller.email).await?) },
+            async {
+                self.identify(caller)
+                    .await
+                    .map_err(|e| AgentError::Access(e.into()))
+            },
+        )?;
+        let member = member.ok_or(Denied::NotAMember)?;
+        let leaving = &member.agent.id == id && change == AgentChange::Removal;
+        if !leaving {
+            authorize(Some(member.agent.role), Action::ManageAgents)?;
+        }
+        let (target, other_administrator) =
+            self.agent_and_other_administrator(workgroup, id).await?;
+        let target = target.ok_or(AgentError::NotFound)?;
+        if !leaving {
+            let action = match change {
+                AgentChange::Role(to) => Action::ChangeRole {
+                    target: target.role,
+                    to,
+                },
+                AgentChange::Removal => Action::RemoveAgent {
+                    target: target.role,
+                },
+            };
+            authorize(Some(member.agent.role), action)?;
+        }
+        let administrator_goes =
+            target.role == Role::Administrator && change != AgentChange::Role(Role::Administrator);
+        let keeps = if administrator_goes {
+            // An administrator caller acting on another is the one who remains.
+            let remains = if member.agent.id != target.id {
+                member.agent.clone()
+            } else {
+                other_administrator.ok_or(AgentError::LastAdministrator)?
+            };
+            Some(remains)
+        } else if leaving {
+            None
+        } else {
+            Some(member.agent.clone())
+        };
+        Ok(Planned {
+            caller: member.agent,
+            target: Membership {
+                workgroup: member.workgroup,
+                agent: target,
+            },
+            keeps,
+        })
+    }
+
+    /// The agent with `id`, and an administrator of the workgroup other than them: read from
+    /// the workgroup's agents, a page at a time, until both are found.
+    async fn agent_and_other_administrator(
+        &self,
+        workgroup: &WorkgroupId,
+        id: &AgentId,
+    ) -> Result<(Option<Agent>, Option<Agent>), StoreError> {
+        let (mut target, mut other) = (None, None);
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .agents(workgroup, PageRequest { after, limit: 100 })
+                .await?;
+            for agent in page.items {
+                if &agent.id == id {
+                    target = Some(agent);
+                } else if agent.role == Role::Administrator && other.is_none() {
+                    other = Some(agent);
+                }
+            }
+            match page.next {
+                Some(next) if target.is_none() || other.is_none() => after = Some(next),
+                _ => return Ok((target, other)),
+            }
+        }
     }
 }
