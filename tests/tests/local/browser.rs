@@ -31,7 +31,7 @@ fn the_seed_story_runs_in_a_real_browser_in_both_languages() {
         .filter(|name| name.ends_with(".test.mjs"))
         .collect();
     files.sort();
-    assert!(files.len() >= 7, "the browser tests: {files:?}");
+    assert!(files.len() >= 9, "the browser tests: {files:?}");
     let output = Command::new("node")
         .args(["--test", "--test-reporter=spec", "--test-concurrency=2"])
         .args(&files)
