@@ -112,19 +112,22 @@ fn run_walkthrough(args: &[&str]) -> String {
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         let published = loop {
             let text = std::fs::read_to_string(&file).unwrap_or_default();
-            if text.contains("invitation.cancelled") || std::time::Instant::now() > deadline {
+            if text.contains("agent.removed") || std::time::Instant::now() > deadline {
                 break text;
             }
             std::thread::sleep(Duration::from_millis(100));
         };
-        assert!(
-            published.contains("invitation.cancelled"),
-            "the trail was not published to {}: {published}",
-            file.display()
-        );
+        for change in ["invitation.cancelled", "agent.role_changed", "agent.removed"] {
+            assert!(
+                published.contains(change),
+                "{change} was not published to {}: {published}",
+                file.display()
+            );
+        }
         for line in published.lines() {
             let event: serde_json::Value = serde_json::from_str(line).expect("one JSON per line");
-            assert!(event["type"].as_str().unwrap().starts_with("invitation."));
+            let kind = event["type"].as_str().unwrap();
+            assert!(kind.starts_with("invitation.") || kind.starts_with("agent."), "{kind}");
         }
     }
     drop(server);
@@ -150,6 +153,8 @@ fn assert_story(stdout: &str) {
         r#""type": "invitation.declined""#,
         r#""actor": "bob@example.com""#,
         r#""type": "invitation.cancelled""#,
+        r#""workgroup": "Acme IT""#,
+        r#""role": "associate""#,
     ] {
         assert!(
             stdout.contains(expected),
