@@ -117,7 +117,11 @@ fn run_walkthrough(args: &[&str]) -> String {
             }
             std::thread::sleep(Duration::from_millis(100));
         };
-        for change in ["invitation.cancelled", "agent.role_changed", "agent.removed"] {
+        for change in [
+            "invitation.cancelled",
+            "agent.role_changed",
+            "agent.removed",
+        ] {
             assert!(
                 published.contains(change),
                 "{change} was not published to {}: {published}",
@@ -127,7 +131,10 @@ fn run_walkthrough(args: &[&str]) -> String {
         for line in published.lines() {
             let event: serde_json::Value = serde_json::from_str(line).expect("one JSON per line");
             let kind = event["type"].as_str().unwrap();
-            assert!(kind.starts_with("invitation.") || kind.starts_with("agent."), "{kind}");
+            assert!(
+                kind.starts_with("invitation.") || kind.starts_with("agent."),
+                "{kind}"
+            );
         }
     }
     drop(server);
