@@ -36,6 +36,8 @@ mod events;
 pub use events::*;
 mod invitees;
 pub use invitees::*;
+mod agents;
+pub use agents::*;
 
 /// Runs every check of this module against one store implementation, one test per check.
 ///
@@ -87,6 +89,11 @@ macro_rules! store_conformance {
             an_address_lists_its_open_invitations_in_every_workgroup_newest_first,
             an_address_s_invitations_are_paged_without_duplicates_or_gaps,
             an_invitation_is_found_by_its_id_alone,
+            a_role_change_is_written_with_its_event,
+            a_stale_role_or_witness_refuses_the_write_and_changes_nothing,
+            removing_an_agent_deletes_only_that_membership,
+            two_administrators_demoting_each_other_at_once_leave_one,
+            two_administrators_leaving_at_once_leave_one,
         );
     };
     (@checks $fresh:path; $($check:ident),* $(,)?) => {
