@@ -107,8 +107,8 @@ pub trait People: Send + Sync {
     /// Gives the agent of `membership` the role `to`, with the event, on the condition that
     /// the stored membership still has `membership.agent.role` and, if `keeps` is given, that
     /// agent's membership of the workgroup still has `keeps.role` (the caller's authority,
-    /// or another administrator that must remain one). Conflict: either changed; nothing is
-    /// written then.
+    /// or another administrator that must remain one; never the membership's own agent).
+    /// Conflict: either changed; nothing is written then.
     fn change_role(
         &self,
         membership: &Membership,

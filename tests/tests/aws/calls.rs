@@ -469,4 +469,52 @@ async fn each_use_case_makes_the_calls_of_the_readme_table_and_never_a_scan() {
         ],
         "decline my invitation",
     );
+
+    // Managing agents: ann (manager) and dee (associate) joined above.
+    let agents = app
+        .list_agents(&ada, &wg, &ListQuery::default())
+        .await
+        .unwrap();
+    let id_of = |email: &str| {
+        agents
+            .items
+            .iter()
+            .find(|a| a.email.as_str() == email)
+            .unwrap()
+            .id
+            .clone()
+    };
+    let (ann_id, dee_id) = (id_of("ann@example.com"), id_of("dee@example.com"));
+    log.take();
+    // The write of each is one transaction: the Put or Delete conditioned on the role read,
+    // the witness's ConditionCheck (the caller, or the administrator who remains), the event.
+    let managing = [
+        // The caller's membership and person; the agents, to find the target by id.
+        ("DynamoDB GetItem", 2),
+        ("DynamoDB Query", 1),
+        ("DynamoDB TransactWriteItems", 1),
+    ];
+    app.change_agent_role(&ada, &wg, &ann_id, Role::Administrator)
+        .await
+        .unwrap();
+    expect(&calls(&log), &managing, "change an agent's role");
+
+    app.change_agent_role(&ada, &wg, &dee_id, Role::Manager)
+        .await
+        .unwrap();
+    log.take();
+    // No witness: the target's own condition is the caller's authority.
+    app.change_agent_role(&dee, &wg, &dee_id, Role::Associate)
+        .await
+        .unwrap();
+    expect(&calls(&log), &managing, "change one's own role (a manager)");
+
+    app.remove_agent(&ada, &wg, &dee_id).await.unwrap();
+    expect(&calls(&log), &managing, "remove an agent");
+
+    // An administrator leaving: the same agents Query found ada, who must remain one.
+    app.remove_agent(&caller("ann@example.com"), &wg, &ann_id)
+        .await
+        .unwrap();
+    expect(&calls(&log), &managing, "leave (an administrator)");
 }

@@ -341,7 +341,9 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
                 other_administrator.ok_or(AgentError::LastAdministrator)?
             };
             Some(remains)
-        } else if leaving {
+        } else if member.agent.id == target.id {
+            // The target's own condition is the caller's authority: a second check of the
+            // same item would make DynamoDB refuse the whole transaction.
             None
         } else {
             Some(member.agent.clone())
