@@ -3,7 +3,7 @@
 // variables, key attributes, indexes, the TTL attribute, routes and each function's grants.
 
 import * as path from 'node:path';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, TimeZone } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps, TimeZone } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -25,6 +25,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
+import { dashboardBody, functionPlaceholder } from './dashboard';
 import { check, Parameter, PARAMETERS } from './parameters';
 
 export interface InvitationsProps extends StackProps {
@@ -366,6 +367,10 @@ export class InvitationsStack extends Stack {
         loggingFormat: lambda.LoggingFormat.JSON,
         logGroup,
       });
+      // X-Ray active tracing, with the managed policy SAM's `Tracing: Active` attaches (the
+      // L2 `tracing` prop would write the same grant inline instead).
+      (fn[name].node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
+      fn[name].role!.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('AWSXrayWriteOnlyAccess'));
       if (name !== 'feedback' && name !== 'publish') {
         fn[name].addToRolePolicy(
           new iam.PolicyStatement({
@@ -731,6 +736,48 @@ export class InvitationsStack extends Stack {
       'A delivery-retry tick could not be delivered by EventBridge Scheduler (dead-letter queue not empty)',
       retryDeadLetters.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: Duration.minutes(5) }),
     );
+
+    // The configuration set's reputation, as SES measures it (reputation metrics are enabled
+    // on it): SES reviews an account from a 5% bounce rate or a 0.1% complaint rate.
+    const reputation = (id: string, description: string, metricName: string, threshold: number) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription: description,
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/SES',
+          metricName,
+          dimensionsMap: { 'ses:configuration-set': configurationSet.configurationSetName },
+          statistic: 'Maximum',
+          period: Duration.hours(1),
+        }),
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(notify);
+    reputation(
+      'BounceRateAlarm',
+      "The configuration set's bounce rate reached 5%, where SES reviews the account",
+      'Reputation.BounceRate',
+      0.05,
+    );
+    reputation(
+      'ComplaintRateAlarm',
+      "The configuration set's complaint rate reached 0.1%, where SES reviews the account",
+      'Reputation.ComplaintRate',
+      0.001,
+    );
+
+    // ------------------------------------------------------------ dashboard
+    // The invitation funnel, delivery, the emails queue, SES reputation and each function's
+    // health on one page: lib/dashboard.ts, the same body as the SAM template's.
+    new cloudwatch.CfnDashboard(this, 'Dashboard', {
+      dashboardBody: Fn.sub(dashboardBody(), {
+        ...Object.fromEntries(all.map(([name, f]) => [functionPlaceholder(name), f.functionName])),
+        EmailsQueueName: emailsQueue.queueName,
+        EmailsDeadLettersName: emailsDeadLetters.queueName,
+        ConfigurationSet: configurationSet.configurationSetName,
+      }),
+    });
 
     // ------------------------------------------------------------ outputs
     new CfnOutput(this, 'ApiUrl', { description: "The HTTP API's base URL", value: api.apiEndpoint });

@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as cdk from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BUSINESS_METRICS, dashboardBody } from '../lib/dashboard';
 import { InvitationsStack, InvitationsProps } from '../lib/stack';
 
 const base: InvitationsProps = {
@@ -215,7 +218,7 @@ test('the send function drains the queue: batches of ten, two at most, reporting
 });
 
 test('alarms on errors, throttles, dropped or undelivered ticks, a failing or late publisher, and undelivered or late emails', () => {
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
   const [deadId] = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) =>
     id.startsWith('EmailsDeadLetters'),
   );
@@ -356,4 +359,43 @@ test('settings out of range are refused, naming them', () => {
   assert.throws(() => synth({ inviteDailyLimit: 2.5 }), /inviteDailyLimit/);
   assert.throws(() => synth({ sesMaxSendRate: 0 }), /sesMaxSendRate/);
   assert.throws(() => synth({ sesMaxSendRate: 1001 }), /sesMaxSendRate/);
+});
+
+test('every function traces with X-Ray, with the managed policy SAM attaches', () => {
+  const functions = template.findResources('AWS::Lambda::Function');
+  assert.equal(Object.keys(functions).length, 9);
+  for (const [id, f] of Object.entries(functions)) {
+    assert.deepEqual(f.Properties.TracingConfig, { Mode: 'Active' }, id);
+    const role = template.findResources('AWS::IAM::Role')[f.Properties.Role['Fn::GetAtt'][0]];
+    assert.ok(JSON.stringify(role.Properties.ManagedPolicyArns).includes('AWSXrayWriteOnlyAccess'), id);
+  }
+});
+
+test('alarms on the configuration set\'s bounce (5%) and complaint (0.1%) rates', () => {
+  for (const [metric, threshold] of [['Reputation.BounceRate', 0.05], ['Reputation.ComplaintRate', 0.001]] as const) {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SES',
+      MetricName: metric,
+      Dimensions: [Match.objectLike({ Name: 'ses:configuration-set' })],
+      Threshold: threshold,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  }
+});
+
+test('the dashboard: every business metric, and the same body as the SAM template\'s', () => {
+  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  assert.equal(dashboards.length, 1);
+  const body = dashboards[0].Properties.DashboardBody['Fn::Sub'][0];
+  assert.equal(body, dashboardBody());
+  for (const metric of BUSINESS_METRICS) {
+    assert.ok(body.includes(`MetricName=\\"${metric}\\"`), metric);
+  }
+  // The SAM template's copy, as its `|-` block holds it (ten spaces in).
+  const sam = fs.readFileSync(path.join(__dirname, '..', '..', 'template.yaml'), 'utf8');
+  const copy = body
+    .split('\n')
+    .map((line: string) => (line ? `          ${line}` : line))
+    .join('\n');
+  assert.ok(sam.includes(`DashboardBody: !Sub\n        - |-\n${copy}\n        - `), 'infra/template.yaml holds dashboardBody()');
 });
