@@ -1,7 +1,7 @@
 //! The deployment tools the template checks run: cfn-lint, the SAM CLI and cargo-lambda (pinned,
-//! in a project-local virtualenv) and the CDK app's npm packages (from its lock file). The first
-//! test that needs them installs what is missing, under the same lock as moto; a test never
-//! skips for want of them.
+//! in a project-local virtualenv), checkov (pinned, in its own) and the CDK app's npm packages
+//! (from its lock file). The first test that needs them installs what is missing, under the
+//! same lock as moto; a test never skips for want of them.
 
 use std::{
     fs::File,
@@ -18,6 +18,10 @@ pub const PYTHON_TOOLS: [&str; 4] = [
     "aws-sam-translator==1.115.0",
     "cargo-lambda==1.9.2",
 ];
+
+/// The template scanner, pinned, in a virtualenv of its own (its dependencies are not the SAM
+/// CLI's).
+pub const CHECKOV: &str = "checkov==3.3.30";
 
 /// `<workspace>`.
 pub fn workspace() -> PathBuf {
@@ -95,6 +99,28 @@ pub fn tool(name: &str) -> Command {
         .env("SAM_CLI_TELEMETRY", "0")
         .env("CDK_DISABLE_CLI_TELEMETRY", "true")
         .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
+/// checkov from its own virtualenv, installed on first use; it downloads nothing.
+pub fn checkov() -> Command {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    let bin = BIN.get_or_init(|| {
+        crate::moto::pinned_venv("checkov", &[CHECKOV])
+            .unwrap_or_else(|why| panic!("checkov: {why}"))
+            .join("bin")
+    });
+    let mut command = Command::new(bin.join("checkov"));
+    command
+        .args([
+            "--skip-download",
+            "--framework",
+            "cloudformation",
+            "--compact",
+        ])
+        .args(["--output", "json"])
+        .env("BC_SKIP_MAPPING", "TRUE")
+        .env("CHECKOV_RUN_SCA_PACKAGE_SCAN_V2", "false");
     command
 }
 

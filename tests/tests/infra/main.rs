@@ -1,5 +1,7 @@
-//! The templates: their parameters, shapes and grants against the code, and the deploy rehearsal on moto.
+//! The templates: their parameters, shapes and grants against the code, the deploy rehearsal on
+//! moto, and the template scan (checkov).
 
 mod parameters;
 mod rehearsal;
+mod scan;
 mod templates;
