@@ -5,6 +5,7 @@ pub mod aws_stack;
 pub mod binaries;
 pub mod browser;
 pub mod conformance;
+pub mod emf;
 pub mod functions;
 pub mod harness;
 pub mod infra;

@@ -6,7 +6,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = runtime::table_only(runtime::Function::Feedback).await;
     let store = &store;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
-        feedback::handle(store, event)
+        runtime::flushed(runtime::Function::Feedback, event, |event| {
+            feedback::handle(store, event)
+        })
     }))
     .await
 }

@@ -6,7 +6,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let deployment = runtime::start::<runtime::FunctionQueue>(runtime::Function::Remind).await;
     let deployment = &deployment;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
-        remind::handle(deployment, event)
+        runtime::flushed(runtime::Function::Remind, event, |event| {
+            remind::handle(deployment, event)
+        })
     }))
     .await
 }

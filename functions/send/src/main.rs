@@ -6,7 +6,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sending = runtime::start_sending(runtime::Function::Send).await;
     let sending = &sending;
     lambda_runtime::run(lambda_runtime::service_fn(move |event| {
-        send::handle(sending, event)
+        runtime::flushed(runtime::Function::Send, event, |event| {
+            send::handle(sending, event)
+        })
     }))
     .await
 }

@@ -3,6 +3,7 @@
 
 pub mod calls;
 pub mod dynamo;
+pub mod emf;
 pub mod events;
 pub mod pace;
 pub mod ses;

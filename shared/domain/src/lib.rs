@@ -17,6 +17,7 @@ pub mod invitation;
 pub mod locale;
 pub mod mailer;
 pub mod message;
+pub mod metrics;
 pub mod people;
 pub mod quota;
 pub mod role;

@@ -93,7 +93,33 @@ pub async fn answer_http<F: HttpFunction, Q: StartQueue>(
         millis = started.elapsed().as_millis() as u64,
         "answered"
     );
+    let context = request.lambda_context_ref();
+    aws::emf::flush(
+        deployment.config.function.name(),
+        aws::emf::Invocation {
+            request_id: context.map(|c| c.request_id.as_str()),
+            trace_id: context.and_then(|c| c.xray_trace_id.as_deref()),
+        },
+    );
     response
+}
+
+/// Handles one event with `handler`, then writes the business metrics it recorded.
+pub async fn flushed<E, T, F: Future<Output = T>>(
+    function: Function,
+    event: lambda_runtime::LambdaEvent<E>,
+    handler: impl FnOnce(lambda_runtime::LambdaEvent<E>) -> F,
+) -> T {
+    let context = event.context.clone();
+    let answer = handler(event).await;
+    aws::emf::flush(
+        function.name(),
+        aws::emf::Invocation {
+            request_id: Some(&context.request_id),
+            trace_id: context.xray_trace_id.as_deref(),
+        },
+    );
+    answer
 }
 
 /// Starts the feedback function's one need: the table.

@@ -4,6 +4,7 @@
 //! function taking what the others queued as SQS events; their logs are read back.
 
 use std::{
+    collections::BTreeMap,
     process::{Child, Command, Stdio},
     time::Duration,
 };
@@ -306,7 +307,39 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
         "the bounce is in the trail: {listed:?}"
     );
 
+    // Dee declines; Ada cancels cy's bounced invitation.
+    let dee = "dee@binaries.example";
+    get(Function::Invite)
+        .http(with_bearer(api_gateway_event(
+            "POST",
+            &format!("/workgroups/{wg}/invitations"),
+            Some(ADMIN),
+            Some(json!({ "emails": dee, "role": "associate" })),
+        )))
+        .await
+        .assert_ok(200);
+    assert_eq!(get(Function::Send).drain(&stack).await, 1);
+    get(Function::Accept)
+        .http(api_gateway_event(
+            "POST",
+            "/invitations/decline",
+            None,
+            Some(json!({ "token": latest_token(dee) })),
+        ))
+        .await
+        .assert_ok(200);
+    let cancelled = get(Function::Manage)
+        .http(with_bearer(api_gateway_event(
+            "DELETE",
+            &format!("/workgroups/{wg}/invitations/{cy_id}"),
+            Some(ADMIN),
+            None,
+        )))
+        .await;
+    assert_eq!(cancelled.status, 204, "{:?}", cancelled.body);
+
     // Logs: one JSON object per line, tied to the request id; no token, bearer or email body.
+    let mut metrics = BTreeMap::new();
     for (function, process) in &running {
         let log = process.log();
         let lines: Vec<Value> = log
@@ -335,6 +368,30 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
                 "{function:?} logged an email's text:\n{log}"
             );
         }
+        let mut seen = BTreeMap::new();
+        for document in lines.iter().filter(|l| tests::emf::is_emf(l)) {
+            tests::emf::check(document, function.name(), &mut seen);
+        }
+        for (name, seen) in seen {
+            metrics.insert((function.name(), name), (seen.sum, seen.values));
+        }
+        // Every line from the first invocation on carries its request id and trace id.
+        let ids = |line: &Value| {
+            let ids = if tests::emf::is_emf(line) {
+                line
+            } else {
+                &line["span"]
+            };
+            (ids["requestId"].is_string(), ids["xrayTraceId"].is_string())
+        };
+        let invoked = lines.iter().position(|l| ids(l).0).unwrap_or(lines.len());
+        for line in &lines[invoked..] {
+            assert_eq!(
+                ids(line),
+                (true, true),
+                "{function:?} logged without ids: {line}"
+            );
+        }
         if function.answers_http() {
             let answered = lines
                 .iter()
@@ -351,7 +408,7 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
                 .iter()
                 .filter(|l| l["fields"]["message"] == "batch done")
                 .collect();
-            assert_eq!(batches.len(), 2, "one line a batch:\n{log}");
+            assert_eq!(batches.len(), 3, "one line a batch:\n{log}");
             assert!(
                 batches[0]["span"]["requestId"].is_string(),
                 "{}",
@@ -367,6 +424,30 @@ async fn every_function_binary_starts_reads_its_config_and_answers() {
             assert!(done["span"]["requestId"].is_string(), "{done}");
         }
     }
+    // Each business event of the story, as the function that made it counted it: the sum of a
+    // count, and how many measurements of a time.
+    let count =
+        |function, name: &str, sum: f64, values| ((function, name.to_owned()), (sum, values));
+    let timed = |function, name: &str, values| {
+        let (sum, _) = metrics[&(function, name.to_owned())];
+        count(function, name, sum, values)
+    };
+    let expected = BTreeMap::from([
+        count("invite", "InvitationsSent", 3.0, 2),
+        count("invite", "EmailsQueued", 3.0, 2),
+        count("manage", "InvitationsResent", 1.0, 1),
+        count("manage", "EmailsQueued", 1.0, 1),
+        count("manage", "InvitationsCancelled", 1.0, 1),
+        count("accept", "InvitationsAccepted", 1.0, 1),
+        timed("accept", "TimeToAcceptance", 1),
+        count("accept", "InvitationsDeclined", 1.0, 1),
+        count("send", "EmailsHandedOver", 4.0, 3),
+        timed("send", "DeliveryLag", 4),
+        timed("remind", "SweepDuration", 3),
+        count("remind", "SweepItems", 0.0, 1),
+        count("feedback", "EmailsBounced", 1.0, 1),
+    ]);
+    assert_eq!(metrics, expected);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use crate::{
     delivery::Queue,
     ids::{AgentId, InvitationId},
     invitation::Invitation,
+    metrics::{self, Metric},
     people::{Agent, DisplayName, InvalidText, Membership, Person},
     secret::InvitationToken,
     store::{Counters, EventLog, Invitations, People, StoreError},
@@ -212,6 +213,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         self.store
             .update_invitation(&declined, Some(&event))
             .await?;
+        metrics::changed(&event.change);
         self.release_pending(&declined.workgroup.id, 1).await;
         Ok(declined)
     }
@@ -250,6 +252,9 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
                 .await
             {
                 Ok(()) => {
+                    metrics::changed(&event.change);
+                    let waited = (now - invitation.sent_at).num_milliseconds() as f64 / 1000.0;
+                    metrics::measure(Metric::TimeToAcceptance, waited);
                     self.release_pending(&invitation.workgroup.id, 1).await;
                     return Ok(Membership {
                         workgroup: invitation.workgroup,

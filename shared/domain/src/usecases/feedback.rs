@@ -7,6 +7,7 @@ use crate::{
     clock::Timestamp,
     invitation::Delivery,
     message::MailReference,
+    metrics,
     store::{Invitations, StoreError},
 };
 
@@ -56,11 +57,12 @@ pub async fn record_refusal<S: Invitations>(
         return Ok(FeedbackOutcome::Recorded);
     }
     let refused = invitation.with_delivery(delivery);
-    match store
-        .record_delivery(&refused, &Event::delivery(&refused, now))
-        .await
-    {
-        Ok(()) => Ok(FeedbackOutcome::Recorded),
+    let event = Event::delivery(&refused, now);
+    match store.record_delivery(&refused, &event).await {
+        Ok(()) => {
+            metrics::changed(&event.change);
+            Ok(FeedbackOutcome::Recorded)
+        }
         // Resent or removed between the read and the write.
         Err(StoreError::Conflict) => Ok(FeedbackOutcome::Superseded),
         Err(error) => Err(error),

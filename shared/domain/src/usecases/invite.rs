@@ -13,6 +13,7 @@ use crate::{
     ids::WorkgroupId,
     invitation::{Invitation, Inviter, Send, Status},
     locale::Locale,
+    metrics::{self, Metric},
     people::Membership,
     quota::{OverQuota, PendingCapReached},
     role::{Action, Role, authorize},
@@ -316,6 +317,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
             };
             let existing = match inserted {
                 Inserted::Created => {
+                    metrics::changed(&event.change);
                     return Ok(Invited {
                         emailed: true,
                         outcome: InviteOutcome::Invited(invitation),
@@ -368,6 +370,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
             };
             match renewal {
                 Ok(()) => {
+                    metrics::changed(&event.change);
                     mark_freed();
                     self.give_back_unsent(&existing).await;
                     return Ok(Invited {
@@ -419,8 +422,11 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         if due.is_empty() {
             return;
         }
-        if let Err(error) = self.queue.post(due).await {
-            tracing::warn!(error = %error_chain(&error), emails = due.len(), "due emails not posted; the sweep will");
+        match self.queue.post(due).await {
+            Ok(()) => metrics::count(Metric::EmailsQueued, due.len() as u64),
+            Err(error) => {
+                tracing::warn!(error = %error_chain(&error), emails = due.len(), "due emails not posted; the sweep will");
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::{
     delivery::Queue,
     ids::{AgentId, InvitationId, WorkgroupId},
     invitation::Invitation,
+    metrics,
     people::{Agent, Membership},
     role::{Action, Denied, Role, authorize},
     store::PageRequest,
@@ -76,6 +77,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
                 Err(StoreError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
                 Ok(()) => {
+                    metrics::changed(&event.change);
                     if invitation.holds_pending_place() {
                         self.release_pending(workgroup, 1).await;
                     }
@@ -149,6 +151,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
                 Err(StoreError::Conflict) => continue,
                 Err(error) => return Err(error.into()),
                 Ok(()) => {
+                    metrics::changed(&event.change);
                     self.give_back_unsent(&invitation).await;
                     return Ok(renewed);
                 }

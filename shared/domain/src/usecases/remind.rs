@@ -12,6 +12,7 @@ use crate::{
     clock::{Clock, Timestamp},
     delivery::{DueEmail, Queue},
     invitation::Invitation,
+    metrics::{self, Metric},
     store::{Counters, EventLog, Invitations, PageRequest, People, StoreError},
 };
 
@@ -81,7 +82,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         now: Timestamp,
         keep_going: impl Fn() -> bool,
     ) -> Result<SweepReport, StoreError> {
-        self.sweep(Sweep::Reminders, now, keep_going).await
+        self.measured(Sweep::Reminders, now, keep_going).await
     }
 
     /// Posts again every email due for it (never posted, held by a sender that stopped, or at
@@ -92,7 +93,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         now: Timestamp,
         keep_going: impl Fn() -> bool,
     ) -> Result<SweepReport, StoreError> {
-        self.sweep(Sweep::Retries, now, keep_going).await
+        self.measured(Sweep::Retries, now, keep_going).await
     }
 
     /// Records every pending invitation that expired unanswered in the last
@@ -103,7 +104,26 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         now: Timestamp,
         keep_going: impl Fn() -> bool,
     ) -> Result<SweepReport, StoreError> {
-        self.sweep(Sweep::Expiries, now, keep_going).await
+        self.measured(Sweep::Expiries, now, keep_going).await
+    }
+
+    /// Runs a sweep and records how long it took and how many candidates it handled.
+    async fn measured(
+        &self,
+        sweep: Sweep,
+        now: Timestamp,
+        keep_going: impl Fn() -> bool,
+    ) -> Result<SweepReport, StoreError> {
+        let started = std::time::Instant::now();
+        let report = self.sweep(sweep, now, keep_going).await;
+        metrics::measure(
+            Metric::SweepDuration,
+            started.elapsed().as_secs_f64() * 1000.0,
+        );
+        if let Ok(report) = &report {
+            metrics::count(Metric::SweepItems, report.candidates as u64);
+        }
+        report
     }
 
     /// Reads the sweep's candidates page by page, handles each page's concurrently, and posts
@@ -189,6 +209,7 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         let event = Event::of(&lapsed, Change::Expired, Actor::System, lapsed.expires_at());
         match self.store.update_invitation(&lapsed, Some(&event)).await {
             Ok(()) => {
+                metrics::changed(&event.change);
                 self.release_pending(&lapsed.workgroup.id, 1).await;
                 Ok(true)
             }
@@ -222,7 +243,10 @@ impl<S: People + Invitations + EventLog + Counters, Q: Queue, C: Clock> App<S, Q
         };
         let event = Event::of(&reminded, change, Actor::System, now);
         match self.store.update_invitation(&reminded, Some(&event)).await {
-            Ok(()) => Attempt::Done(Some(reminded.due_email())),
+            Ok(()) => {
+                metrics::changed(&event.change);
+                Attempt::Done(Some(reminded.due_email()))
+            }
             Err(error) => {
                 tracing::info!(invitation = %invitation.id, %error, "reminder not queued");
                 Attempt::Skipped

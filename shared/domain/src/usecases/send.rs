@@ -11,6 +11,7 @@ use crate::{
     invitation::{Delivery, Invitation},
     mailer::{MailFailure, Mailer},
     message::invitation_email,
+    metrics::{self, Metric},
     quota::{Counted, QuotaKey},
     store::{Counters, Invitations, StoreError},
 };
@@ -69,8 +70,16 @@ impl<S: Invitations + Counters, Q: Queue, C: Clock> App<S, Q, C> {
             Some(_) => claimed.attempted(false, now),
         };
         let event = Event::delivery(&after, now);
-        if let Err(error) = self.store.record_delivery(&after, &event).await {
-            tracing::info!(invitation = %after.id, %error, "delivery state not recorded");
+        match self.store.record_delivery(&after, &event).await {
+            Ok(()) => metrics::changed(&event.change),
+            Err(error) => {
+                tracing::info!(invitation = %after.id, %error, "delivery state not recorded");
+            }
+        }
+        // An invitation email was queued when it was sent; a reminder's queuing is not kept.
+        if failure.is_none() && claimed.occasion == Occasion::Invitation {
+            let lag = (now - claimed.sent_at).num_milliseconds() as f64;
+            metrics::measure(Metric::DeliveryLag, lag);
         }
         if given_up(&after) {
             self.give_back_invite(&after).await;
