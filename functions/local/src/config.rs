@@ -36,6 +36,7 @@ const SQLITE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
 const KEY_FILE: &str = "secret.key";
 const OUTBOX_DIR: &str = "outbox";
 const EVENTS_FILE: &str = "events.jsonl";
+const METRICS_FILE: &str = "metrics.jsonl";
 
 impl DataDir {
     pub fn open(path: &Path) -> Result<Self, String> {
@@ -73,6 +74,11 @@ impl DataDir {
     /// Where the audit trail's events are published locally, one JSON object per line.
     pub fn events_file(&self) -> PathBuf {
         self.path.join(EVENTS_FILE)
+    }
+
+    /// Where the business metrics are written locally, one EMF line per flush.
+    pub fn metrics_file(&self) -> PathBuf {
+        self.path.join(METRICS_FILE)
     }
 
     /// The newest accept link emailed to `to`.

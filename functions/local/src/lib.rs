@@ -5,6 +5,7 @@ pub mod config;
 pub mod events;
 pub mod identity;
 pub mod mailer;
+pub mod metrics;
 pub mod outbox;
 pub mod routes;
 pub mod sender;

@@ -177,11 +177,13 @@ async fn serve_on<S: Store + SendSlots + Clone + 'static>(
     println!("listening on http://{addr}");
     println!("web console: http://{addr}/ (sign in as any address)");
     println!(
-        "data folder: {}  (outbox: {}, events: {})",
+        "data folder: {}  (outbox: {}, events: {}, metrics: {})",
         data.path().display(),
         data.outbox_dir().display(),
-        data.events_file().display()
+        data.events_file().display(),
+        data.metrics_file().display()
     );
+    println!("metrics: http://{addr}/metrics");
     if args.now.is_some() {
         println!(
             "clock: shifted, it reads {} now",
@@ -202,10 +204,12 @@ async fn serve_on<S: Store + SendSlots + Clone + 'static>(
         );
     }
     let hosts = Hosts::new(&base_url);
+    local::metrics::spawn_flusher(data.metrics_file());
     let local = Arc::new(Local {
         app,
         identity,
         hosts,
+        metrics: data.metrics_file(),
     });
     let sender = local.clone();
     tokio::spawn(async move {
@@ -266,6 +270,9 @@ async fn remind_on<S: Store + SendSlots + Clone>(
     if let Some(store) = &events {
         local::events::publish(store, &data.events_file()).await?;
     }
+    let metrics = data.metrics_file();
+    local::metrics::flush(&metrics)
+        .map_err(|e| format!("cannot append to {}: {e}", metrics.display()))?;
     println!(
         "delivery sweep at {}: {} candidates, {} queued again, {} failed, {} skipped",
         at.to_rfc3339(),

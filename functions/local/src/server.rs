@@ -9,6 +9,7 @@
 use std::{
     convert::Infallible,
     net::{IpAddr, SocketAddr},
+    path::PathBuf,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -55,6 +56,8 @@ pub struct Local<S, Q, C> {
     pub app: App<S, Q, C>,
     pub identity: DevIdentity,
     pub hosts: Hosts,
+    /// Where the business metrics are written, and read back for `GET /metrics`.
+    pub metrics: PathBuf,
 }
 
 /// Refuses an address other machines may reach unless `allow_remote` says so: anyone who
@@ -255,6 +258,7 @@ async fn respond<S: Store, Q: Queue, C: Clock>(
     match (&parts.method, parts.uri.path()) {
         // What only the local server offers: development sign-in for the console.
         (&Method::POST, "/dev/sign-in") => dev_sign_in(local, &body),
+        (&Method::GET, "/metrics") => metrics(local),
         _ => api_answer(local, peer, parts, body).await,
     }
 }
@@ -376,6 +380,24 @@ fn to_hyper(response: http::Response<Body>) -> hyper::Response<ResponseBody> {
 struct SignInRequest {
     email: String,
     name: Option<String>,
+}
+
+/// `GET /metrics`: the business metrics recorded so far, in Prometheus's text format.
+fn metrics<S, Q, C>(local: &Local<S, Q, C>) -> hyper::Response<ResponseBody> {
+    // What the last requests recorded is written first, so the answer includes it.
+    let read = crate::metrics::flush(&local.metrics)
+        .and_then(|()| crate::metrics::prometheus(&local.metrics));
+    match read {
+        Ok(text) => {
+            let mut response = hyper::Response::new(Full::new(Bytes::from(text)).boxed());
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+            );
+            response
+        }
+        Err(error) => to_hyper(Problem::internal(&error).into_response()),
+    }
 }
 
 /// `POST /dev/sign-in {email, name?}`: a development token for any address, as `token` prints.

@@ -305,6 +305,91 @@ fn a_shifted_clock_expires_invitations_and_the_sweep_sends_reminders() {
 }
 
 #[test]
+fn metrics_count_the_story_and_are_served_as_prometheus_text() {
+    let data = tempfile::tempdir().unwrap();
+    let admin = run(data.path(), &["token", "--email", "ada@example.com"]);
+    let ann = run(data.path(), &["token", "--email", "ann@example.com"]);
+    let server = Server::start(data.path(), &[]);
+    let (_, created) = server.call(
+        "POST",
+        "/workgroups",
+        Some(&admin),
+        Some(json!({"name": "Acme"})),
+    );
+    let wg = created["id"].as_str().unwrap().to_owned();
+    let (status, invited) = server.call(
+        "POST",
+        &format!("/workgroups/{wg}/invitations"),
+        Some(&admin),
+        Some(json!({"emails": "ann@example.com, bob@example.com, cy@example.com", "role": "associate"})),
+    );
+    assert_eq!(status, 200, "{invited}");
+    let link = |to| token_of(&run(data.path(), &["link", "--to", to]));
+    let (status, _) = server.call(
+        "POST",
+        "/invitations/accept",
+        Some(&ann),
+        Some(json!({"token": link("ann@example.com"), "name": "Ann"})),
+    );
+    assert_eq!(status, 200);
+    let (status, _) = server.call(
+        "POST",
+        "/invitations/decline",
+        None,
+        Some(json!({"token": link("bob@example.com")})),
+    );
+    assert_eq!(status, 200);
+    let cy = invited["results"][2]["invitation"]["id"].as_str().unwrap();
+    let (status, _) = server.call(
+        "DELETE",
+        &format!("/workgroups/{wg}/invitations/{cy}"),
+        Some(&admin),
+        None,
+    );
+    assert_eq!(status, 204);
+
+    // The sender records a handover just after the email is in the outbox.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let (status, text) = server.call("GET", "/metrics", None, None);
+        assert_eq!(status, 200);
+        let text = text.as_str().expect("plain text").to_owned();
+        if text.contains("emails_handed_over_total{function=\"local\"} 3")
+            || Instant::now() > deadline
+        {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    for line in [
+        "invitations_sent_total{function=\"local\"} 3",
+        "emails_queued_total{function=\"local\"} 3",
+        "emails_handed_over_total{function=\"local\"} 3",
+        "invitations_accepted_total{function=\"local\"} 1",
+        "invitations_declined_total{function=\"local\"} 1",
+        "invitations_cancelled_total{function=\"local\"} 1",
+        "invitations_expired_total{function=\"local\"} 0",
+        "time_to_acceptance_seconds_count{function=\"local\"} 1",
+        "delivery_lag_milliseconds_count{function=\"local\"} 3",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line} missing from:\n{text}"
+        );
+    }
+    // The file behind it holds the same EMF documents the functions write.
+    let written = std::fs::read_to_string(data.path().join("metrics.jsonl")).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for line in written.lines() {
+        tests::emf::check(&serde_json::from_str(line).unwrap(), "local", &mut seen);
+    }
+    assert_eq!(seen["InvitationsSent"].sum, 3.0);
+    for address in ["ann@", "bob@", "cy@", wg.as_str()] {
+        assert!(!written.contains(address), "{address} in the metrics");
+    }
+}
+
+#[test]
 fn the_console_signs_in_with_development_tokens_only_here() {
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(data.path(), &[]);
