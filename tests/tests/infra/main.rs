@@ -1,6 +1,7 @@
-//! The templates: their parameters, shapes and grants against the code, the deploy rehearsal on
-//! moto, and the template scan (checkov).
+//! The templates: their parameters, shapes, grants and dashboard metrics against the code, the
+//! deploy rehearsal on moto, and the template scan (checkov).
 
+mod metrics;
 mod parameters;
 mod rehearsal;
 mod scan;
