@@ -90,15 +90,19 @@ pub fn invitee_position(sent_at: Timestamp, id: &InvitationId, workgroup: &Workg
 pub fn parse_invitee_position(position: &str) -> Result<(String, WorkgroupId), StoreError> {
     let bad = || bad_position(position);
     let (sort, workgroup) = position.split_once('|').ok_or_else(bad)?;
-    let (seconds, id) = sort
-        .strip_prefix(SENT_PREFIX)
-        .and_then(|rest| rest.split_once('#'))
-        .ok_or_else(bad)?;
-    let well_formed = seconds.len() == 12
-        && seconds.bytes().all(|b| b.is_ascii_digit())
-        && InvitationId::parse(id).is_some();
-    let workgroup = WorkgroupId::parse(workgroup).filter(|_| well_formed);
+    let workgroup = WorkgroupId::parse(workgroup).filter(|_| is_sent_key(sort));
     Ok((sort.to_owned(), workgroup.ok_or_else(bad)?))
+}
+
+/// Whether `sort` is a `SENT#<second>#<id>` key as [`sent`] writes it.
+fn is_sent_key(sort: &str) -> bool {
+    sort.strip_prefix(SENT_PREFIX)
+        .and_then(|rest| rest.split_once('#'))
+        .is_some_and(|(seconds, id)| {
+            seconds.len() == 12
+                && seconds.bytes().all(|b| b.is_ascii_digit())
+                && InvitationId::parse(id).is_some()
+        })
 }
 
 /// The smallest string that sorts after `key` (for a key condition that starts after it).
@@ -156,14 +160,7 @@ pub fn parse_invitation_position(position: &str) -> Result<(String, EmailAddress
     let bad = || bad_position(position);
     // The sort key holds no `|`; a quoted address may.
     let (sort, email) = position.split_once('|').ok_or_else(bad)?;
-    let (seconds, id) = sort
-        .strip_prefix(SENT_PREFIX)
-        .and_then(|rest| rest.split_once('#'))
-        .ok_or_else(bad)?;
-    let well_formed = seconds.len() == 12
-        && seconds.bytes().all(|b| b.is_ascii_digit())
-        && InvitationId::parse(id).is_some();
-    if !well_formed {
+    if !is_sent_key(sort) {
         return Err(bad());
     }
     Ok((

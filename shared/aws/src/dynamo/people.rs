@@ -74,14 +74,11 @@ impl People for DynamoStore {
             .expression_attribute_names("#agent", AGENT)
             .expression_attribute_names("#role", ROLE)
             .expression_attribute_values(":role", s(membership.agent.role.as_str()));
-        let mut items = vec![
-            TransactWriteItem::builder()
-                .put(built(put.build())?)
-                .build(),
-        ];
-        items.extend(self.still_holds(&membership.workgroup.id, keeps)?);
-        items.push(put_event(&self.table, event)?);
-        self.transact(items, "failed to change a role").await
+        let write = TransactWriteItem::builder()
+            .put(built(put.build())?)
+            .build();
+        self.write_guarded(write, membership, keeps, event, "failed to change a role")
+            .await
     }
 
     async fn remove_agent(
@@ -100,14 +97,11 @@ impl People for DynamoStore {
             .expression_attribute_names("#agent", AGENT)
             .expression_attribute_names("#role", ROLE)
             .expression_attribute_values(":role", s(membership.agent.role.as_str()));
-        let mut items = vec![
-            TransactWriteItem::builder()
-                .delete(built(delete.build())?)
-                .build(),
-        ];
-        items.extend(self.still_holds(&membership.workgroup.id, keeps)?);
-        items.push(put_event(&self.table, event)?);
-        self.transact(items, "failed to remove an agent").await
+        let write = TransactWriteItem::builder()
+            .delete(built(delete.build())?)
+            .build();
+        self.write_guarded(write, membership, keeps, event, "failed to remove an agent")
+            .await
     }
 
     async fn membership(
@@ -185,6 +179,22 @@ const AGENT: &str = "agent";
 const ROLE: &str = "role";
 
 impl DynamoStore {
+    /// Writes `write` to `membership` in one transaction with the witness's check and the
+    /// audit event: a change to an agent and its record land together or not at all.
+    async fn write_guarded(
+        &self,
+        write: TransactWriteItem,
+        membership: &Membership,
+        keeps: Option<&Agent>,
+        event: &Event,
+        failure: &'static str,
+    ) -> Result<(), StoreError> {
+        let mut items = vec![write];
+        items.extend(self.still_holds(&membership.workgroup.id, keeps)?);
+        items.push(put_event(&self.table, event)?);
+        self.transact(items, failure).await
+    }
+
     /// The ConditionCheck that `keeps`'s membership of the workgroup still has its role.
     fn still_holds(
         &self,
